@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Idempotent setup: installs what `npm start` / `npm test` need and skips what is present.
+# Tools come only from crates.io, Debian packages and npm (no tool may download its own binaries).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { [ -n "${SETUP_QUIET:-}" ] || echo "[setup] $*" >&2; }
+
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# Debian packages: headless Chromium + its driver (browser tests), binaryen (wasm-opt).
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+command -v wasm-opt >/dev/null 2>&1 || need_apt+=(binaryen)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# Rust target for the browser build.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+for comp in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$comp" || rustup component add "$comp"
+done
+
+# wasm-pack (locked install works from crates.io).
+if ! command -v wasm-pack >/dev/null 2>&1; then
+  log "cargo install wasm-pack"
+  cargo install --locked wasm-pack
+fi
+
+# wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock, or wasm-pack
+# tries a download (no network here) and then builds its own copy.
+wb_version=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock 2>/dev/null || true)
+if [ -n "$wb_version" ]; then
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+  if [ "$have" != "$wb_version" ]; then
+    log "cargo install wasm-bindgen-cli $wb_version (have: ${have:-none})"
+    # `--locked` fails for this crate on crates.io (its lockfile wants a missing version).
+    cargo install wasm-bindgen-cli --version "$wb_version" --force
+  fi
+fi
+
+# npm packages.
+if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+  log "npm install"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+fi
+log "ready"

@@ -1,0 +1,608 @@
+//! Producer and stream configuration: parsed once, validated at the door.
+//!
+//! Every field has a documented default and range. A wrong type is an
+//! [`ErrorKind::InvalidType`] (`TypeError` in JS), a value out of range an
+//! [`ErrorKind::OutOfRange`] (`RangeError`); both messages name the field and what is
+//! allowed. Unknown fields are rejected too, so a typo (`recordInterval`) does not
+//! silently fall back to a default.
+//!
+//! ```
+//! use media_recorder_producer::core::config::ProducerConfig;
+//! use media_recorder_producer::core::value::{obj, Value};
+//!
+//! let cfg = ProducerConfig::from_value(&obj([("recordingInterval", Value::Number(250.0))])).unwrap();
+//! assert_eq!(cfg.recording_interval_ms, 250);
+//! assert_eq!(cfg.buffer_max_bytes, 8 * 1024 * 1024);
+//!
+//! let err = ProducerConfig::from_value(&obj([("recordingInterval", Value::Number(0.0))])).unwrap_err();
+//! assert_eq!(err.kind.js_name(), "RangeError");
+//! assert!(err.message.contains("recordingInterval"));
+//! ```
+
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::value::Value;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Default video bitrate handed to `MediaRecorder` (bits per second).
+pub const DEFAULT_VIDEO_BPS: u32 = 2_500_000;
+/// Default audio bitrate handed to `MediaRecorder` (bits per second).
+pub const DEFAULT_AUDIO_BPS: u32 = 128_000;
+/// Default timeslice for `MediaRecorder.start` (ms): one frame per interval.
+pub const DEFAULT_RECORDING_INTERVAL_MS: u32 = 100;
+/// Default chunk-count bound of each stream's ring.
+pub const DEFAULT_BUFFER_CAPACITY: u32 = 64;
+/// Default byte bound of each stream's ring (8 MiB).
+pub const DEFAULT_BUFFER_MAX_BYTES: u64 = 8 * 1024 * 1024;
+/// Default period of the drain tick (ms).
+pub const DEFAULT_CHUNK_PROCESSING_INTERVAL_MS: u32 = 50;
+/// Default capture size and rate, as the origin had them.
+pub const DEFAULT_WIDTH: u32 = 1280;
+/// Default capture height.
+pub const DEFAULT_HEIGHT: u32 = 720;
+/// Default capture frame rate.
+pub const DEFAULT_FRAME_RATE: f64 = 30.0;
+
+/// What the ring keeps once a chunk has been delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Retain {
+    /// Keep only the header run and what is not yet delivered, within the bounds (default).
+    Bounded,
+    /// Keep the whole recording until the stream stops, then emit it as one last frame
+    /// (`metadata.isComplete`). Memory grows with the recording: unbounded.
+    All,
+}
+
+/// The validated producer config (`new MediaRecorderProducer(config)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProducerConfig {
+    /// Display name of the producer (`name`).
+    pub name: Option<String>,
+    /// Base `MediaStreamConstraints` (`constraints`), passed on as given; stream options overlay it.
+    pub constraints: Option<Value>,
+    /// `videoBitsPerSecond`: 10 000 ..= 100 000 000, default 2 500 000.
+    pub video_bits_per_second: u32,
+    /// `audioBitsPerSecond`: 6 000 ..= 512 000, default 128 000.
+    pub audio_bits_per_second: u32,
+    /// `recordingInterval` (timeslice, ms): 10 ..= 60 000, default 100.
+    pub recording_interval_ms: u32,
+    /// `mimeTypes`: preference list; `None` means the built-in list for the tracks recorded.
+    pub mime_types: Option<Vec<String>>,
+    /// `bufferCapacity` (chunks held per stream): 1 ..= 100 000, default 64.
+    pub buffer_capacity: u32,
+    /// `bufferMaxBytes` (bytes held per stream): 1 024 ..= 2 GiB, default 8 MiB.
+    pub buffer_max_bytes: u64,
+    /// `chunkProcessingInterval` (drain tick, ms): 1 ..= 10 000, default 50.
+    pub chunk_processing_interval_ms: u32,
+    /// `retain`: `"bounded"` (default) or `"all"`.
+    pub retain: Retain,
+    /// `probeOnConnect`: whether `connect()` asks for the devices once (default true).
+    pub probe_on_connect: bool,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            name: None,
+            constraints: None,
+            video_bits_per_second: DEFAULT_VIDEO_BPS,
+            audio_bits_per_second: DEFAULT_AUDIO_BPS,
+            recording_interval_ms: DEFAULT_RECORDING_INTERVAL_MS,
+            mime_types: None,
+            buffer_capacity: DEFAULT_BUFFER_CAPACITY,
+            buffer_max_bytes: DEFAULT_BUFFER_MAX_BYTES,
+            chunk_processing_interval_ms: DEFAULT_CHUNK_PROCESSING_INTERVAL_MS,
+            retain: Retain::Bounded,
+            probe_on_connect: true,
+        }
+    }
+}
+
+const PRODUCER_FIELDS: &[&str] = &[
+    "type",
+    "name",
+    "constraints",
+    "videoBitsPerSecond",
+    "audioBitsPerSecond",
+    "recordingInterval",
+    "mimeTypes",
+    "bufferCapacity",
+    "bufferMaxBytes",
+    "chunkProcessingInterval",
+    "retain",
+    "probeOnConnect",
+];
+
+impl ProducerConfig {
+    /// Parses and validates a producer config; `null`/`undefined` gives the defaults.
+    pub fn from_value(v: &Value) -> Result<Self, ProducerError> {
+        let mut cfg = ProducerConfig::default();
+        let f = Fields::new("config", v, PRODUCER_FIELDS)?;
+        if let Some(t) = f.string("type")? {
+            if t != "media-recorder" {
+                return Err(range("config.type", "must be \"media-recorder\""));
+            }
+        }
+        cfg.name = f.non_empty_string("name", 200)?;
+        if let Some(c) = f.get("constraints") {
+            validate_constraints(c)?;
+            cfg.constraints = Some(c.clone());
+        }
+        if let Some(n) = f.integer("videoBitsPerSecond", 10_000, 100_000_000)? {
+            cfg.video_bits_per_second = n as u32;
+        }
+        if let Some(n) = f.integer("audioBitsPerSecond", 6_000, 512_000)? {
+            cfg.audio_bits_per_second = n as u32;
+        }
+        if let Some(n) = f.integer("recordingInterval", 10, 60_000)? {
+            cfg.recording_interval_ms = n as u32;
+        }
+        if let Some(list) = f.get("mimeTypes") {
+            cfg.mime_types = Some(parse_mime_list(list)?);
+        }
+        if let Some(n) = f.integer("bufferCapacity", 1, 100_000)? {
+            cfg.buffer_capacity = n as u32;
+        }
+        if let Some(n) = f.integer("bufferMaxBytes", 1024, 2 * 1024 * 1024 * 1024)? {
+            cfg.buffer_max_bytes = n;
+        }
+        if let Some(n) = f.integer("chunkProcessingInterval", 1, 10_000)? {
+            cfg.chunk_processing_interval_ms = n as u32;
+        }
+        if let Some(r) = f.string("retain")? {
+            cfg.retain = match r.as_str() {
+                "bounded" => Retain::Bounded,
+                "all" => Retain::All,
+                _ => {
+                    return Err(range(
+                        "config.retain",
+                        &format!("must be \"bounded\" or \"all\", got \"{r}\""),
+                    ))
+                }
+            };
+        }
+        if let Some(b) = f.boolean("probeOnConnect")? {
+            cfg.probe_on_connect = b;
+        }
+        Ok(cfg)
+    }
+}
+
+/// Where a stream's media comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Source {
+    /// A camera through `getUserMedia` (default), with a microphone unless `audio: false`.
+    Camera,
+    /// A microphone only, through `getUserMedia`.
+    Microphone,
+    /// The screen, a window or a tab through `getDisplayMedia`.
+    Screen,
+    /// The app pushes chunks itself with `pushChunk(streamId, data)`.
+    External,
+}
+
+/// Which way a camera faces (`facingMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FacingMode {
+    /// Towards the user.
+    User,
+    /// Away from the user.
+    Environment,
+    /// To the user's left.
+    Left,
+    /// To the user's right.
+    Right,
+}
+
+impl FacingMode {
+    /// The constraint string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FacingMode::User => "user",
+            FacingMode::Environment => "environment",
+            FacingMode::Left => "left",
+            FacingMode::Right => "right",
+        }
+    }
+}
+
+/// A validated `startStream(config)` request: the origin's `VideoStreamConfig` plus
+/// `source`, `audio`/`video` switches, `mimeType` and `name`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamRequest {
+    /// Where the media comes from (`source`), default `"camera"`.
+    pub source: Source,
+    /// Ideal width in pixels (`width`, 1 ..= 7680), default 1280 for cameras.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Ideal height in pixels (`height`, 1 ..= 4320), default 720 for cameras.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Ideal frame rate (`frameRate`, > 0 ..= 240), default 30 for cameras.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_rate: Option<f64>,
+    /// Video bitrate for this stream (`bitrate`, 10 000 ..= 100 000 000); default the producer's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bitrate: Option<u32>,
+    /// Preferred codec (`codec`, e.g. `"vp8"`): recorder types naming it are tried first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codec: Option<String>,
+    /// Camera direction (`facingMode`); a preference, not a requirement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facing_mode: Option<FacingMode>,
+    /// Exact device to use (`deviceId`): a missing device fails with `OverconstrainedError`
+    /// rather than silently recording another one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// Exact microphone to use (`audioDeviceId`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_device_id: Option<String>,
+    /// Record audio (`audio`); default true for camera and microphone, false for screen.
+    pub audio: bool,
+    /// Record video (`video`); default true except for the microphone source.
+    pub video: bool,
+    /// The exact recorder type to use (`mimeType`); required for `source: "external"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Stream name (`name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+const STREAM_FIELDS: &[&str] = &[
+    "source",
+    "width",
+    "height",
+    "frameRate",
+    "bitrate",
+    "codec",
+    "facingMode",
+    "deviceId",
+    "audioDeviceId",
+    "audio",
+    "video",
+    "mimeType",
+    "name",
+];
+
+impl StreamRequest {
+    /// Parses and validates a stream request; `null`/`undefined` gives a camera with
+    /// microphone at the defaults.
+    pub fn from_value(v: &Value) -> Result<Self, ProducerError> {
+        let f = Fields::new("videoConfig", v, STREAM_FIELDS)?;
+        let source = match f.string("source")?.as_deref() {
+            None | Some("camera") => Source::Camera,
+            Some("microphone") => Source::Microphone,
+            Some("screen") => Source::Screen,
+            Some("external") => Source::External,
+            Some(other) => {
+                return Err(range(
+                    "videoConfig.source",
+                    &format!(
+                        "must be \"camera\", \"microphone\", \"screen\" or \"external\", got \"{other}\""
+                    ),
+                ))
+            }
+        };
+        let facing_mode = match f.string("facingMode")?.as_deref() {
+            None => None,
+            Some("user") => Some(FacingMode::User),
+            Some("environment") => Some(FacingMode::Environment),
+            Some("left") => Some(FacingMode::Left),
+            Some("right") => Some(FacingMode::Right),
+            Some(other) => {
+                return Err(range(
+                    "videoConfig.facingMode",
+                    &format!(
+                        "must be \"user\", \"environment\", \"left\" or \"right\", got \"{other}\""
+                    ),
+                ))
+            }
+        };
+        let default_audio = matches!(source, Source::Camera | Source::Microphone);
+        let default_video = !matches!(source, Source::Microphone);
+        let audio = f.boolean("audio")?.unwrap_or(default_audio);
+        let video = f.boolean("video")?.unwrap_or(default_video);
+        let req = StreamRequest {
+            source,
+            width: f.integer("width", 1, 7680)?.map(|n| n as u32),
+            height: f.integer("height", 1, 4320)?.map(|n| n as u32),
+            frame_rate: f.number("frameRate", 0.0, 240.0, false)?,
+            bitrate: f.integer("bitrate", 10_000, 100_000_000)?.map(|n| n as u32),
+            codec: f.non_empty_string("codec", 64)?,
+            facing_mode,
+            device_id: f.non_empty_string("deviceId", 1024)?,
+            audio_device_id: f.non_empty_string("audioDeviceId", 1024)?,
+            audio,
+            video,
+            mime_type: f.non_empty_string("mimeType", 255)?,
+            name: f.non_empty_string("name", 200)?,
+        };
+        if source == Source::Microphone && req.video {
+            return Err(range(
+                "videoConfig.video",
+                "must be false for source \"microphone\" (it records audio only)",
+            ));
+        }
+        if source != Source::External && !req.audio && !req.video {
+            return Err(range(
+                "videoConfig.audio",
+                "audio and video are both false: nothing to record",
+            ));
+        }
+        if source == Source::External && req.mime_type.is_none() {
+            return Err(ProducerError::new(
+                ErrorKind::InvalidType,
+                "videoConfig.mimeType is required for source \"external\" (the type of the chunks you push)",
+            ));
+        }
+        Ok(req)
+    }
+
+    /// Whether the stream's frames are video (`"video"`) or audio only (`"audio"`).
+    pub fn frame_type(&self) -> &'static str {
+        if self.video {
+            "video"
+        } else {
+            "audio"
+        }
+    }
+}
+
+/// The recorder types to try for `req`, most preferred first.
+///
+/// An explicit `mimeType` on the stream wins; then the producer's `mimeTypes`; then the
+/// built-in list for the tracks recorded (audio+video: vp9,opus → vp8,opus → webm → mp4).
+/// A `codec` moves the types that name it to the front.
+///
+/// ```
+/// use media_recorder_producer::core::config::{candidate_mime_types, ProducerConfig, StreamRequest};
+/// use media_recorder_producer::core::value::Value;
+/// let req = StreamRequest::from_value(&Value::Null).unwrap();
+/// let list = candidate_mime_types(&req, &ProducerConfig::default());
+/// assert_eq!(list[0], "video/webm;codecs=vp9,opus");
+/// ```
+pub fn candidate_mime_types(req: &StreamRequest, cfg: &ProducerConfig) -> Vec<String> {
+    if let Some(m) = &req.mime_type {
+        return vec![m.clone()];
+    }
+    let mut list: Vec<String> = match &cfg.mime_types {
+        Some(l) => l.clone(),
+        None => {
+            let builtin: &[&str] = match (req.video, req.audio) {
+                (true, true) => &[
+                    "video/webm;codecs=vp9,opus",
+                    "video/webm;codecs=vp8,opus",
+                    "video/webm",
+                    "video/mp4",
+                ],
+                (true, false) => &[
+                    "video/webm;codecs=vp9",
+                    "video/webm;codecs=vp8",
+                    "video/webm",
+                    "video/mp4",
+                ],
+                _ => &[
+                    "audio/webm;codecs=opus",
+                    "audio/webm",
+                    "audio/ogg;codecs=opus",
+                    "audio/mp4",
+                ],
+            };
+            builtin.iter().map(|s| s.to_string()).collect()
+        }
+    };
+    if let Some(codec) = &req.codec {
+        let codec = codec.to_ascii_lowercase();
+        let (mut named, rest): (Vec<String>, Vec<String>) = list
+            .into_iter()
+            .partition(|m| m.to_ascii_lowercase().contains(&codec));
+        if named.is_empty() && cfg.mime_types.is_none() && req.video {
+            named.push(if req.audio {
+                format!("video/webm;codecs={codec},opus")
+            } else {
+                format!("video/webm;codecs={codec}")
+            });
+        }
+        named.extend(rest);
+        list = named;
+    }
+    list
+}
+
+/// The first of `candidates` that `is_supported` accepts (`MediaRecorder.isTypeSupported`).
+pub fn negotiate_mime_type(
+    candidates: &[String],
+    mut is_supported: impl FnMut(&str) -> bool,
+) -> Option<String> {
+    candidates.iter().find(|m| is_supported(m)).cloned()
+}
+
+/// Whether a recorder type is a Matroska/WebM container (header run ends at the first Cluster).
+pub fn is_webm(mime_type: &str) -> bool {
+    let m = mime_type.to_ascii_lowercase();
+    m.contains("webm") || m.contains("matroska")
+}
+
+fn parse_mime_list(v: &Value) -> Result<Vec<String>, ProducerError> {
+    let Value::Array(items) = v else {
+        return Err(type_err(
+            "config.mimeTypes",
+            "an array of strings",
+            v.type_name(),
+        ));
+    };
+    if items.is_empty() || items.len() > 32 {
+        return Err(range(
+            "config.mimeTypes",
+            &format!("must hold 1 to 32 types, got {}", items.len()),
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Value::String(s) if !s.trim().is_empty() && s.len() <= 255 => out.push(s.clone()),
+            Value::String(_) => {
+                return Err(range(
+                    &format!("config.mimeTypes[{i}]"),
+                    "must be a non-empty type of at most 255 characters",
+                ))
+            }
+            other => {
+                return Err(type_err(
+                    &format!("config.mimeTypes[{i}]"),
+                    "a string",
+                    other.type_name(),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn validate_constraints(v: &Value) -> Result<(), ProducerError> {
+    let Value::Object(map) = v else {
+        return Err(type_err(
+            "config.constraints",
+            "a MediaStreamConstraints object",
+            v.type_name(),
+        ));
+    };
+    for key in ["audio", "video"] {
+        match map.get(key) {
+            None | Some(Value::Null) | Some(Value::Bool(_)) | Some(Value::Object(_)) => {}
+            Some(other) => {
+                return Err(type_err(
+                    &format!("config.constraints.{key}"),
+                    "a boolean or a MediaTrackConstraints object",
+                    other.type_name(),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn range(field: &str, what: &str) -> ProducerError {
+    ProducerError::new(ErrorKind::OutOfRange, format!("{field} {what}"))
+}
+
+fn type_err(field: &str, expected: &str, got: &str) -> ProducerError {
+    ProducerError::new(
+        ErrorKind::InvalidType,
+        format!("{field} must be {expected}, got {got}"),
+    )
+}
+
+/// Typed, named access to the fields of one config object.
+struct Fields<'a> {
+    prefix: &'static str,
+    map: Option<&'a BTreeMap<String, Value>>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(prefix: &'static str, v: &'a Value, allowed: &[&str]) -> Result<Self, ProducerError> {
+        let map = match v {
+            Value::Null => None,
+            Value::Object(map) => Some(map),
+            other => return Err(type_err(prefix, "an object", other.type_name())),
+        };
+        if let Some(map) = map {
+            for key in map.keys() {
+                if !allowed.contains(&key.as_str()) {
+                    return Err(ProducerError::new(
+                        ErrorKind::InvalidType,
+                        format!(
+                            "{prefix}.{key} is not a known option (known: {})",
+                            allowed.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(Fields { prefix, map })
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        match self.map?.get(key) {
+            Some(Value::Null) | None => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    fn name(&self, key: &str) -> String {
+        format!("{}.{key}", self.prefix)
+    }
+
+    fn number(
+        &self,
+        key: &str,
+        min: f64,
+        max: f64,
+        min_inclusive: bool,
+    ) -> Result<Option<f64>, ProducerError> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let Value::Number(n) = v else {
+            return Err(type_err(&self.name(key), "a number", v.type_name()));
+        };
+        let n = *n;
+        let low_ok = if min_inclusive { n >= min } else { n > min };
+        if !n.is_finite() || !low_ok || n > max {
+            let low = if min_inclusive { "from" } else { "above" };
+            return Err(range(
+                &self.name(key),
+                &format!("must be a finite number {low} {min} up to {max}, got {n}"),
+            ));
+        }
+        Ok(Some(n))
+    }
+
+    fn integer(&self, key: &str, min: u64, max: u64) -> Result<Option<u64>, ProducerError> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let Value::Number(n) = v else {
+            return Err(type_err(&self.name(key), "an integer", v.type_name()));
+        };
+        let n = *n;
+        if !n.is_finite() || n.fract() != 0.0 || n < min as f64 || n > max as f64 {
+            return Err(range(
+                &self.name(key),
+                &format!("must be an integer from {min} to {max}, got {n}"),
+            ));
+        }
+        Ok(Some(n as u64))
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, ProducerError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(type_err(&self.name(key), "a string", other.type_name())),
+        }
+    }
+
+    fn non_empty_string(&self, key: &str, max_len: usize) -> Result<Option<String>, ProducerError> {
+        match self.string(key)? {
+            Some(s) if s.is_empty() || s.len() > max_len => Err(range(
+                &self.name(key),
+                &format!("must be a non-empty string of at most {max_len} characters"),
+            )),
+            other => Ok(other),
+        }
+    }
+
+    fn boolean(&self, key: &str) -> Result<Option<bool>, ProducerError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => Err(type_err(&self.name(key), "a boolean", other.type_name())),
+        }
+    }
+}

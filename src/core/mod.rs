@@ -1,0 +1,13 @@
+//! The pure core: plain Rust with no web-sys, js-sys or wasm-bindgen types.
+//!
+//! Everything here builds and is tested on the host (`cargo test`). Time comes in as
+//! milliseconds from the caller; nothing here reads a clock or touches the browser.
+
+pub mod config;
+pub mod constraints;
+pub mod error;
+pub mod metrics;
+pub mod ring;
+pub mod stream;
+pub mod value;
+pub mod webm;

@@ -1,0 +1,493 @@
+//! [`ChunkRing`]: the bounded buffer between a recorder and the frame listeners.
+//!
+//! Every chunk of a stream is pushed here, taken out in order for delivery, and
+//! released once delivered. The ring is bounded by chunk count and by bytes; when a
+//! push goes over a bound it evicts the oldest chunk that may go, and counts every
+//! chunk it evicts before delivery as dropped (never silently).
+//!
+//! The **header run** — the chunks that carry the container header, which every later
+//! chunk needs to be decodable — is pinned and never evicted. While the header is
+//! *open* every new chunk is pinned as a candidate; [`ChunkRing::close_header`] says
+//! which chunk ended it and unpins the candidates after it.
+//!
+//! Bound: after any operation, bytes held ≤ max(`max_bytes`, pinned bytes) + the size
+//! of the one chunk being delivered (which cannot be evicted while a listener has it).
+//!
+//! The ring is generic over the item (the browser stores a `Blob`, tests a number)
+//! and never reads a clock.
+//!
+//! ```
+//! use media_recorder_producer::core::ring::{ChunkRing, HeaderPolicy, RingLimits};
+//!
+//! let limits = RingLimits { max_chunks: 100, max_bytes: 1000, keep_delivered: false };
+//! let mut ring = ChunkRing::new(limits, HeaderPolicy::FirstChunk);
+//! ring.push("header", 10, None);               // pinned: the first chunk
+//! for i in 0..5 { ring.push("body", 400, None); } // over 1000 bytes: old body chunks go
+//! let stats = ring.stats();
+//! assert_eq!(stats.dropped_chunks, 3);
+//! assert!(stats.held_bytes <= 1000);
+//! let first = ring.take_next().unwrap();
+//! assert_eq!((first.seq, first.pinned), (0, true)); // the header is still there, first
+//! ```
+
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// How the header run is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderPolicy {
+    /// Chunks stay pinned candidates until the caller closes the header (WebM: after
+    /// scanning the bytes for the first Cluster, see [`crate::core::webm`]).
+    Scan,
+    /// Only the first chunk is the header (mp4, external sources by default).
+    FirstChunk,
+    /// Nothing is pinned unless a push says so.
+    None,
+}
+
+/// The ring's bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RingLimits {
+    /// Most chunks held (pinned ones included; pinned chunks may exceed it).
+    pub max_chunks: usize,
+    /// Most bytes held (pinned chunks and the chunk in delivery may exceed it).
+    pub max_bytes: u64,
+    /// Keep delivered chunks until [`ChunkRing::clear`] (`retain: "all"`); the ring then
+    /// never evicts and is unbounded.
+    pub keep_delivered: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlotState {
+    Pending,
+    InFlight,
+    Delivered,
+}
+
+#[derive(Debug)]
+struct Slot<T> {
+    seq: u64,
+    size: u64,
+    pinned: bool,
+    state: SlotState,
+    item: T,
+}
+
+/// A chunk handed out for delivery by [`ChunkRing::take_next`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Taken<T> {
+    /// Sequence number in the stream, from 0, consecutive over pushes.
+    pub seq: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Whether it belongs to the header run.
+    pub pinned: bool,
+    /// The item (cloned).
+    pub item: T,
+}
+
+/// A chunk evicted before delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dropped {
+    /// Its sequence number.
+    pub seq: u64,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// Counters of one ring; every field only grows except the `held_*` ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RingStats {
+    /// Chunks pushed.
+    pub pushed_chunks: u64,
+    /// Bytes pushed.
+    pub pushed_bytes: u64,
+    /// Chunks delivered to listeners.
+    pub delivered_chunks: u64,
+    /// Bytes delivered to listeners.
+    pub delivered_bytes: u64,
+    /// Chunks evicted or discarded before delivery.
+    pub dropped_chunks: u64,
+    /// Bytes evicted or discarded before delivery.
+    pub dropped_bytes: u64,
+    /// Chunks held now (pending, in delivery, pinned, or kept by `retain: "all"`).
+    pub held_chunks: u64,
+    /// Bytes held now.
+    pub held_bytes: u64,
+    /// Bytes of the pinned header run.
+    pub pinned_bytes: u64,
+    /// Chunks waiting for delivery now.
+    pub pending_chunks: u64,
+}
+
+/// The bounded chunk buffer of one stream. See the module docs.
+#[derive(Debug)]
+pub struct ChunkRing<T> {
+    slots: VecDeque<Slot<T>>,
+    limits: RingLimits,
+    policy: HeaderPolicy,
+    header_open: bool,
+    next_seq: u64,
+    stats: RingStats,
+}
+
+/// How large an open header run may grow before the ring gives up waiting for its end
+/// and keeps only the first chunk pinned. Chromium's WebM header is under 300 bytes.
+pub const MAX_OPEN_HEADER_BYTES: u64 = 1024 * 1024;
+
+impl<T: Clone> ChunkRing<T> {
+    /// An empty ring.
+    pub fn new(limits: RingLimits, policy: HeaderPolicy) -> Self {
+        ChunkRing {
+            slots: VecDeque::new(),
+            limits,
+            policy,
+            header_open: policy != HeaderPolicy::None,
+            next_seq: 0,
+            stats: RingStats::default(),
+        }
+    }
+
+    /// Pushes a chunk of `size` bytes; returns its sequence number and what was evicted
+    /// to make room (each counted as dropped).
+    ///
+    /// `pin`: `Some(true)` pins it (a header chunk the caller knows of), `Some(false)`
+    /// never pins it (and closes an open header), `None` follows the header policy.
+    pub fn push(&mut self, item: T, size: u64, pin: Option<bool>) -> (u64, Vec<Dropped>) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let pinned = match pin {
+            Some(p) => {
+                if !p {
+                    self.header_open = false;
+                }
+                p
+            }
+            None => self.header_open,
+        };
+        if self.policy == HeaderPolicy::FirstChunk {
+            self.header_open = false;
+        }
+        self.slots.push_back(Slot {
+            seq,
+            size,
+            pinned,
+            state: SlotState::Pending,
+            item,
+        });
+        self.stats.pushed_chunks += 1;
+        self.stats.pushed_bytes += size;
+        self.stats.held_chunks += 1;
+        self.stats.held_bytes += size;
+        self.stats.pending_chunks += 1;
+        if pinned {
+            self.stats.pinned_bytes += size;
+        }
+        if self.header_open && self.stats.pinned_bytes > MAX_OPEN_HEADER_BYTES {
+            // No header end found in a megabyte: this is not the container we expected.
+            // Keep the first chunk as the header rather than pinning without bound.
+            let first = self.slots.front().map(|s| s.seq).unwrap_or(seq);
+            self.close_header_inner(first);
+        }
+        let dropped = self.enforce_limits();
+        (seq, dropped)
+    }
+
+    /// Whether chunks pushed now become header candidates (the header end is not known yet).
+    pub fn header_open(&self) -> bool {
+        self.header_open
+    }
+
+    /// Ends the header run at chunk `last_header_seq`: candidates after it are unpinned
+    /// (and may be evicted now, which the returned list counts).
+    pub fn close_header(&mut self, last_header_seq: u64) -> Vec<Dropped> {
+        self.close_header_inner(last_header_seq);
+        self.enforce_limits()
+    }
+
+    fn close_header_inner(&mut self, last_header_seq: u64) {
+        self.header_open = false;
+        for slot in self.slots.iter_mut() {
+            if slot.pinned && slot.seq > last_header_seq {
+                slot.pinned = false;
+                self.stats.pinned_bytes -= slot.size;
+            }
+        }
+        // Chunks already delivered and now unpinned are released like any delivered chunk.
+        if !self.limits.keep_delivered {
+            self.release_delivered_unpinned();
+        }
+    }
+
+    /// Changes the byte bound (e.g. memory relief) and evicts to meet it.
+    pub fn set_max_bytes(&mut self, max_bytes: u64) -> Vec<Dropped> {
+        self.limits.max_bytes = max_bytes;
+        self.enforce_limits()
+    }
+
+    /// The current bounds.
+    pub fn limits(&self) -> RingLimits {
+        self.limits
+    }
+
+    /// Hands out the oldest pending chunk for delivery; it stays held (and cannot be
+    /// evicted) until [`finish`](Self::finish) or [`abandon`](Self::abandon).
+    pub fn take_next(&mut self) -> Option<Taken<T>> {
+        let slot = self
+            .slots
+            .iter_mut()
+            .find(|s| s.state == SlotState::Pending)?;
+        slot.state = SlotState::InFlight;
+        self.stats.pending_chunks -= 1;
+        Some(Taken {
+            seq: slot.seq,
+            size: slot.size,
+            pinned: slot.pinned,
+            item: slot.item.clone(),
+        })
+    }
+
+    /// Marks chunk `seq` delivered; unless delivered chunks are kept, an unpinned one is
+    /// released at once.
+    pub fn finish(&mut self, seq: u64) {
+        let Some(idx) = self.index_of(seq, SlotState::InFlight) else {
+            return;
+        };
+        let keep = self.limits.keep_delivered;
+        let (size, pinned) = {
+            let slot = &mut self.slots[idx];
+            slot.state = SlotState::Delivered;
+            (slot.size, slot.pinned)
+        };
+        self.stats.delivered_chunks += 1;
+        self.stats.delivered_bytes += size;
+        if !keep && !pinned {
+            self.remove_at(idx);
+        }
+    }
+
+    /// Gives up delivering chunk `seq` (e.g. its bytes could not be read): counted as dropped.
+    pub fn abandon(&mut self, seq: u64) -> Option<Dropped> {
+        let idx = self.index_of(seq, SlotState::InFlight)?;
+        let slot = self.remove_at(idx)?;
+        self.stats.dropped_chunks += 1;
+        self.stats.dropped_bytes += slot.size;
+        if slot.pinned {
+            self.stats.pinned_bytes -= slot.size;
+        }
+        Some(Dropped {
+            seq: slot.seq,
+            size: slot.size,
+        })
+    }
+
+    /// Whether a chunk waits for delivery.
+    pub fn has_pending(&self) -> bool {
+        self.stats.pending_chunks > 0
+    }
+
+    /// Whether a chunk is being delivered.
+    pub fn in_flight(&self) -> bool {
+        self.slots.iter().any(|s| s.state == SlotState::InFlight)
+    }
+
+    /// The counters now.
+    pub fn stats(&self) -> RingStats {
+        self.stats
+    }
+
+    /// The sequence number the next push gets.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Items held, in order (with `keep_delivered`, the whole recording so far).
+    pub fn items(&self) -> impl Iterator<Item = &T> {
+        self.slots.iter().map(|s| &s.item)
+    }
+
+    /// Discards everything held; chunks never delivered count as dropped.
+    pub fn clear(&mut self) -> Vec<Dropped> {
+        let mut dropped = Vec::new();
+        for slot in self.slots.drain(..) {
+            if slot.state != SlotState::Delivered {
+                self.stats.dropped_chunks += 1;
+                self.stats.dropped_bytes += slot.size;
+                dropped.push(Dropped {
+                    seq: slot.seq,
+                    size: slot.size,
+                });
+            }
+        }
+        self.stats.held_chunks = 0;
+        self.stats.held_bytes = 0;
+        self.stats.pinned_bytes = 0;
+        self.stats.pending_chunks = 0;
+        dropped
+    }
+
+    fn index_of(&self, seq: u64, state: SlotState) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|s| s.seq == seq && s.state == state)
+    }
+
+    fn remove_at(&mut self, idx: usize) -> Option<Slot<T>> {
+        let slot = self.slots.remove(idx)?;
+        self.stats.held_chunks -= 1;
+        self.stats.held_bytes -= slot.size;
+        if slot.state == SlotState::Pending {
+            self.stats.pending_chunks -= 1;
+        }
+        Some(slot)
+    }
+
+    fn release_delivered_unpinned(&mut self) {
+        let mut i = 0;
+        while i < self.slots.len() {
+            let s = &self.slots[i];
+            if s.state == SlotState::Delivered && !s.pinned {
+                self.remove_at(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn over_limits(&self) -> bool {
+        self.stats.held_bytes > self.limits.max_bytes
+            || self.stats.held_chunks > self.limits.max_chunks as u64
+    }
+
+    /// Evicts the oldest evictable chunks (unpinned, not in delivery) until within bounds.
+    fn enforce_limits(&mut self) -> Vec<Dropped> {
+        let mut dropped = Vec::new();
+        if self.limits.keep_delivered {
+            return dropped;
+        }
+        while self.over_limits() {
+            let Some(idx) = self
+                .slots
+                .iter()
+                .position(|s| !s.pinned && s.state != SlotState::InFlight)
+            else {
+                break;
+            };
+            let Some(slot) = self.remove_at(idx) else {
+                break;
+            };
+            if slot.state == SlotState::Pending {
+                self.stats.dropped_chunks += 1;
+                self.stats.dropped_bytes += slot.size;
+                dropped.push(Dropped {
+                    seq: slot.seq,
+                    size: slot.size,
+                });
+            }
+        }
+        dropped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_chunks: usize, max_bytes: u64) -> RingLimits {
+        RingLimits {
+            max_chunks,
+            max_bytes,
+            keep_delivered: false,
+        }
+    }
+
+    #[test]
+    fn delivers_in_order_and_releases() {
+        let mut r = ChunkRing::new(limits(10, 1000), HeaderPolicy::FirstChunk);
+        for i in 0..3u64 {
+            r.push(i, 10, None);
+        }
+        let mut got = vec![];
+        while let Some(t) = r.take_next() {
+            got.push(t.seq);
+            r.finish(t.seq);
+        }
+        assert_eq!(got, vec![0, 1, 2]);
+        // Only the pinned header stays.
+        assert_eq!(r.stats().held_chunks, 1);
+        assert_eq!(r.stats().held_bytes, 10);
+        assert_eq!(r.stats().delivered_chunks, 3);
+    }
+
+    #[test]
+    fn scan_policy_pins_until_closed() {
+        let mut r = ChunkRing::new(limits(100, 50), HeaderPolicy::Scan);
+        r.push(0, 1, None);
+        r.push(1, 30, None);
+        r.push(2, 30, None); // still a candidate: pinned
+        assert_eq!(r.stats().pinned_bytes, 61);
+        assert_eq!(r.stats().dropped_chunks, 0);
+        let dropped = r.close_header(1);
+        // Chunk 2 is unpinned; 61 > 50 so it is evicted.
+        assert_eq!(dropped, vec![Dropped { seq: 2, size: 30 }]);
+        assert_eq!(r.stats().pinned_bytes, 31);
+        r.push(3, 10, None);
+        assert_eq!(r.stats().pinned_bytes, 31);
+    }
+
+    #[test]
+    fn in_flight_chunk_is_not_evicted() {
+        let mut r = ChunkRing::new(limits(100, 100), HeaderPolicy::None);
+        r.push(0, 60, None);
+        let t = r.take_next().unwrap();
+        let (_, dropped) = r.push(1, 60, None);
+        // 120 > 100: the in-flight chunk stays, the newest goes.
+        assert_eq!(dropped, vec![Dropped { seq: 1, size: 60 }]);
+        r.finish(t.seq);
+        assert_eq!(r.stats().held_bytes, 0);
+    }
+
+    #[test]
+    fn keep_delivered_never_evicts() {
+        let mut r = ChunkRing::new(
+            RingLimits {
+                max_chunks: 1,
+                max_bytes: 1,
+                keep_delivered: true,
+            },
+            HeaderPolicy::FirstChunk,
+        );
+        for i in 0..10u64 {
+            r.push(i, 100, None);
+            let t = r.take_next().unwrap();
+            r.finish(t.seq);
+        }
+        assert_eq!(r.items().count(), 10);
+        assert_eq!(r.stats().dropped_chunks, 0);
+    }
+
+    #[test]
+    fn runaway_open_header_is_capped() {
+        let mut r = ChunkRing::new(limits(1000, 10), HeaderPolicy::Scan);
+        for i in 0..5u64 {
+            r.push(i, MAX_OPEN_HEADER_BYTES / 2, None);
+        }
+        assert!(!r.header_open());
+        assert_eq!(r.stats().pinned_bytes, MAX_OPEN_HEADER_BYTES / 2);
+    }
+
+    #[test]
+    fn clear_counts_undelivered_as_dropped() {
+        let mut r = ChunkRing::new(limits(10, 1000), HeaderPolicy::FirstChunk);
+        r.push(0, 5, None);
+        r.push(1, 5, None);
+        let t = r.take_next().unwrap();
+        r.finish(t.seq);
+        let dropped = r.clear();
+        assert_eq!(dropped, vec![Dropped { seq: 1, size: 5 }]);
+        let s = r.stats();
+        assert_eq!(s.delivered_chunks + s.dropped_chunks, s.pushed_chunks);
+        assert_eq!(s.held_bytes, 0);
+    }
+}

@@ -1,0 +1,92 @@
+//! Bookkeeping of one stream: its lifecycle and the `SensorStream` a caller sees.
+
+use crate::core::config::StreamRequest;
+use crate::core::ring::RingStats;
+use serde::Serialize;
+
+/// Where a stream is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StreamPhase {
+    /// Recording (or accepting pushed chunks).
+    Recording,
+    /// Paused by `pauseStream`.
+    Paused,
+    /// `stopStream` was called; the last chunks are being delivered.
+    Stopping,
+    /// Stopped by `stopStream`, `disconnect()` or `destroy()`.
+    Stopped,
+    /// Ended on its own: a track ended (device lost) or the recorder failed.
+    Ended,
+}
+
+impl StreamPhase {
+    /// Whether the stream still records or may resume.
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            StreamPhase::Recording | StreamPhase::Paused | StreamPhase::Stopping
+        )
+    }
+
+    /// The name JS sees (`"recording"`, `"paused"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamPhase::Recording => "recording",
+            StreamPhase::Paused => "paused",
+            StreamPhase::Stopping => "stopping",
+            StreamPhase::Stopped => "stopped",
+            StreamPhase::Ended => "ended",
+        }
+    }
+
+    /// Whether the stream is over.
+    pub fn is_over(self) -> bool {
+        matches!(self, StreamPhase::Stopped | StreamPhase::Ended)
+    }
+}
+
+/// What a caller sees of a stream (`SensorStream` in JS). Times are epoch ms; the shell
+/// turns `startTime`/`endTime` into `Date`s as the origin's interface has them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamInfo {
+    /// Stream id, unique per page.
+    pub id: String,
+    /// Stream name (the request's `name`, or one made from the source).
+    pub name: String,
+    /// `"video"` or `"audio"`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The validated request.
+    pub config: StreamRequest,
+    /// Whether it records (or may resume).
+    pub active: bool,
+    /// The lifecycle phase.
+    pub state: StreamPhase,
+    /// The recorder's negotiated type (or the external source's).
+    pub mime_type: String,
+    /// When recording started (epoch ms).
+    pub start_time: f64,
+    /// When it stopped or ended (epoch ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<f64>,
+    /// Frames delivered so far.
+    pub total_frames: u64,
+    /// Frames (chunks) evicted before delivery.
+    pub frames_dropped: u64,
+    /// Bytes evicted before delivery.
+    pub bytes_dropped: u64,
+    /// Why it ended on its own, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<String>,
+}
+
+impl StreamInfo {
+    /// Refreshes the counters from the ring's.
+    pub fn update_counts(&mut self, ring: &RingStats) {
+        self.total_frames = ring.delivered_chunks;
+        self.frames_dropped = ring.dropped_chunks;
+        self.bytes_dropped = ring.dropped_bytes;
+    }
+}

@@ -1,0 +1,18 @@
+//! # media-recorder-producer
+//!
+//! Capture camera, microphone or screen with the browser's `getUserMedia` and
+//! `MediaRecorder`, and stream the recording on as frames with bounded memory.
+//!
+//! - [`core`]: plain Rust, no browser types — the chunk ring, WebM header detection,
+//!   config validation, constraints, stream bookkeeping and metrics. Tested on the host.
+//! - `web` (wasm32 only): the browser shell and the JS API (`MediaRecorderProducer`).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+#![warn(missing_docs)]
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

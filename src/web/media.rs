@@ -1,0 +1,106 @@
+//! Media acquisition: `getUserMedia` / `getDisplayMedia`, tracks and their settings.
+
+use crate::core::config::Source;
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::value::Value;
+use crate::web::error::from_js;
+use js_sys::Reflect;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MediaDevices, MediaStream, MediaStreamTrack};
+
+/// Converts a core [`Value`] to a plain JS value (objects, not `Map`s).
+pub fn value_to_js(v: &Value) -> Result<JsValue, ProducerError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| ProducerError::new(ErrorKind::InvalidType, e.to_string()))
+}
+
+fn media_devices() -> Result<MediaDevices, ProducerError> {
+    let unsupported = || {
+        ProducerError::new(
+            ErrorKind::NotSupported,
+            "navigator.mediaDevices is not available (it needs a secure context: https or localhost)",
+        )
+    };
+    let window = web_sys::window().ok_or_else(unsupported)?;
+    let devices =
+        Reflect::get(&window.navigator(), &"mediaDevices".into()).map_err(|_| unsupported())?;
+    if devices.is_undefined() || devices.is_null() {
+        return Err(unsupported());
+    }
+    Ok(devices.unchecked_into())
+}
+
+/// Whether the page has `MediaRecorder` at all.
+pub fn has_media_recorder() -> bool {
+    let global = js_sys::global();
+    Reflect::get(&global, &"MediaRecorder".into())
+        .map(|v| v.is_function())
+        .unwrap_or(false)
+}
+
+/// Asks the browser for media: `getDisplayMedia` for the screen, else `getUserMedia`.
+pub async fn acquire(source: Source, constraints: &Value) -> Result<MediaStream, ProducerError> {
+    let devices = media_devices()?;
+    let js_constraints = value_to_js(constraints)?;
+    let promise = match source {
+        Source::Screen => {
+            devices.get_display_media_with_constraints(js_constraints.unchecked_ref())
+        }
+        _ => devices.get_user_media_with_constraints(js_constraints.unchecked_ref()),
+    }
+    .map_err(|e| from_js(&e))?;
+    let stream = JsFuture::from(promise).await.map_err(|e| from_js(&e))?;
+    stream.dyn_into::<MediaStream>().map_err(|_| {
+        ProducerError::new(
+            ErrorKind::NotSupported,
+            "the browser returned no MediaStream",
+        )
+    })
+}
+
+/// The tracks of `stream`.
+pub fn tracks(stream: &MediaStream) -> Vec<MediaStreamTrack> {
+    stream
+        .get_tracks()
+        .iter()
+        .filter_map(|t| t.dyn_into::<MediaStreamTrack>().ok())
+        .collect()
+}
+
+/// Stops every track of `stream` (the camera light goes off).
+pub fn stop_tracks(stream: &MediaStream) {
+    for t in tracks(stream) {
+        t.stop();
+    }
+}
+
+/// Size and rate of the first video track, as the browser reports them now.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TrackSettings {
+    /// Width in pixels.
+    pub width: Option<i32>,
+    /// Height in pixels.
+    pub height: Option<i32>,
+    /// Frames per second.
+    pub frame_rate: Option<f64>,
+}
+
+/// Reads [`TrackSettings`] from the first video track of `stream`.
+pub fn video_settings(stream: &MediaStream) -> TrackSettings {
+    let Some(track) = stream
+        .get_video_tracks()
+        .get(0)
+        .dyn_into::<MediaStreamTrack>()
+        .ok()
+    else {
+        return TrackSettings::default();
+    };
+    let s = track.get_settings();
+    TrackSettings {
+        width: s.get_width(),
+        height: s.get_height(),
+        frame_rate: s.get_frame_rate(),
+    }
+}

@@ -1,0 +1,24 @@
+//! The browser shell: moves data between the Web APIs and the core, and owns every JS
+//! resource (recorders, tracks, listeners, timers) in a Rust value that releases it
+//! on `Drop`.
+
+pub mod error;
+pub mod listeners;
+pub mod media;
+pub mod producer;
+pub mod recorder;
+pub mod signal;
+pub mod stream;
+mod types;
+
+pub use producer::MediaRecorderProducer;
+
+use wasm_bindgen::prelude::*;
+
+/// Runs when the module loads: turns a Rust panic (a bug) into a readable console
+/// error instead of "unreachable executed". Nothing is logged otherwise.
+#[wasm_bindgen(start)]
+pub fn start() {
+    #[cfg(feature = "console_error_panic_hook")]
+    console_error_panic_hook::set_once();
+}

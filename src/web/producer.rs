@@ -1,0 +1,899 @@
+//! `MediaRecorderProducer`: the exported producer, keeping the origin's
+//! `ProducerSensorDriver` contract (see `shared/ORIGIN.md`).
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::Blob;
+
+use crate::core::config::{
+    candidate_mime_types, is_webm, negotiate_mime_type, ProducerConfig, Retain, StreamRequest,
+};
+use crate::core::constraints::{media_constraints, probe_constraints};
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::metrics::{accumulate, MetricsSnapshot, StreamMetrics};
+use crate::core::ring::{ChunkRing, HeaderPolicy, RingLimits, RingStats};
+use crate::core::stream::{StreamInfo, StreamPhase};
+use crate::core::value::Value;
+use crate::core::webm::HeaderScanner;
+use crate::web::error::to_js;
+use crate::web::listeners::ListenerSet;
+use crate::web::media;
+use crate::web::recorder::{Recorder, RecorderEvents};
+use crate::web::stream::{self, Stream, StreamState};
+
+/// How many finished streams are remembered for `stopStream` on an id that already stopped.
+const FINISHED_KEPT: usize = 32;
+
+thread_local! {
+    static NEXT_PRODUCER: Cell<u32> = const { Cell::new(1) };
+}
+
+/// The connection status (`ConnectionStatus` in JS).
+#[derive(Default, Clone)]
+struct Status {
+    is_connected: bool,
+    last_connected: Option<f64>,
+    error: Option<String>,
+}
+
+/// Producer state that changes.
+#[derive(Default)]
+struct ProducerState {
+    destroyed: bool,
+    status: Status,
+    streams: Vec<Rc<Stream>>,
+    finished: VecDeque<Rc<Stream>>,
+    finished_totals: RingStats,
+    next_stream_no: u32,
+}
+
+/// What the producer and all its callbacks share.
+pub struct Shared {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) config: ProducerConfig,
+    state: RefCell<ProducerState>,
+    pub(crate) on_frame: ListenerSet,
+    pub(crate) on_stream_update: ListenerSet,
+    pub(crate) on_status_change: ListenerSet,
+    pub(crate) on_error: ListenerSet,
+}
+
+impl Shared {
+    /// Whether `destroy()` has run.
+    pub fn is_destroyed(&self) -> bool {
+        self.state.borrow().destroyed
+    }
+
+    fn check_alive(&self, what: &str) -> Result<(), ProducerError> {
+        if self.is_destroyed() {
+            Err(ProducerError::destroyed(what))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Calls the `onError` listeners with `err` (a thrown listener is ignored: there is
+    /// nowhere left to report it).
+    pub fn emit_error(&self, err: ProducerError) {
+        self.emit_error_with(err, |_| {});
+    }
+
+    /// Like [`emit_error`](Self::emit_error), with extra properties set on the JS error.
+    pub fn emit_error_with(&self, err: ProducerError, decorate: impl FnOnce(&JsValue)) {
+        if self.on_error.is_empty() {
+            return;
+        }
+        let js = to_js(&err);
+        decorate(&js);
+        let _ = self.on_error.dispatch(&js, || !self.is_destroyed());
+    }
+
+    /// Reports that a listener of `event` threw (or its Promise rejected) `thrown`.
+    pub fn emit_listener_error(&self, event: &str, thrown: JsValue) {
+        let detail = crate::web::error::from_js(&thrown);
+        let err = ProducerError::new(
+            ErrorKind::Other("ListenerError".into()),
+            format!("An {event} listener threw: {}", detail.message),
+        );
+        self.emit_error_with(err, |e| {
+            let _ = Reflect::set(e, &"cause".into(), &thrown);
+        });
+    }
+
+    /// Calls the `onStreamUpdate` listeners with the stream's `SensorStream`.
+    pub fn emit_stream_update(&self, stream: &Stream) {
+        if self.on_stream_update.is_empty() {
+            return;
+        }
+        let info = stream_to_js(stream);
+        let d = self
+            .on_stream_update
+            .dispatch(&info, || !self.is_destroyed());
+        for t in d.thrown {
+            self.emit_listener_error("onStreamUpdate", t);
+        }
+    }
+
+    fn emit_status(&self) {
+        if self.on_status_change.is_empty() {
+            return;
+        }
+        let status = self.status_js();
+        let d = self
+            .on_status_change
+            .dispatch(&status, || !self.is_destroyed());
+        for t in d.thrown {
+            self.emit_listener_error("onStatusChange", t);
+        }
+    }
+
+    /// Sets (or clears) `status.error` and tells the status listeners.
+    pub fn set_status_error(&self, error: Option<String>) {
+        self.state.borrow_mut().status.error = error;
+        self.emit_status();
+    }
+
+    fn status_js(&self) -> JsValue {
+        let (status, first_active) = {
+            let s = self.state.borrow();
+            (
+                s.status.clone(),
+                s.streams.iter().find(|x| x.phase().is_active()).cloned(),
+            )
+        };
+        let o = Object::new();
+        let set = |k: &str, v: &JsValue| {
+            let _ = Reflect::set(&o, &k.into(), v);
+        };
+        set("isConnected", &status.is_connected.into());
+        if let Some(t) = status.last_connected {
+            set("lastConnected", &js_sys::Date::new(&t.into()).into());
+        }
+        if let Some(e) = &status.error {
+            set("error", &e.as_str().into());
+        }
+        if let Some(s) = first_active {
+            let st = s.st.borrow();
+            if let Some(b) = st.video_bps {
+                set("bitrate", &b.into());
+            }
+            if let Some(r) = st.settings.frame_rate {
+                set("frameRate", &r.into());
+            }
+        }
+        o.into()
+    }
+
+    /// Moves a finished stream out of the live list; its counters join the totals.
+    pub fn retire(&self, stream: &Rc<Stream>) {
+        let mut s = self.state.borrow_mut();
+        let Some(pos) = s.streams.iter().position(|x| Rc::ptr_eq(x, stream)) else {
+            return;
+        };
+        let gone = s.streams.remove(pos);
+        let stats = gone.st.borrow().ring.stats();
+        accumulate(&mut s.finished_totals, &stats);
+        s.finished.push_back(gone);
+        while s.finished.len() > FINISHED_KEPT {
+            s.finished.pop_front();
+        }
+    }
+
+    fn find(&self, id: &str) -> Option<Rc<Stream>> {
+        let s = self.state.borrow();
+        s.streams
+            .iter()
+            .chain(s.finished.iter())
+            .find(|x| x.info.borrow().id == id)
+            .cloned()
+    }
+
+    fn find_or_err(&self, id: &str, what: &str) -> Result<Rc<Stream>, ProducerError> {
+        self.find(id).ok_or_else(|| {
+            ProducerError::new(
+                ErrorKind::OutOfRange,
+                format!("{what}: streamId \"{id}\" is not a stream of this producer"),
+            )
+        })
+    }
+
+    fn live_streams(&self) -> Vec<Rc<Stream>> {
+        self.state.borrow().streams.clone()
+    }
+
+    /// Destroys synchronously: every stream released, listeners cleared, no timer left.
+    fn destroy(&self) {
+        let streams = {
+            let mut s = self.state.borrow_mut();
+            if s.destroyed {
+                return;
+            }
+            s.destroyed = true;
+            s.status.is_connected = false;
+            std::mem::take(&mut s.streams)
+        };
+        for st in &streams {
+            stream::release(st, StreamPhase::Stopped);
+            let stats = st.st.borrow().ring.stats();
+            accumulate(&mut self.state.borrow_mut().finished_totals, &stats);
+            st.is_finalized.set(true);
+            st.finalized.wake_all();
+            st.idle.wake_all();
+        }
+        self.on_frame.clear();
+        self.on_stream_update.clear();
+        self.on_status_change.clear();
+        self.on_error.clear();
+    }
+}
+
+fn stream_to_js(stream: &Stream) -> JsValue {
+    let info = stream.info.borrow().clone();
+    let value = info
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::UNDEFINED);
+    // The origin's interface has Dates here.
+    let _ = Reflect::set(
+        &value,
+        &"startTime".into(),
+        &js_sys::Date::new(&info.start_time.into()).into(),
+    );
+    if let Some(t) = info.end_time {
+        let _ = Reflect::set(
+            &value,
+            &"endTime".into(),
+            &js_sys::Date::new(&t.into()).into(),
+        );
+    }
+    value
+}
+
+use serde::Serialize;
+
+fn parse_value(v: &JsValue, what: &str) -> Result<Value, ProducerError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Value::Null);
+    }
+    if v.is_function() || !v.is_object() {
+        let got = v.js_typeof().as_string().unwrap_or_default();
+        return Err(ProducerError::new(
+            ErrorKind::InvalidType,
+            format!("{what} must be an object, got {got}"),
+        ));
+    }
+    serde_wasm_bindgen::from_value::<Value>(v.clone()).map_err(|e| {
+        ProducerError::new(
+            ErrorKind::InvalidType,
+            format!("{what} holds a value that is not plain data: {e}"),
+        )
+    })
+}
+
+fn promise<F>(fut: F) -> js_sys::Promise
+where
+    F: std::future::Future<Output = Result<JsValue, ProducerError>> + 'static,
+{
+    future_to_promise(async move { fut.await.map_err(|e| to_js(&e)) })
+}
+
+fn throw(e: ProducerError) -> JsValue {
+    to_js(&e)
+}
+
+/// Records camera, microphone or screen with the browser's `MediaRecorder` and
+/// delivers the recording as a sequence of frames (`SensorFrame`s), with bounded
+/// memory. Keeps the origin's `ProducerSensorDriver` contract.
+#[wasm_bindgen]
+pub struct MediaRecorderProducer {
+    shared: Rc<Shared>,
+}
+
+#[wasm_bindgen]
+impl MediaRecorderProducer {
+    /// Creates a producer; throws `TypeError`/`RangeError` naming the field for a bad config.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "MediaRecorderProducerConfig | undefined")]
+        config: JsValue,
+    ) -> Result<MediaRecorderProducer, JsValue> {
+        let value = parse_value(&config, "config").map_err(throw)?;
+        let config = ProducerConfig::from_value(&value).map_err(throw)?;
+        let n = NEXT_PRODUCER.with(|c| {
+            let n = c.get();
+            c.set(n.wrapping_add(1));
+            n
+        });
+        let id = format!("media-recorder-{}-{n}", js_sys::Date::now() as u64);
+        let name = config
+            .name
+            .clone()
+            .unwrap_or_else(|| "MediaRecorder Producer".to_string());
+        Ok(MediaRecorderProducer {
+            shared: Rc::new(Shared {
+                id,
+                name,
+                config,
+                state: RefCell::new(ProducerState::default()),
+                on_frame: ListenerSet::default(),
+                on_stream_update: ListenerSet::default(),
+                on_status_change: ListenerSet::default(),
+                on_error: ListenerSet::default(),
+            }),
+        })
+    }
+
+    /// Unique id of this producer.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> String {
+        self.shared.id.clone()
+    }
+
+    /// Always `"producer"`.
+    #[wasm_bindgen(getter = type)]
+    pub fn kind(&self) -> String {
+        "producer".to_string()
+    }
+
+    /// Display name (`config.name`, default "MediaRecorder Producer").
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.shared.name.clone()
+    }
+
+    /// The connection status now.
+    #[wasm_bindgen(getter, unchecked_return_type = "ConnectionStatus")]
+    pub fn status(&self) -> JsValue {
+        self.shared.status_js()
+    }
+
+    /// Whether `destroy()` has run.
+    #[wasm_bindgen(getter)]
+    pub fn destroyed(&self) -> bool {
+        self.shared.is_destroyed()
+    }
+
+    /// Checks that the browser can record and (with `probeOnConnect`, the default) that
+    /// the devices can be opened, then releases them again.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn connect(&self) -> js_sys::Promise {
+        let shared = self.shared.clone();
+        promise(async move {
+            shared.check_alive("connect()")?;
+            if shared.state.borrow().status.is_connected {
+                return Ok(JsValue::UNDEFINED);
+            }
+            let probe = if !media::has_media_recorder() {
+                Err(ProducerError::new(
+                    ErrorKind::NotSupported,
+                    "MediaRecorder is not available in this browser",
+                ))
+            } else if shared.config.probe_on_connect {
+                let constraints = probe_constraints(&shared.config);
+                match media::acquire(crate::core::config::Source::Camera, &constraints).await {
+                    Ok(s) => {
+                        media::stop_tracks(&s);
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            } else {
+                Ok(())
+            };
+            shared.check_alive("connect()")?;
+            match probe {
+                Ok(()) => {
+                    {
+                        let mut s = shared.state.borrow_mut();
+                        s.status.is_connected = true;
+                        s.status.last_connected = Some(js_sys::Date::now());
+                        s.status.error = None;
+                    }
+                    shared.emit_status();
+                    Ok(JsValue::UNDEFINED)
+                }
+                Err(e) => {
+                    shared.set_status_error(Some(e.message.clone()));
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    /// Stops every stream (delivering their last frames) and marks the producer
+    /// disconnected. Listeners stay subscribed; `connect()` may be called again.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn disconnect(&self) -> js_sys::Promise {
+        let shared = self.shared.clone();
+        promise(async move {
+            shared.check_alive("disconnect()")?;
+            for s in shared.live_streams() {
+                stream::stop(shared.clone(), s).await;
+            }
+            if shared.is_destroyed() {
+                return Ok(JsValue::UNDEFINED);
+            }
+            let was = std::mem::replace(&mut shared.state.borrow_mut().status.is_connected, false);
+            if was {
+                shared.emit_status();
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Starts a stream: acquires the media, negotiates the recorder type, starts the
+    /// recorder with `recordingInterval` as the timeslice. Resolves to its `SensorStream`.
+    #[wasm_bindgen(js_name = startStream, unchecked_return_type = "Promise<SensorStream>")]
+    pub fn start_stream(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "VideoStreamConfig | undefined")] config: JsValue,
+    ) -> js_sys::Promise {
+        let shared = self.shared.clone();
+        let parsed =
+            parse_value(&config, "videoConfig").and_then(|v| StreamRequest::from_value(&v));
+        promise(async move {
+            shared.check_alive("startStream()")?;
+            let req = parsed?;
+            if !shared.state.borrow().status.is_connected {
+                return Err(ProducerError::new(
+                    ErrorKind::InvalidState,
+                    "startStream() needs a connected producer: call connect() first",
+                ));
+            }
+            start(shared, req).await
+        })
+    }
+
+    /// Stops a stream: the recorder's last chunk is delivered, then its tracks are
+    /// stopped. Resolves to the final `SensorStream` (also for a stream that already ended).
+    #[wasm_bindgen(js_name = stopStream, unchecked_return_type = "Promise<SensorStream>")]
+    pub fn stop_stream(&self, stream_id: &str) -> js_sys::Promise {
+        let shared = self.shared.clone();
+        let id = stream_id.to_string();
+        promise(async move {
+            shared.check_alive("stopStream()")?;
+            let s = shared.find_or_err(&id, "stopStream()")?;
+            stream::stop(shared.clone(), s.clone()).await;
+            Ok(stream_to_js(&s))
+        })
+    }
+
+    /// Pauses a recording stream (no chunks until `resumeStream`).
+    #[wasm_bindgen(js_name = pauseStream, unchecked_return_type = "Promise<void>")]
+    pub fn pause_stream(&self, stream_id: &str) -> js_sys::Promise {
+        self.pause_or_resume(stream_id, true)
+    }
+
+    /// Resumes a paused stream.
+    #[wasm_bindgen(js_name = resumeStream, unchecked_return_type = "Promise<void>")]
+    pub fn resume_stream(&self, stream_id: &str) -> js_sys::Promise {
+        self.pause_or_resume(stream_id, false)
+    }
+
+    fn pause_or_resume(&self, stream_id: &str, pause: bool) -> js_sys::Promise {
+        let shared = self.shared.clone();
+        let id = stream_id.to_string();
+        let what = if pause {
+            "pauseStream()"
+        } else {
+            "resumeStream()"
+        };
+        promise(async move {
+            shared.check_alive(what)?;
+            let s = shared.find_or_err(&id, what)?;
+            let (from, to) = if pause {
+                (StreamPhase::Recording, StreamPhase::Paused)
+            } else {
+                (StreamPhase::Paused, StreamPhase::Recording)
+            };
+            let phase = s.phase();
+            if phase == to {
+                return Ok(JsValue::UNDEFINED);
+            }
+            if phase != from {
+                return Err(ProducerError::new(
+                    ErrorKind::InvalidState,
+                    format!(
+                        "{what}: stream \"{id}\" is {}, not {}",
+                        phase.as_str(),
+                        from.as_str()
+                    ),
+                ));
+            }
+            {
+                let st = s.st.borrow();
+                if let Some(r) = st.recorder.as_ref() {
+                    if pause {
+                        r.pause()?;
+                    } else {
+                        r.resume()?;
+                    }
+                }
+            }
+            s.info.borrow_mut().state = to;
+            shared.emit_stream_update(&s);
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Feeds a chunk to a `source: "external"` stream; it takes the same path as a
+    /// recorder's chunk. `data` is a Blob, ArrayBuffer or typed array; `options.isHeader`
+    /// pins (or, `false`, unpins) it as part of the header run. Returns its sequence number.
+    #[wasm_bindgen(js_name = pushChunk)]
+    pub fn push_chunk(
+        &self,
+        stream_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | ArrayBufferView")]
+        data: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PushChunkOptions | undefined")] options: JsValue,
+    ) -> Result<f64, JsValue> {
+        let shared = &self.shared;
+        shared.check_alive("pushChunk()").map_err(throw)?;
+        let s = shared
+            .find_or_err(stream_id, "pushChunk()")
+            .map_err(throw)?;
+        let pin = parse_push_options(&options).map_err(throw)?;
+        {
+            let info = s.info.borrow();
+            if stream::captures(info.config.source) {
+                return Err(throw(ProducerError::new(
+                    ErrorKind::InvalidState,
+                    format!("pushChunk(): stream \"{stream_id}\" records from a device; only source \"external\" streams take pushed chunks"),
+                )));
+            }
+            if info.state != StreamPhase::Recording {
+                return Err(throw(ProducerError::new(
+                    ErrorKind::InvalidState,
+                    format!("pushChunk(): stream \"{stream_id}\" is not recording (it is paused, stopping or stopped)"),
+                )));
+            }
+        }
+        let blob = to_blob(&data, &s.info.borrow().mime_type).map_err(throw)?;
+        match stream::on_chunk(shared, &s, blob, pin) {
+            Some(seq) => Ok(seq as f64),
+            // An empty chunk carries nothing: it gets no sequence number.
+            None => Ok(-1.0),
+        }
+    }
+
+    /// The streams that are recording, paused or stopping.
+    #[wasm_bindgen(js_name = getActiveStreams, unchecked_return_type = "SensorStream[]")]
+    pub fn get_active_streams(&self) -> Array {
+        self.shared
+            .live_streams()
+            .iter()
+            .filter(|s| s.phase().is_active())
+            .map(|s| stream_to_js(s))
+            .collect()
+    }
+
+    /// Counters of delivered, dropped and held frames and bytes, totals and per stream.
+    #[wasm_bindgen(unchecked_return_type = "ProducerMetricsSnapshot")]
+    pub fn metrics(&self) -> JsValue {
+        let (finished, live) = {
+            let s = self.shared.state.borrow();
+            (s.finished_totals, s.streams.clone())
+        };
+        let live = live
+            .iter()
+            .map(|s| StreamMetrics {
+                stream_id: s.id(),
+                active: s.phase().is_active(),
+                ring: s.st.borrow().ring.stats(),
+            })
+            .collect();
+        MetricsSnapshot::from_parts(&finished, live)
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// Subscribes to frames; returns the unsubscribe function. A listener that returns
+    /// a Promise is awaited before it gets the next frame.
+    #[wasm_bindgen(js_name = onFrame, unchecked_return_type = "() => void")]
+    pub fn on_frame(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(frame: SensorFrame) => void | Promise<void>")]
+        callback: JsValue,
+    ) -> Result<js_sys::Function, JsValue> {
+        let f = self.listener(callback, "onFrame")?;
+        let unsubscribe = self.shared.on_frame.subscribe(f);
+        // Pending chunks (e.g. the header run, kept while nobody listened) go out now.
+        for s in self.shared.live_streams() {
+            stream::kick_delivery(&self.shared, &s);
+        }
+        Ok(unsubscribe)
+    }
+
+    /// Subscribes to stream changes (started, paused, resumed, drops, stopped, ended).
+    #[wasm_bindgen(js_name = onStreamUpdate, unchecked_return_type = "() => void")]
+    pub fn on_stream_update(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(stream: SensorStream) => void")] callback: JsValue,
+    ) -> Result<js_sys::Function, JsValue> {
+        let f = self.listener(callback, "onStreamUpdate")?;
+        Ok(self.shared.on_stream_update.subscribe(f))
+    }
+
+    /// Subscribes to status changes.
+    #[wasm_bindgen(js_name = onStatusChange, unchecked_return_type = "() => void")]
+    pub fn on_status_change(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(status: ConnectionStatus) => void")]
+        callback: JsValue,
+    ) -> Result<js_sys::Function, JsValue> {
+        let f = self.listener(callback, "onStatusChange")?;
+        Ok(self.shared.on_status_change.subscribe(f))
+    }
+
+    /// Subscribes to errors (each an `Error` with a meaningful `name`).
+    #[wasm_bindgen(js_name = onError, unchecked_return_type = "() => void")]
+    pub fn on_error(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(error: ProducerErrorEvent) => void")]
+        callback: JsValue,
+    ) -> Result<js_sys::Function, JsValue> {
+        let f = self.listener(callback, "onError")?;
+        Ok(self.shared.on_error.subscribe(f))
+    }
+
+    fn listener(&self, callback: JsValue, what: &str) -> Result<js_sys::Function, JsValue> {
+        self.shared
+            .check_alive(&format!("{what}()"))
+            .map_err(throw)?;
+        callback.dyn_into::<js_sys::Function>().map_err(|v| {
+            throw(ProducerError::new(
+                ErrorKind::InvalidType,
+                format!(
+                    "{what}(callback): callback must be a function, got {}",
+                    v.js_typeof().as_string().unwrap_or_default()
+                ),
+            ))
+        })
+    }
+
+    /// Releases everything at once: recorders stopped, every track the producer acquired
+    /// stopped, timers cleared, DOM listeners removed, subscriptions dropped. Safe to
+    /// call from inside a listener and more than once; any other call afterwards
+    /// fails with `InvalidStateError`.
+    pub fn destroy(&self) {
+        self.shared.destroy();
+    }
+}
+
+impl Drop for MediaRecorderProducer {
+    fn drop(&mut self) {
+        self.shared.destroy();
+    }
+}
+
+fn parse_push_options(options: &JsValue) -> Result<Option<bool>, ProducerError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    if !options.is_object() {
+        return Err(ProducerError::new(
+            ErrorKind::InvalidType,
+            "pushChunk(): options must be an object like { isHeader: true }",
+        ));
+    }
+    let v = Reflect::get(options, &"isHeader".into()).unwrap_or(JsValue::UNDEFINED);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_bool().map(Some).ok_or_else(|| {
+        ProducerError::new(
+            ErrorKind::InvalidType,
+            "pushChunk(): options.isHeader must be a boolean",
+        )
+    })
+}
+
+fn to_blob(data: &JsValue, mime: &str) -> Result<Blob, ProducerError> {
+    if let Some(b) = data.dyn_ref::<Blob>() {
+        return Ok(b.clone());
+    }
+    if data.is_instance_of::<js_sys::ArrayBuffer>() || js_sys::ArrayBuffer::is_view(data) {
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(mime);
+        return Blob::new_with_buffer_source_sequence_and_options(&Array::of1(data), &options)
+            .map_err(|e| crate::web::error::from_js(&e));
+    }
+    Err(ProducerError::new(
+        ErrorKind::InvalidType,
+        format!(
+            "pushChunk(): data must be a Blob, an ArrayBuffer or a typed array, got {}",
+            data.js_typeof().as_string().unwrap_or_default()
+        ),
+    ))
+}
+
+/// Starts one stream (after validation and the connected check).
+async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, ProducerError> {
+    let cfg = &shared.config;
+    let captures = stream::captures(req.source);
+    // Negotiate before acquiring anything: if nothing is supported, nothing is opened.
+    let mime_type = if captures {
+        let candidates = candidate_mime_types(&req, cfg);
+        negotiate_mime_type(&candidates, web_sys::MediaRecorder::is_type_supported).ok_or_else(
+            || {
+                ProducerError::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "This browser's MediaRecorder supports none of: {}",
+                        candidates.join(", ")
+                    ),
+                )
+            },
+        )?
+    } else {
+        req.mime_type.clone().unwrap_or_default()
+    };
+    let media_stream = if captures {
+        let constraints = media_constraints(cfg, &req);
+        match media::acquire(req.source, &constraints).await {
+            Ok(m) => Some(m),
+            Err(e) => {
+                if !shared.is_destroyed() {
+                    shared.set_status_error(Some(e.message.clone()));
+                }
+                return Err(e);
+            }
+        }
+    } else {
+        None
+    };
+    // Whatever fails from here on must not leave the tracks running.
+    let guard = TrackGuard(media_stream.clone());
+    shared.check_alive("startStream()")?;
+
+    let n = {
+        let mut s = shared.state.borrow_mut();
+        s.next_stream_no += 1;
+        s.next_stream_no
+    };
+    let id = format!("{}-stream-{n}", shared.id);
+    let name = req.name.clone().unwrap_or_else(|| {
+        format!(
+            "{} {n}",
+            match req.source {
+                crate::core::config::Source::Camera => "camera",
+                crate::core::config::Source::Microphone => "microphone",
+                crate::core::config::Source::Screen => "screen",
+                crate::core::config::Source::External => "external",
+            }
+        )
+    });
+    let policy = if is_webm(&mime_type) && captures {
+        HeaderPolicy::Scan
+    } else {
+        HeaderPolicy::FirstChunk
+    };
+    let limits = RingLimits {
+        max_chunks: cfg.buffer_capacity as usize,
+        max_bytes: cfg.buffer_max_bytes,
+        keep_delivered: cfg.retain == Retain::All,
+    };
+    let has_video = media_stream
+        .as_ref()
+        .map(|m| m.get_video_tracks().length() > 0)
+        .unwrap_or(req.video);
+    let video_bps =
+        (captures && has_video).then(|| req.bitrate.unwrap_or(cfg.video_bits_per_second));
+    let settings = media_stream
+        .as_ref()
+        .map(media::video_settings)
+        .unwrap_or_default();
+    let info = StreamInfo {
+        id: id.clone(),
+        name,
+        kind: if has_video { "video" } else { "audio" },
+        config: req.clone(),
+        active: true,
+        state: StreamPhase::Recording,
+        mime_type: mime_type.clone(),
+        start_time: js_sys::Date::now(),
+        end_time: None,
+        total_frames: 0,
+        frames_dropped: 0,
+        bytes_dropped: 0,
+        end_reason: None,
+    };
+    let s = Rc::new(Stream {
+        info: RefCell::new(info),
+        st: RefCell::new(StreamState {
+            ring: ChunkRing::new(limits, policy),
+            scanner: (policy == HeaderPolicy::Scan).then(HeaderScanner::new),
+            scan_queue: Default::default(),
+            scanning: false,
+            delivering: false,
+            flushing: false,
+            flush_signal: None,
+            finalizing: false,
+            stop_requested: false,
+            end_reason: None,
+            recorder: None,
+            media: None,
+            track_listeners: Vec::new(),
+            tick: None,
+            settings,
+            video_bps,
+        }),
+        finalized: Default::default(),
+        is_finalized: Cell::new(false),
+        idle: Default::default(),
+    });
+
+    if let Some(m) = &media_stream {
+        let weak_shared = Rc::downgrade(&shared);
+        let weak_stream = Rc::downgrade(&s);
+        let (ws1, wst1) = (weak_shared.clone(), weak_stream.clone());
+        let (ws2, wst2) = (weak_shared.clone(), weak_stream.clone());
+        let events = RecorderEvents {
+            on_data: Box::new(move |blob| {
+                if let (Some(sh), Some(st)) = (ws1.upgrade(), wst1.upgrade()) {
+                    stream::on_chunk(&sh, &st, blob, None);
+                }
+            }),
+            on_stop: Box::new(move || stream::on_recorder_stop(&ws2, &wst2)),
+            on_error: Box::new(move |err| {
+                if let (Some(sh), Some(st)) = (weak_shared.upgrade(), weak_stream.upgrade()) {
+                    let err = ProducerError::new(
+                        ErrorKind::Recorder,
+                        format!("Stream {}: the recorder failed: {}", st.id(), err.message),
+                    );
+                    stream::on_source_lost(&sh, &st, err);
+                }
+            }),
+        };
+        let audio_bps = (m.get_audio_tracks().length() > 0).then_some(cfg.audio_bits_per_second);
+        let recorder = Recorder::new(m, &mime_type, video_bps, audio_bps, events)?;
+        let listeners = stream::watch_tracks(&shared, &s, m);
+        recorder.start(cfg.recording_interval_ms)?;
+        let actual = recorder.mime_type();
+        if !actual.is_empty() {
+            s.info.borrow_mut().mime_type = actual;
+        }
+        let mut st = s.st.borrow_mut();
+        st.recorder = Some(recorder);
+        st.track_listeners = listeners;
+        st.media = Some(m.clone());
+    }
+    // The drain tick: restarts delivery if chunks wait while the loop is idle.
+    let (ws, wst) = (Rc::downgrade(&shared), Rc::downgrade(&s));
+    let tick = gloo_timers::callback::Interval::new(cfg.chunk_processing_interval_ms, move || {
+        if let (Some(sh), Some(st)) = (ws.upgrade(), wst.upgrade()) {
+            stream::kick_delivery(&sh, &st);
+        }
+    });
+    s.st.borrow_mut().tick = Some(tick);
+    guard.disarm();
+    shared.state.borrow_mut().streams.push(s.clone());
+    if shared.state.borrow().status.error.is_some() {
+        shared.set_status_error(None);
+    }
+    shared.emit_stream_update(&s);
+    Ok(stream_to_js(&s))
+}
+
+/// Stops the tracks of a stream being set up unless [`disarm`](Self::disarm)ed.
+struct TrackGuard(Option<web_sys::MediaStream>);
+
+impl TrackGuard {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for TrackGuard {
+    fn drop(&mut self) {
+        if let Some(m) = self.0.take() {
+            media::stop_tracks(&m);
+        }
+    }
+}

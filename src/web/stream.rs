@@ -1,0 +1,640 @@
+//! One recording stream in the browser: its media, recorder, ring and delivery loop.
+//!
+//! Data flow: the recorder's `dataavailable` (or `pushChunk`) → [`on_chunk`] pushes
+//! into the stream's [`ChunkRing`] → [`kick_delivery`] starts the delivery loop when
+//! it is idle → each chunk's bytes are read (`blob.arrayBuffer()`), wrapped in a
+//! `SensorFrame` and handed to every `onFrame` listener; a returned Promise is awaited
+//! before the next frame (backpressure). Chunks wait in the ring meanwhile and, if it
+//! must evict them, every loss is counted and reported.
+//!
+//! Ownership: a [`Stream`] owns its recorder, media, track listeners and drain tick;
+//! [`release`] drops them all. Callbacks hold only weak references to the stream and
+//! the producer, so nothing keeps either alive.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+
+use gloo_events::EventListener;
+use gloo_timers::callback::Interval;
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Blob, MediaStream};
+
+use crate::core::config::{Retain, Source};
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::ring::{ChunkRing, Dropped, Taken};
+use crate::core::stream::{StreamInfo, StreamPhase};
+use crate::core::webm::{HeaderScanner, ScanResult};
+use crate::web::media::{self, TrackSettings};
+use crate::web::producer::Shared;
+use crate::web::recorder::Recorder;
+use crate::web::signal::Signal;
+
+/// A chunk as the ring holds it: the browser's Blob (its bytes stay out of the JS
+/// heap until delivery) and when it arrived.
+#[derive(Clone)]
+pub struct Chunk {
+    /// The recorded bytes.
+    pub blob: Blob,
+    /// Arrival time, epoch ms.
+    pub arrival_ms: f64,
+}
+
+/// Everything a stream owns or tracks that changes while it runs.
+pub struct StreamState {
+    /// The bounded chunk buffer.
+    pub ring: ChunkRing<Chunk>,
+    /// Finds the end of the WebM header; `None` once known or for other containers.
+    pub scanner: Option<HeaderScanner>,
+    /// Header candidates waiting to be scanned, in order.
+    pub scan_queue: VecDeque<(u64, Blob)>,
+    /// Whether the scan task runs.
+    pub scanning: bool,
+    /// Whether the delivery loop runs.
+    pub delivering: bool,
+    /// While stopping: deliver what is left without waiting for listeners' Promises.
+    pub flushing: bool,
+    /// Resolves when flushing starts; raced against listeners' Promises.
+    pub flush_signal: Option<(js_sys::Promise, js_sys::Function)>,
+    /// Whether finalization has begun (it runs once).
+    pub finalizing: bool,
+    /// Whether `stopStream`/`disconnect` asked for the stop.
+    pub stop_requested: bool,
+    /// Why the stream ends on its own, once known.
+    pub end_reason: Option<ProducerError>,
+    /// The recorder (absent for external sources and after release).
+    pub recorder: Option<Recorder>,
+    /// The captured media (absent for external sources and after release).
+    pub media: Option<MediaStream>,
+    /// `ended` listeners on the media's tracks.
+    pub track_listeners: Vec<EventListener>,
+    /// The drain tick.
+    pub tick: Option<Interval>,
+    /// The video track's settings, read at start.
+    pub settings: TrackSettings,
+    /// The video bitrate the recorder was asked for.
+    pub video_bps: Option<u32>,
+}
+
+/// One stream of a producer.
+pub struct Stream {
+    /// What callers see; counters refreshed from the ring.
+    pub info: RefCell<StreamInfo>,
+    /// The moving parts.
+    pub st: RefCell<StreamState>,
+    /// Woken when finalization is complete.
+    pub finalized: Signal,
+    /// Set when finalization is complete.
+    pub is_finalized: Cell<bool>,
+    /// Woken when the delivery loop goes idle.
+    pub idle: Signal,
+}
+
+impl Stream {
+    /// The stream's id.
+    pub fn id(&self) -> String {
+        self.info.borrow().id.clone()
+    }
+
+    /// Its phase now.
+    pub fn phase(&self) -> StreamPhase {
+        self.info.borrow().state
+    }
+
+    fn refresh_counts(&self) {
+        let stats = self.st.borrow().ring.stats();
+        self.info.borrow_mut().update_counts(&stats);
+    }
+
+    /// A Promise that resolves when flushing starts, or `None` if it has.
+    fn flush_promise(&self) -> Option<js_sys::Promise> {
+        let mut st = self.st.borrow_mut();
+        if st.flushing {
+            return None;
+        }
+        if st.flush_signal.is_none() {
+            let mut resolve_fn = None;
+            let p = js_sys::Promise::new(&mut |resolve, _| resolve_fn = Some(resolve));
+            if let Some(r) = resolve_fn {
+                st.flush_signal = Some((p, r));
+            }
+        }
+        st.flush_signal.as_ref().map(|(p, _)| p.clone())
+    }
+
+    fn start_flush(&self) {
+        let signal = {
+            let mut st = self.st.borrow_mut();
+            st.flushing = true;
+            st.flush_signal.take()
+        };
+        if let Some((_, resolve)) = signal {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// A chunk arrived (from the recorder, or pushed by the app with a pin hint).
+/// Returns its sequence number, or `None` if the stream no longer takes chunks.
+pub fn on_chunk(
+    shared: &Rc<Shared>,
+    stream: &Rc<Stream>,
+    blob: Blob,
+    pin: Option<bool>,
+) -> Option<u64> {
+    let size = blob.size();
+    if size <= 0.0 || shared.is_destroyed() || stream.phase().is_over() {
+        return None;
+    }
+    let arrival_ms = js_sys::Date::now();
+    let (seq, dropped, start_scan) = {
+        let mut st = stream.st.borrow_mut();
+        let was_open = st.ring.header_open();
+        let chunk = Chunk {
+            blob: blob.clone(),
+            arrival_ms,
+        };
+        let (seq, dropped) = st.ring.push(chunk, size as u64, pin);
+        let mut start_scan = false;
+        if was_open && st.scanner.is_some() {
+            st.scan_queue.push_back((seq, blob));
+            start_scan = !st.scanning;
+            st.scanning = true;
+        }
+        (seq, dropped, start_scan)
+    };
+    stream.refresh_counts();
+    if start_scan {
+        spawn_local(scan_header(shared.clone(), stream.clone()));
+    }
+    report_drops(shared, stream, dropped);
+    kick_delivery(shared, stream);
+    Some(seq)
+}
+
+/// Reads header candidates in order until the scanner knows where the header ends.
+async fn scan_header(shared: Rc<Shared>, stream: Rc<Stream>) {
+    loop {
+        let next = stream.st.borrow_mut().scan_queue.pop_front();
+        let Some((seq, blob)) = next else { break };
+        let bytes = JsFuture::from(blob.array_buffer()).await;
+        if shared.is_destroyed() {
+            break;
+        }
+        let result = match bytes {
+            Ok(buf) => {
+                let data = Uint8Array::new(&buf).to_vec();
+                let mut st = stream.st.borrow_mut();
+                match st.scanner.as_mut() {
+                    Some(scanner) => scanner.feed(seq, &data),
+                    None => break,
+                }
+            }
+            // Unreadable: give up on finding the end; keep only the first chunk pinned.
+            Err(_) => ScanResult::NotWebm,
+        };
+        let last_seq = match result {
+            ScanResult::NeedMore => continue,
+            ScanResult::HeaderEnd { last_seq, .. } => last_seq,
+            ScanResult::NotWebm => 0,
+        };
+        let dropped = {
+            let mut st = stream.st.borrow_mut();
+            st.scanner = None;
+            st.scan_queue.clear();
+            st.ring.close_header(last_seq)
+        };
+        stream.refresh_counts();
+        report_drops(&shared, &stream, dropped);
+        break;
+    }
+    stream.st.borrow_mut().scanning = false;
+}
+
+/// Starts the delivery loop if it is idle and there is work and someone to give it to.
+pub fn kick_delivery(shared: &Rc<Shared>, stream: &Rc<Stream>) {
+    if shared.is_destroyed() || shared.on_frame.is_empty() {
+        return;
+    }
+    {
+        let mut st = stream.st.borrow_mut();
+        if st.delivering || !st.ring.has_pending() {
+            return;
+        }
+        st.delivering = true;
+    }
+    spawn_local(deliver(shared.clone(), stream.clone()));
+}
+
+/// Delivers pending chunks in order, one at a time, until none is left (or no listener).
+async fn deliver(shared: Rc<Shared>, stream: Rc<Stream>) {
+    loop {
+        let taken = {
+            let mut st = stream.st.borrow_mut();
+            if shared.is_destroyed() || shared.on_frame.is_empty() {
+                None
+            } else {
+                st.ring.take_next()
+            }
+        };
+        let Some(taken) = taken else { break };
+        let bytes = JsFuture::from(taken.item.blob.array_buffer()).await;
+        if shared.is_destroyed() {
+            break;
+        }
+        let buffer = match bytes {
+            Ok(b) => b,
+            Err(e) => {
+                let lost = stream.st.borrow_mut().ring.abandon(taken.seq);
+                stream.refresh_counts();
+                if lost.is_some() {
+                    let reason = crate::web::error::from_js(&e);
+                    shared.emit_error(ProducerError::new(
+                        ErrorKind::DataLoss,
+                        format!(
+                            "Stream {}: frame {} could not be read and was dropped ({})",
+                            stream.id(),
+                            taken.seq,
+                            reason.message
+                        ),
+                    ));
+                }
+                continue;
+            }
+        };
+        let frame = build_frame(&stream, &taken, &buffer, false);
+        let dispatch = shared.on_frame.dispatch(&frame, || !shared.is_destroyed());
+        stream.st.borrow_mut().ring.finish(taken.seq);
+        stream.refresh_counts();
+        for thrown in dispatch.thrown {
+            shared.emit_listener_error("onFrame", thrown);
+        }
+        if !dispatch.promises.is_empty() {
+            if let Some(flush) = stream.flush_promise() {
+                let all =
+                    js_sys::Promise::all_settled(&dispatch.promises.iter().collect::<Array>());
+                let race = js_sys::Promise::race(&Array::of2(&all, &flush));
+                if let Ok(outcome) = JsFuture::from(race).await {
+                    report_rejections(&shared, &outcome);
+                }
+            }
+        }
+    }
+    stream.st.borrow_mut().delivering = false;
+    stream.idle.wake_all();
+    // A chunk may have arrived between the last take and here while no listener was
+    // subscribed; the next push or subscription restarts the loop.
+}
+
+fn report_rejections(shared: &Rc<Shared>, outcome: &JsValue) {
+    let Some(results) = outcome.dyn_ref::<Array>() else {
+        return;
+    };
+    for r in results.iter() {
+        let status = Reflect::get(&r, &"status".into())
+            .ok()
+            .and_then(|s| s.as_string());
+        if status.as_deref() == Some("rejected") {
+            let reason = Reflect::get(&r, &"reason".into()).unwrap_or(JsValue::UNDEFINED);
+            shared.emit_listener_error("onFrame", reason);
+        }
+    }
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// The `SensorFrame` for a delivered chunk (or, with `complete`, the whole recording).
+fn build_frame(stream: &Stream, taken: &Taken<Chunk>, buffer: &JsValue, complete: bool) -> JsValue {
+    let (id, kind, mime) = {
+        let info = stream.info.borrow();
+        (info.id.clone(), info.kind, info.mime_type.clone())
+    };
+    let (settings, video_bps) = {
+        let st = stream.st.borrow();
+        (st.settings, st.video_bps)
+    };
+    let frame = Object::new();
+    let frame_id = if complete {
+        format!("{id}-complete")
+    } else {
+        format!("{id}-{}", taken.seq)
+    };
+    set(&frame, "id", &frame_id.into());
+    set(&frame, "type", &kind.into());
+    set(&frame, "data", buffer);
+    set(&frame, "timestamp", &taken.item.arrival_ms.into());
+    set(&frame, "size", &(taken.size as f64).into());
+    let meta = Object::new();
+    set(&meta, "streamId", &id.into());
+    set(&meta, "sequence", &(taken.seq as f64).into());
+    set(&meta, "isHeader", &taken.pinned.into());
+    set(&meta, "mimeType", &mime.as_str().into());
+    if let Some(format) = mime.split(['/', ';']).nth(1) {
+        set(&meta, "format", &format.trim().into());
+    }
+    if let Some(codecs) = mime.split("codecs=").nth(1) {
+        set(&meta, "codec", &codecs.trim_matches('"').into());
+    }
+    if let Some(w) = settings.width {
+        set(&meta, "width", &w.into());
+    }
+    if let Some(h) = settings.height {
+        set(&meta, "height", &h.into());
+    }
+    if let Some(r) = settings.frame_rate {
+        set(&meta, "frameRate", &r.into());
+    }
+    if let Some(b) = video_bps {
+        set(&meta, "bitrate", &b.into());
+    }
+    if complete {
+        set(&meta, "isComplete", &true.into());
+    }
+    set(&frame, "metadata", &meta);
+    frame.into()
+}
+
+/// Reports chunks the ring evicted before delivery: an `onError` (`DataLossError`) and a
+/// stream update. Deferred to a microtask so that no listener runs inside a call the
+/// app made (e.g. `pushChunk`).
+pub fn report_drops(shared: &Rc<Shared>, stream: &Rc<Stream>, dropped: Vec<Dropped>) {
+    if dropped.is_empty() {
+        return;
+    }
+    let shared = shared.clone();
+    let stream = stream.clone();
+    spawn_local(async move {
+        if shared.is_destroyed() {
+            return;
+        }
+        let n = dropped.len();
+        let bytes: u64 = dropped.iter().map(|d| d.size).sum();
+        let first = dropped.first().map(|d| d.seq).unwrap_or(0);
+        let last = dropped.last().map(|d| d.seq).unwrap_or(0);
+        let (id, total) = {
+            let info = stream.info.borrow();
+            (info.id.clone(), info.frames_dropped)
+        };
+        let listening = !shared.on_frame.is_empty();
+        let why = if listening {
+            "listeners did not keep up"
+        } else {
+            "no onFrame listener is subscribed"
+        };
+        let mut err = ProducerError::new(
+            ErrorKind::DataLoss,
+            format!(
+                "Stream {id}: {n} frame(s) ({bytes} bytes, sequence {first}..={last}) were evicted from the buffer before delivery because {why}; {total} dropped so far"
+            ),
+        );
+        err.message
+            .push_str(" (raise bufferMaxBytes/bufferCapacity or consume faster)");
+        shared.emit_error_with(err, |e| {
+            set(e.unchecked_ref(), "streamId", &id.as_str().into());
+            set(e.unchecked_ref(), "framesDropped", &(n as f64).into());
+            set(e.unchecked_ref(), "bytesDropped", &(bytes as f64).into());
+        });
+        shared.emit_stream_update(&stream);
+    });
+}
+
+/// Watches the media's tracks: when one ends (device unplugged, permission revoked),
+/// the stream ends.
+pub fn watch_tracks(
+    shared: &Rc<Shared>,
+    stream: &Rc<Stream>,
+    media_stream: &MediaStream,
+) -> Vec<EventListener> {
+    media::tracks(media_stream)
+        .into_iter()
+        .map(|track| {
+            let weak_shared = Rc::downgrade(shared);
+            let weak_stream = Rc::downgrade(stream);
+            let label = track.label();
+            let kind = track.kind();
+            EventListener::new(&track, "ended", move |_| {
+                let (Some(shared), Some(stream)) = (weak_shared.upgrade(), weak_stream.upgrade()) else {
+                    return;
+                };
+                let device = if label.is_empty() { kind.clone() } else { format!("{kind} \"{label}\"") };
+                on_source_lost(
+                    &shared,
+                    &stream,
+                    ProducerError::new(
+                        ErrorKind::DeviceLost,
+                        format!(
+                            "Stream {}: the {device} stopped delivering media (device unplugged, disabled or permission revoked); the recording was ended",
+                            stream.id()
+                        ),
+                    ),
+                );
+            })
+        })
+        .collect()
+}
+
+/// The source went away: stop the recorder (its last chunk and `stop` event follow) and
+/// end the stream with `reason`.
+pub fn on_source_lost(shared: &Rc<Shared>, stream: &Rc<Stream>, reason: ProducerError) {
+    let stop_pending = {
+        let mut st = stream.st.borrow_mut();
+        if st.finalizing || st.stop_requested {
+            return;
+        }
+        if st.end_reason.is_none() {
+            st.end_reason = Some(reason);
+        }
+        st.recorder.as_ref().map(|r| r.stop()).unwrap_or(false)
+    };
+    if !stop_pending {
+        spawn_local(finalize(shared.clone(), stream.clone()));
+    }
+}
+
+/// The recorder stopped (asked for or not): finish the stream.
+pub fn on_recorder_stop(weak_shared: &Weak<Shared>, weak_stream: &Weak<Stream>) {
+    let (Some(shared), Some(stream)) = (weak_shared.upgrade(), weak_stream.upgrade()) else {
+        return;
+    };
+    {
+        let mut st = stream.st.borrow_mut();
+        if !st.stop_requested && st.end_reason.is_none() {
+            st.end_reason = Some(ProducerError::new(
+                ErrorKind::DeviceLost,
+                format!(
+                    "Stream {}: the recorder stopped on its own (its tracks ended); the recording was ended",
+                    stream.info.borrow().id
+                ),
+            ));
+        }
+    }
+    spawn_local(finalize(shared, stream));
+}
+
+/// Asks the stream to stop and waits until it has (its last frames delivered).
+pub async fn stop(shared: Rc<Shared>, stream: Rc<Stream>) {
+    if stream.is_finalized.get() {
+        return;
+    }
+    let waiting = stream.finalized.wait();
+    let recorder_stopping = {
+        let mut st = stream.st.borrow_mut();
+        let first = !st.stop_requested && !st.finalizing;
+        st.stop_requested = true;
+        if first && st.end_reason.is_none() {
+            stream.info.borrow_mut().state = StreamPhase::Stopping;
+        }
+        st.recorder.as_ref().map(|r| r.stop()).unwrap_or(false) || st.finalizing
+    };
+    if !recorder_stopping {
+        spawn_local(finalize(shared, stream.clone()));
+    }
+    let _ = waiting.await;
+}
+
+/// Ends the stream once: delivers what is left, emits the whole recording when
+/// `retain: "all"`, releases every resource, and reports how it ended.
+pub async fn finalize(shared: Rc<Shared>, stream: Rc<Stream>) {
+    {
+        let mut st = stream.st.borrow_mut();
+        if st.finalizing || stream.is_finalized.get() {
+            return;
+        }
+        st.finalizing = true;
+    }
+    stream.start_flush();
+    kick_delivery(&shared, &stream);
+    while stream.st.borrow().delivering && !shared.is_destroyed() {
+        let _ = stream.idle.wait().await;
+    }
+    if shared.is_destroyed() {
+        return; // destroy() released everything and woke the waiters.
+    }
+    if shared.config.retain == Retain::All {
+        emit_complete(&shared, &stream).await;
+        if shared.is_destroyed() {
+            return;
+        }
+    }
+    let reason = stream.st.borrow_mut().end_reason.take();
+    let dropped = release(
+        &stream,
+        if reason.is_some() {
+            StreamPhase::Ended
+        } else {
+            StreamPhase::Stopped
+        },
+    );
+    if let Some(r) = &reason {
+        stream.info.borrow_mut().end_reason = Some(r.message.clone());
+    }
+    shared.retire(&stream);
+    if !dropped.is_empty() {
+        report_drops(&shared, &stream, dropped);
+    }
+    shared.emit_stream_update(&stream);
+    if let Some(reason) = reason {
+        shared.emit_error(reason.clone());
+        shared.set_status_error(Some(reason.message));
+    }
+    stream.is_finalized.set(true);
+    stream.finalized.wake_all();
+}
+
+/// With `retain: "all"`: one last frame holding the whole recording.
+async fn emit_complete(shared: &Rc<Shared>, stream: &Rc<Stream>) {
+    if shared.on_frame.is_empty() {
+        return;
+    }
+    let (parts, size, next_seq, mime) = {
+        let st = stream.st.borrow();
+        let parts: Array = st
+            .ring
+            .items()
+            .map(|c| JsValue::from(c.blob.clone()))
+            .collect();
+        let size: u64 = st.ring.stats().held_bytes;
+        (
+            parts,
+            size,
+            st.ring.next_seq(),
+            stream.info.borrow().mime_type.clone(),
+        )
+    };
+    if parts.length() == 0 {
+        return;
+    }
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(&mime);
+    let Ok(whole) = Blob::new_with_blob_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(buffer) = JsFuture::from(whole.array_buffer()).await else {
+        return;
+    };
+    if shared.is_destroyed() {
+        return;
+    }
+    let taken = Taken {
+        seq: next_seq,
+        size,
+        pinned: false,
+        item: Chunk {
+            blob: whole,
+            arrival_ms: js_sys::Date::now(),
+        },
+    };
+    let frame = build_frame(stream, &taken, &buffer, true);
+    let dispatch = shared.on_frame.dispatch(&frame, || !shared.is_destroyed());
+    for thrown in dispatch.thrown {
+        shared.emit_listener_error("onFrame", thrown);
+    }
+}
+
+/// Releases everything the stream owns right now: recorder (and its listeners), track
+/// listeners, tick, tracks, and the ring's contents. Returns the chunks that were never
+/// delivered (counted as dropped).
+pub fn release(stream: &Stream, phase: StreamPhase) -> Vec<Dropped> {
+    let (recorder, media_stream, listeners, tick, dropped, flush) = {
+        let mut st = stream.st.borrow_mut();
+        st.flushing = true;
+        st.scan_queue.clear();
+        st.scanner = None;
+        let dropped = st.ring.clear();
+        (
+            st.recorder.take(),
+            st.media.take(),
+            std::mem::take(&mut st.track_listeners),
+            st.tick.take(),
+            dropped,
+            st.flush_signal.take(),
+        )
+    };
+    // Listeners first, so that stopping the tracks reaches nothing of ours.
+    drop(listeners);
+    drop(recorder);
+    drop(tick);
+    if let Some(m) = media_stream {
+        media::stop_tracks(&m);
+    }
+    if let Some((_, resolve)) = flush {
+        let _ = resolve.call0(&JsValue::UNDEFINED);
+    }
+    {
+        let mut info = stream.info.borrow_mut();
+        info.state = phase;
+        info.active = false;
+        info.end_time = Some(js_sys::Date::now());
+    }
+    stream.refresh_counts();
+    dropped
+}
+
+/// Whether `source` captures media through the browser (as opposed to `pushChunk`).
+pub fn captures(source: Source) -> bool {
+    source != Source::External
+}

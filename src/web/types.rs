@@ -1,0 +1,182 @@
+//! TypeScript declarations for every option object, result and event payload.
+//! They are emitted into the package's `.d.ts` beside the generated class.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Producer config; every field is optional. See the README's config table. */
+export interface MediaRecorderProducerConfig {
+  /** Must be "media-recorder" if given (the origin's discriminator). */
+  type?: "media-recorder";
+  /** Display name of the producer. */
+  name?: string;
+  /** Base MediaStreamConstraints; a stream's own options overlay them. */
+  constraints?: MediaStreamConstraints;
+  /** Video bitrate (bits/s), 10 000 – 100 000 000. Default 2 500 000. */
+  videoBitsPerSecond?: number;
+  /** Audio bitrate (bits/s), 6 000 – 512 000. Default 128 000. */
+  audioBitsPerSecond?: number;
+  /** MediaRecorder timeslice (ms), 10 – 60 000: one frame per interval. Default 100. */
+  recordingInterval?: number;
+  /** Recorder types to try, most preferred first. Default vp9,opus → vp8,opus → webm → mp4. */
+  mimeTypes?: string[];
+  /** Most chunks held per stream, 1 – 100 000. Default 64. */
+  bufferCapacity?: number;
+  /** Most bytes held per stream, 1 KiB – 2 GiB. Default 8 MiB. */
+  bufferMaxBytes?: number;
+  /** Drain tick (ms), 1 – 10 000. Default 50. */
+  chunkProcessingInterval?: number;
+  /** "bounded" (default) or "all": keep the whole recording and emit it at stop (unbounded). */
+  retain?: "bounded" | "all";
+  /** Whether connect() opens the devices once to check access. Default true. */
+  probeOnConnect?: boolean;
+}
+
+/** Options of startStream(): the origin's VideoStreamConfig plus source and track switches. */
+export interface VideoStreamConfig {
+  /** Where the media comes from. Default "camera". */
+  source?: "camera" | "microphone" | "screen" | "external";
+  /** Ideal width (px), 1 – 7680. Default 1280 for cameras. */
+  width?: number;
+  /** Ideal height (px), 1 – 4320. Default 720 for cameras. */
+  height?: number;
+  /** Ideal frame rate, above 0 up to 240. Default 30 for cameras. */
+  frameRate?: number;
+  /** Video bitrate for this stream (bits/s); default the producer's videoBitsPerSecond. */
+  bitrate?: number;
+  /** Preferred codec, e.g. "vp8": recorder types naming it are tried first. */
+  codec?: string;
+  /** Camera direction, a preference. Default "user". */
+  facingMode?: "user" | "environment" | "left" | "right";
+  /** Exact camera to use; a missing one fails with OverconstrainedError. */
+  deviceId?: string;
+  /** Exact microphone to use. */
+  audioDeviceId?: string;
+  /** Record audio. Default true for camera and microphone, false for screen. */
+  audio?: boolean;
+  /** Record video. Default true except for the microphone. */
+  video?: boolean;
+  /** Exact recorder type; required for source "external". */
+  mimeType?: string;
+  /** Stream name. */
+  name?: string;
+}
+
+/** Options of pushChunk(). */
+export interface PushChunkOptions {
+  /** Pin this chunk as part of the header run (true) or never pin it (false). */
+  isHeader?: boolean;
+}
+
+/** The origin's ConnectionStatus. */
+export interface ConnectionStatus {
+  isConnected: boolean;
+  lastConnected?: Date;
+  /** The last error, in words a person understands. */
+  error?: string;
+  /** Video bitrate of the first active stream (bits/s). */
+  bitrate?: number;
+  /** Video frame rate of the first active stream's track. */
+  frameRate?: number;
+}
+
+/** Metadata of a frame. */
+export interface SensorFrameMetadata {
+  streamId: string;
+  /** Per-stream chunk number from 0; consecutive unless frames were dropped. */
+  sequence: number;
+  /** Whether the chunk belongs to the header run (the container header). */
+  isHeader: boolean;
+  /** The recorder's type, e.g. "video/webm;codecs=vp9,opus". */
+  mimeType: string;
+  /** Container, e.g. "webm". */
+  format?: string;
+  codec?: string;
+  width?: number;
+  height?: number;
+  /** The video track's frame rate (video frames per second, not SensorFrames). */
+  frameRate?: number;
+  bitrate?: number;
+  /** Set on the last frame of a retain: "all" stream: the whole recording. */
+  isComplete?: boolean;
+  [key: string]: unknown;
+}
+
+/** One delivered unit of the recording: one MediaRecorder chunk (not one video frame). */
+export interface SensorFrame {
+  /** `${streamId}-${sequence}` */
+  id: string;
+  type: "video" | "audio" | "data";
+  data: ArrayBuffer;
+  /** Arrival time of the chunk, epoch ms. */
+  timestamp: number;
+  /** Bytes in data. */
+  size: number;
+  metadata: SensorFrameMetadata;
+}
+
+/** The origin's SensorStream, with counters. */
+export interface SensorStream {
+  id: string;
+  name: string;
+  type: "video" | "audio";
+  config: VideoStreamConfig;
+  active: boolean;
+  state: "recording" | "paused" | "stopping" | "stopped" | "ended";
+  mimeType: string;
+  startTime: Date;
+  endTime?: Date;
+  /** Frames delivered. */
+  totalFrames: number;
+  framesDropped: number;
+  bytesDropped: number;
+  /** Why the stream ended on its own (device lost, recorder failure). */
+  endReason?: string;
+}
+
+/** Counters of one stream's buffer. */
+export interface StreamMetricsSnapshot {
+  streamId: string;
+  active: boolean;
+  pushedChunks: number;
+  pushedBytes: number;
+  deliveredChunks: number;
+  deliveredBytes: number;
+  droppedChunks: number;
+  droppedBytes: number;
+  heldChunks: number;
+  heldBytes: number;
+  pinnedBytes: number;
+  pendingChunks: number;
+}
+
+/** metrics(): totals over every stream the producer had, and the live streams. */
+export interface ProducerMetricsSnapshot {
+  framesDelivered: number;
+  framesDropped: number;
+  bytesDelivered: number;
+  bytesDropped: number;
+  bytesHeld: number;
+  chunksHeld: number;
+  streams: StreamMetricsSnapshot[];
+}
+
+/** Names of the errors the library throws, rejects with or reports. */
+export type ProducerErrorName =
+  | "NotAllowedError" | "NotFoundError" | "NotReadableError" | "OverconstrainedError"
+  | "NotSupportedError" | "InvalidStateError" | "TypeError" | "RangeError"
+  | "DeviceLostError" | "DataLossError" | "AbortError" | "SecurityError"
+  | "RecorderError" | "ListenerError";
+
+/** What onError listeners receive: an Error (or DOMException) with a name. */
+export type ProducerErrorEvent = Error & {
+  name: ProducerErrorName | string;
+  /** OverconstrainedError: the constraint that failed. */
+  constraint?: string;
+  /** DataLossError: the stream and what was lost in this event. */
+  streamId?: string;
+  framesDropped?: number;
+  bytesDropped?: number;
+};
+"#;
