@@ -573,6 +573,22 @@ impl MediaRecorderProducer {
             .collect()
     }
 
+    /// The `MediaStream` a stream records (for a live preview), or `undefined` for an
+    /// external source or a stream that has stopped. The producer keeps ownership: do
+    /// not stop its tracks; stop the stream instead.
+    #[wasm_bindgen(js_name = getMediaStream)]
+    pub fn get_media_stream(&self, stream_id: &str) -> Result<Option<web_sys::MediaStream>, JsValue> {
+        self.shared
+            .check_alive("getMediaStream()")
+            .map_err(throw)?;
+        let s = self
+            .shared
+            .find_or_err(stream_id, "getMediaStream()")
+            .map_err(throw)?;
+        let media = s.st.borrow().media.clone();
+        Ok(media)
+    }
+
     /// Counters of delivered, dropped and held frames and bytes, totals and per stream.
     #[wasm_bindgen(unchecked_return_type = "ProducerMetricsSnapshot")]
     pub fn metrics(&self) -> JsValue {
