@@ -1,0 +1,163 @@
+//! Config validation: every field's bounds and wrong types give a named error that
+//! names the field.
+#![cfg(not(target_arch = "wasm32"))]
+
+use media_recorder_producer::core::config::*;
+use media_recorder_producer::core::value::{obj, Value};
+
+fn n(x: f64) -> Value {
+    Value::Number(x)
+}
+fn s(x: &str) -> Value {
+    Value::String(x.into())
+}
+
+fn producer_err(field: &str, v: Value) -> (String, String) {
+    let e = ProducerConfig::from_value(&obj([(field, v)])).unwrap_err();
+    (e.kind.js_name().to_string(), e.message)
+}
+
+#[test]
+fn defaults() {
+    let c = ProducerConfig::from_value(&Value::Null).unwrap();
+    assert_eq!(c, ProducerConfig::default());
+    assert_eq!(c.video_bits_per_second, 2_500_000);
+    assert_eq!(c.audio_bits_per_second, 128_000);
+    assert_eq!(c.recording_interval_ms, 100);
+    assert_eq!(c.buffer_capacity, 64);
+    assert_eq!(c.buffer_max_bytes, 8 * 1024 * 1024);
+    assert_eq!(c.chunk_processing_interval_ms, 50);
+    assert_eq!(c.retain, Retain::Bounded);
+    assert!(c.probe_on_connect);
+}
+
+#[test]
+fn integer_fields_bounds() {
+    let cases: &[(&str, f64, f64)] = &[
+        ("videoBitsPerSecond", 10_000.0, 100_000_000.0),
+        ("audioBitsPerSecond", 6_000.0, 512_000.0),
+        ("recordingInterval", 10.0, 60_000.0),
+        ("bufferCapacity", 1.0, 100_000.0),
+        ("bufferMaxBytes", 1024.0, 2.0 * 1024.0 * 1024.0 * 1024.0),
+        ("chunkProcessingInterval", 1.0, 10_000.0),
+    ];
+    for &(field, lo, hi) in cases {
+        for ok in [lo, hi] {
+            assert!(
+                ProducerConfig::from_value(&obj([(field, n(ok))])).is_ok(),
+                "{field}={ok} should be accepted"
+            );
+        }
+        for bad in [lo - 1.0, hi + 1.0, lo + 0.5, f64::NAN, f64::INFINITY, -1.0] {
+            let (name, msg) = producer_err(field, n(bad));
+            assert_eq!(name, "RangeError", "{field}={bad}");
+            assert!(msg.contains(&format!("config.{field}")), "{msg}");
+            assert!(msg.contains(&format!("{lo}")) || msg.contains(&format!("{}", lo as u64)), "{msg}");
+        }
+        let (name, msg) = producer_err(field, s("100"));
+        assert_eq!(name, "TypeError");
+        assert!(msg.contains(field) && msg.contains("got string"), "{msg}");
+    }
+}
+
+#[test]
+fn other_fields() {
+    assert_eq!(producer_err("retain", s("some")).0, "RangeError");
+    assert_eq!(producer_err("retain", Value::Bool(true)).0, "TypeError");
+    assert_eq!(
+        ProducerConfig::from_value(&obj([("retain", s("all"))])).unwrap().retain,
+        Retain::All
+    );
+    assert_eq!(producer_err("probeOnConnect", n(1.0)).0, "TypeError");
+    assert_eq!(producer_err("type", s("webrtc")).0, "RangeError");
+    assert!(ProducerConfig::from_value(&obj([("type", s("media-recorder"))])).is_ok());
+    assert_eq!(producer_err("name", s("")).0, "RangeError");
+    assert_eq!(producer_err("constraints", s("video")).0, "TypeError");
+    let (name, msg) = producer_err("constraints", obj([("video", n(1.0))]));
+    assert_eq!(name, "TypeError");
+    assert!(msg.contains("config.constraints.video"), "{msg}");
+    assert_eq!(producer_err("mimeTypes", s("video/webm")).0, "TypeError");
+    assert_eq!(producer_err("mimeTypes", Value::Array(vec![])).0, "RangeError");
+    let (name, msg) = producer_err("mimeTypes", Value::Array(vec![s("video/webm"), n(3.0)]));
+    assert_eq!(name, "TypeError");
+    assert!(msg.contains("config.mimeTypes[1]"), "{msg}");
+    let (name, msg) = producer_err("recordInterval", n(100.0));
+    assert_eq!(name, "TypeError");
+    assert!(msg.contains("config.recordInterval is not a known option"), "{msg}");
+    let e = ProducerConfig::from_value(&s("x")).unwrap_err();
+    assert_eq!(e.kind.js_name(), "TypeError");
+}
+
+fn stream_err(pairs: Value) -> (String, String) {
+    let e = StreamRequest::from_value(&pairs).unwrap_err();
+    (e.kind.js_name().to_string(), e.message)
+}
+
+#[test]
+fn stream_request() {
+    let r = StreamRequest::from_value(&Value::Null).unwrap();
+    assert_eq!((r.source, r.audio, r.video), (Source::Camera, true, true));
+    let r = StreamRequest::from_value(&obj([("source", s("microphone"))])).unwrap();
+    assert_eq!((r.audio, r.video, r.frame_type()), (true, false, "audio"));
+    let r = StreamRequest::from_value(&obj([("source", s("screen"))])).unwrap();
+    assert_eq!((r.audio, r.video), (false, true));
+
+    for (field, bad) in [
+        ("width", n(0.0)),
+        ("width", n(7681.0)),
+        ("height", n(4321.0)),
+        ("frameRate", n(0.0)),
+        ("frameRate", n(241.0)),
+        ("bitrate", n(5.0)),
+        ("facingMode", s("up")),
+        ("source", s("camera2")),
+        ("deviceId", s("")),
+    ] {
+        let (name, msg) = stream_err(obj([(field, bad)]));
+        assert_eq!(name, "RangeError", "{field}");
+        assert!(msg.contains(&format!("videoConfig.{field}")), "{msg}");
+    }
+    for (field, bad) in [("width", s("640")), ("audio", n(1.0)), ("deviceId", n(1.0))] {
+        let (name, msg) = stream_err(obj([(field, bad)]));
+        assert_eq!(name, "TypeError", "{field}");
+        assert!(msg.contains(&format!("videoConfig.{field}")), "{msg}");
+    }
+    assert_eq!(
+        stream_err(obj([("audio", Value::Bool(false)), ("video", Value::Bool(false))])).0,
+        "RangeError"
+    );
+    assert_eq!(
+        stream_err(obj([("source", s("microphone")), ("video", Value::Bool(true))])).0,
+        "RangeError"
+    );
+    let (name, msg) = stream_err(obj([("source", s("external"))]));
+    assert_eq!(name, "TypeError");
+    assert!(msg.contains("mimeType"), "{msg}");
+    assert_eq!(stream_err(obj([("widht", n(640.0))])).0, "TypeError");
+}
+
+#[test]
+fn mime_candidates() {
+    let cfg = ProducerConfig::default();
+    let audio_only = StreamRequest::from_value(&obj([("video", Value::Bool(false))])).unwrap();
+    assert_eq!(candidate_mime_types(&audio_only, &cfg)[0], "audio/webm;codecs=opus");
+    let vp8 = StreamRequest::from_value(&obj([("codec", s("vp8"))])).unwrap();
+    assert_eq!(candidate_mime_types(&vp8, &cfg)[0], "video/webm;codecs=vp8,opus");
+    let h264 = StreamRequest::from_value(&obj([("codec", s("h264"))])).unwrap();
+    assert_eq!(candidate_mime_types(&h264, &cfg)[0], "video/webm;codecs=h264,opus");
+    let own = ProducerConfig::from_value(&obj([(
+        "mimeTypes",
+        Value::Array(vec![s("video/mp4"), s("video/webm")]),
+    )]))
+    .unwrap();
+    let req = StreamRequest::from_value(&Value::Null).unwrap();
+    assert_eq!(candidate_mime_types(&req, &own), vec!["video/mp4", "video/webm"]);
+    // Firefox-like support: no vp9, no mp4.
+    let firefox = |m: &str| m.starts_with("video/webm") && !m.contains("vp9");
+    assert_eq!(
+        negotiate_mime_type(&candidate_mime_types(&req, &cfg), firefox).as_deref(),
+        Some("video/webm;codecs=vp8,opus")
+    );
+    assert_eq!(negotiate_mime_type(&candidate_mime_types(&req, &cfg), |_| false), None);
+    assert!(is_webm("video/webm;codecs=vp9") && !is_webm("video/mp4"));
+}
