@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `npm test`: every check the project has, in order of cost. Fails on the first red.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "setup (installs what is missing)"
+bash scripts/setup.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (host and wasm32, warnings are errors)"
+cargo clippy --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "host tests (core: ring, config, header detection, errors)"
+cargo test
+
+step "browser tests: wasm-pack test --headless --chrome (real getUserMedia/MediaRecorder, fake devices)"
+WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-60}" wasm-pack test --headless --chrome
+
+step "demo e2e: webpack serve + Playwright in /usr/bin/chromium"
+wasm-pack build --dev --target bundler --out-dir pkg
+node --test www/e2e/
+
+echo
+echo "all tests passed"
