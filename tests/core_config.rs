@@ -52,7 +52,10 @@ fn integer_fields_bounds() {
             let (name, msg) = producer_err(field, n(bad));
             assert_eq!(name, "RangeError", "{field}={bad}");
             assert!(msg.contains(&format!("config.{field}")), "{msg}");
-            assert!(msg.contains(&format!("{lo}")) || msg.contains(&format!("{}", lo as u64)), "{msg}");
+            assert!(
+                msg.contains(&format!("{lo}")) || msg.contains(&format!("{}", lo as u64)),
+                "{msg}"
+            );
         }
         let (name, msg) = producer_err(field, s("100"));
         assert_eq!(name, "TypeError");
@@ -65,7 +68,9 @@ fn other_fields() {
     assert_eq!(producer_err("retain", s("some")).0, "RangeError");
     assert_eq!(producer_err("retain", Value::Bool(true)).0, "TypeError");
     assert_eq!(
-        ProducerConfig::from_value(&obj([("retain", s("all"))])).unwrap().retain,
+        ProducerConfig::from_value(&obj([("retain", s("all"))]))
+            .unwrap()
+            .retain,
         Retain::All
     );
     assert_eq!(producer_err("probeOnConnect", n(1.0)).0, "TypeError");
@@ -77,13 +82,19 @@ fn other_fields() {
     assert_eq!(name, "TypeError");
     assert!(msg.contains("config.constraints.video"), "{msg}");
     assert_eq!(producer_err("mimeTypes", s("video/webm")).0, "TypeError");
-    assert_eq!(producer_err("mimeTypes", Value::Array(vec![])).0, "RangeError");
+    assert_eq!(
+        producer_err("mimeTypes", Value::Array(vec![])).0,
+        "RangeError"
+    );
     let (name, msg) = producer_err("mimeTypes", Value::Array(vec![s("video/webm"), n(3.0)]));
     assert_eq!(name, "TypeError");
     assert!(msg.contains("config.mimeTypes[1]"), "{msg}");
     let (name, msg) = producer_err("recordInterval", n(100.0));
     assert_eq!(name, "TypeError");
-    assert!(msg.contains("config.recordInterval is not a known option"), "{msg}");
+    assert!(
+        msg.contains("config.recordInterval is not a known option"),
+        "{msg}"
+    );
     let e = ProducerConfig::from_value(&s("x")).unwrap_err();
     assert_eq!(e.kind.js_name(), "TypeError");
 }
@@ -123,11 +134,19 @@ fn stream_request() {
         assert!(msg.contains(&format!("videoConfig.{field}")), "{msg}");
     }
     assert_eq!(
-        stream_err(obj([("audio", Value::Bool(false)), ("video", Value::Bool(false))])).0,
+        stream_err(obj([
+            ("audio", Value::Bool(false)),
+            ("video", Value::Bool(false))
+        ]))
+        .0,
         "RangeError"
     );
     assert_eq!(
-        stream_err(obj([("source", s("microphone")), ("video", Value::Bool(true))])).0,
+        stream_err(obj([
+            ("source", s("microphone")),
+            ("video", Value::Bool(true))
+        ]))
+        .0,
         "RangeError"
     );
     let (name, msg) = stream_err(obj([("source", s("external"))]));
@@ -140,24 +159,39 @@ fn stream_request() {
 fn mime_candidates() {
     let cfg = ProducerConfig::default();
     let audio_only = StreamRequest::from_value(&obj([("video", Value::Bool(false))])).unwrap();
-    assert_eq!(candidate_mime_types(&audio_only, &cfg)[0], "audio/webm;codecs=opus");
+    assert_eq!(
+        candidate_mime_types(&audio_only, &cfg)[0],
+        "audio/webm;codecs=opus"
+    );
     let vp8 = StreamRequest::from_value(&obj([("codec", s("vp8"))])).unwrap();
-    assert_eq!(candidate_mime_types(&vp8, &cfg)[0], "video/webm;codecs=vp8,opus");
+    assert_eq!(
+        candidate_mime_types(&vp8, &cfg)[0],
+        "video/webm;codecs=vp8,opus"
+    );
     let h264 = StreamRequest::from_value(&obj([("codec", s("h264"))])).unwrap();
-    assert_eq!(candidate_mime_types(&h264, &cfg)[0], "video/webm;codecs=h264,opus");
+    assert_eq!(
+        candidate_mime_types(&h264, &cfg)[0],
+        "video/webm;codecs=h264,opus"
+    );
     let own = ProducerConfig::from_value(&obj([(
         "mimeTypes",
         Value::Array(vec![s("video/mp4"), s("video/webm")]),
     )]))
     .unwrap();
     let req = StreamRequest::from_value(&Value::Null).unwrap();
-    assert_eq!(candidate_mime_types(&req, &own), vec!["video/mp4", "video/webm"]);
+    assert_eq!(
+        candidate_mime_types(&req, &own),
+        vec!["video/mp4", "video/webm"]
+    );
     // Firefox-like support: no vp9, no mp4.
     let firefox = |m: &str| m.starts_with("video/webm") && !m.contains("vp9");
     assert_eq!(
         negotiate_mime_type(&candidate_mime_types(&req, &cfg), firefox).as_deref(),
         Some("video/webm;codecs=vp8,opus")
     );
-    assert_eq!(negotiate_mime_type(&candidate_mime_types(&req, &cfg), |_| false), None);
+    assert_eq!(
+        negotiate_mime_type(&candidate_mime_types(&req, &cfg), |_| false),
+        None
+    );
     assert!(is_webm("video/webm;codecs=vp9") && !is_webm("video/mp4"));
 }

@@ -172,7 +172,11 @@ fn seq_item(i: usize) -> usize {
 #[test]
 fn late_consumer_gets_the_header_first() {
     let mut ring = ChunkRing::new(
-        RingLimits { max_chunks: 1000, max_bytes: 10_000, keep_delivered: false },
+        RingLimits {
+            max_chunks: 1000,
+            max_bytes: 10_000,
+            keep_delivered: false,
+        },
         HeaderPolicy::Scan,
     );
     ring.push(0, 1, None); // Chromium's 1-byte first chunk

@@ -28,14 +28,20 @@ fn check_every_split(bytes: &[u8], cluster: usize) {
     // Whole.
     assert_eq!(
         scan(&[bytes]),
-        ScanResult::HeaderEnd { last_seq: 0, cluster_offset: cluster as u64 }
+        ScanResult::HeaderEnd {
+            last_seq: 0,
+            cluster_offset: cluster as u64
+        }
     );
     // One cut anywhere (Chromium's first chunk is 1 byte: the cut at 1).
     for cut in 1..bytes.len() {
         let r = scan(&[&bytes[..cut], &bytes[cut..]]);
         assert_eq!(
             r,
-            ScanResult::HeaderEnd { last_seq: chunk_of(cluster, &[cut]), cluster_offset: cluster as u64 },
+            ScanResult::HeaderEnd {
+                last_seq: chunk_of(cluster, &[cut]),
+                cluster_offset: cluster as u64
+            },
             "cut at {cut}"
         );
     }
@@ -44,7 +50,10 @@ fn check_every_split(bytes: &[u8], cluster: usize) {
         let r = scan(&[&bytes[..1], &bytes[1..cut], &bytes[cut..]]);
         assert_eq!(
             r,
-            ScanResult::HeaderEnd { last_seq: chunk_of(cluster, &[1, cut]), cluster_offset: cluster as u64 },
+            ScanResult::HeaderEnd {
+                last_seq: chunk_of(cluster, &[1, cut]),
+                cluster_offset: cluster as u64
+            },
             "cuts at 1 and {cut}"
         );
     }
@@ -52,7 +61,10 @@ fn check_every_split(bytes: &[u8], cluster: usize) {
     let singles: Vec<&[u8]> = bytes.chunks(1).collect();
     assert_eq!(
         scan(&singles),
-        ScanResult::HeaderEnd { last_seq: cluster as u64, cluster_offset: cluster as u64 }
+        ScanResult::HeaderEnd {
+            last_seq: cluster as u64,
+            cluster_offset: cluster as u64
+        }
     );
 }
 

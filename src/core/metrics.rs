@@ -23,6 +23,10 @@ pub struct StreamMetrics {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricsSnapshot {
+    /// Frames (chunks) that entered the producer: recorded or pushed.
+    pub frames_recorded: u64,
+    /// Bytes that entered the producer.
+    pub bytes_recorded: u64,
     /// Frames delivered to listeners.
     pub frames_delivered: u64,
     /// Frames evicted or discarded before delivery.
@@ -53,6 +57,8 @@ impl MetricsSnapshot {
     /// ```
     pub fn from_parts(finished: &RingStats, live: Vec<StreamMetrics>) -> Self {
         let mut m = MetricsSnapshot {
+            frames_recorded: finished.pushed_chunks,
+            bytes_recorded: finished.pushed_bytes,
             frames_delivered: finished.delivered_chunks,
             frames_dropped: finished.dropped_chunks,
             bytes_delivered: finished.delivered_bytes,
@@ -60,6 +66,8 @@ impl MetricsSnapshot {
             ..Default::default()
         };
         for s in &live {
+            m.frames_recorded += s.ring.pushed_chunks;
+            m.bytes_recorded += s.ring.pushed_bytes;
             m.frames_delivered += s.ring.delivered_chunks;
             m.frames_dropped += s.ring.dropped_chunks;
             m.bytes_delivered += s.ring.delivered_bytes;

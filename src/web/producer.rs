@@ -577,10 +577,11 @@ impl MediaRecorderProducer {
     /// external source or a stream that has stopped. The producer keeps ownership: do
     /// not stop its tracks; stop the stream instead.
     #[wasm_bindgen(js_name = getMediaStream)]
-    pub fn get_media_stream(&self, stream_id: &str) -> Result<Option<web_sys::MediaStream>, JsValue> {
-        self.shared
-            .check_alive("getMediaStream()")
-            .map_err(throw)?;
+    pub fn get_media_stream(
+        &self,
+        stream_id: &str,
+    ) -> Result<Option<web_sys::MediaStream>, JsValue> {
+        self.shared.check_alive("getMediaStream()").map_err(throw)?;
         let s = self
             .shared
             .find_or_err(stream_id, "getMediaStream()")

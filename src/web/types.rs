@@ -153,6 +153,9 @@ export interface StreamMetricsSnapshot {
 
 /** metrics(): totals over every stream the producer had, and the live streams. */
 export interface ProducerMetricsSnapshot {
+  /** Frames (chunks) that entered the producer: recorded or pushed. */
+  framesRecorded: number;
+  bytesRecorded: number;
   framesDelivered: number;
   framesDropped: number;
   bytesDelivered: number;

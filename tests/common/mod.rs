@@ -21,7 +21,9 @@ pub fn get(v: &JsValue, key: &str) -> JsValue {
 }
 
 pub fn get_f64(v: &JsValue, key: &str) -> f64 {
-    get(v, key).as_f64().unwrap_or_else(|| panic!("{key} is not a number"))
+    get(v, key)
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is not a number"))
 }
 
 pub fn get_str(v: &JsValue, key: &str) -> String {
@@ -153,10 +155,14 @@ pub async fn play_to_end(bytes: &[u8], mime: &str) -> Result<f64, String> {
     let ended = Promise::new(&mut |resolve, reject| {
         let v2 = video.clone();
         let on_end = Closure::once_into_js(move || {
-            resolve.call1(&JsValue::UNDEFINED, &v2.current_time().into()).unwrap();
+            resolve
+                .call1(&JsValue::UNDEFINED, &v2.current_time().into())
+                .unwrap();
         });
         let on_err = Closure::once_into_js(move || {
-            reject.call1(&JsValue::UNDEFINED, &"media error".into()).unwrap();
+            reject
+                .call1(&JsValue::UNDEFINED, &"media error".into())
+                .unwrap();
         });
         video
             .add_event_listener_with_callback("ended", on_end.unchecked_ref())
@@ -192,4 +198,34 @@ pub fn all_ended(tracks: &[web_sys::MediaStreamTrack]) -> bool {
     tracks
         .iter()
         .all(|t| t.ready_state() == web_sys::MediaStreamTrackState::Ended)
+}
+
+/// Calls a method of a JS object (e.g. the producer seen from JS).
+pub fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let f: Function = get(target, method).dyn_into().unwrap();
+    f.apply(target, &args.iter().collect::<Array>())
+}
+
+/// A JS function from a Rust closure; keep the returned Closure alive.
+pub fn js_fn(
+    f: impl FnMut(JsValue) -> JsValue + 'static,
+) -> Closure<dyn FnMut(JsValue) -> JsValue> {
+    Closure::<dyn FnMut(JsValue) -> JsValue>::new(f)
+}
+
+/// The producer as JS sees it (wasm-bindgen's wrapper object).
+pub fn as_js(p: MediaRecorderProducer) -> JsValue {
+    p.into()
+}
+
+/// Sequence numbers of frames.
+pub fn sequences(frames: &[JsValue]) -> Vec<u64> {
+    frames
+        .iter()
+        .map(|f| meta(f, "sequence").as_f64().unwrap() as u64)
+        .collect()
+}
+
+pub fn names(errors: &[JsValue]) -> Vec<String> {
+    errors.iter().map(err_name).collect()
 }
