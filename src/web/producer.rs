@@ -879,7 +879,9 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
         let mut st = s.st.borrow_mut();
         st.recorder = Some(recorder);
         st.track_listeners = listeners;
-        st.media = Some(m.clone());
+        // `Clone::clone`, not `m.clone()`: MediaStream has an inherent `clone()` that
+        // makes a new stream with new (live) tracks.
+        st.media = Some(Clone::clone(m));
     }
     // The drain tick: restarts delivery if chunks wait while the loop is idle.
     let (ws, wst) = (Rc::downgrade(&shared), Rc::downgrade(&s));
