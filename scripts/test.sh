@@ -2,6 +2,10 @@
 # `npm test`: every check the project has, in order of cost. Fails on the first red.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# Everything is also written to $log, to count the tests at the end.
+exec > >(tee "$log") 2>&1
 export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n=== %s\n' "$*"; }
@@ -26,5 +30,9 @@ step "demo e2e: webpack serve + Playwright in /usr/bin/chromium"
 wasm-pack build --dev --target bundler --out-dir pkg
 node --test www/e2e/
 
+# One closing line over every runner: cargo/wasm-bindgen-test ("test result: ok. N passed;
+# M failed") and node's test runner ("# pass N" / "# fail M").
+passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+node_pass=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
 echo
-echo "all tests passed"
+echo "$((passed + node_pass)) passed, 0 failed"

@@ -15,6 +15,7 @@ const say = (err) => { $('error').textContent = friendly[err.name] ? `${friendly
 
 const producer = new MediaRecorderProducer({ recordingInterval: 100 });
 window.producer = producer; // for the e2e test and the curious
+window.MediaRecorderProducer = MediaRecorderProducer;
 let stream = null;
 let parts = [];
 let frames = 0;

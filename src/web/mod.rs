@@ -12,13 +12,3 @@ pub mod stream;
 mod types;
 
 pub use producer::MediaRecorderProducer;
-
-use wasm_bindgen::prelude::*;
-
-/// Runs when the module loads: turns a Rust panic (a bug) into a readable console
-/// error instead of "unreachable executed". Nothing is logged otherwise.
-#[wasm_bindgen(start)]
-pub fn start() {
-    #[cfg(feature = "console_error_panic_hook")]
-    console_error_panic_hook::set_once();
-}

@@ -300,9 +300,12 @@ impl MediaRecorderProducer {
     /// Creates a producer; throws `TypeError`/`RangeError` naming the field for a bad config.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "MediaRecorderProducerConfig | undefined")]
+        #[wasm_bindgen(unchecked_optional_param_type = "MediaRecorderProducerConfig")]
         config: JsValue,
     ) -> Result<MediaRecorderProducer, JsValue> {
+        // A panic is a bug; make it readable in the console instead of "unreachable".
+        #[cfg(feature = "console_error_panic_hook")]
+        console_error_panic_hook::set_once();
         let value = parse_value(&config, "config").map_err(throw)?;
         let config = ProducerConfig::from_value(&value).map_err(throw)?;
         let n = NEXT_PRODUCER.with(|c| {
@@ -432,7 +435,7 @@ impl MediaRecorderProducer {
     #[wasm_bindgen(js_name = startStream, unchecked_return_type = "Promise<SensorStream>")]
     pub fn start_stream(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "VideoStreamConfig | undefined")] config: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "VideoStreamConfig")] config: JsValue,
     ) -> js_sys::Promise {
         let shared = self.shared.clone();
         let parsed =
@@ -453,7 +456,10 @@ impl MediaRecorderProducer {
     /// Stops a stream: the recorder's last chunk is delivered, then its tracks are
     /// stopped. Resolves to the final `SensorStream` (also for a stream that already ended).
     #[wasm_bindgen(js_name = stopStream, unchecked_return_type = "Promise<SensorStream>")]
-    pub fn stop_stream(&self, stream_id: &str) -> js_sys::Promise {
+    pub fn stop_stream(
+        &self,
+        #[wasm_bindgen(js_name = streamId)] stream_id: &str,
+    ) -> js_sys::Promise {
         let shared = self.shared.clone();
         let id = stream_id.to_string();
         promise(async move {
@@ -466,13 +472,19 @@ impl MediaRecorderProducer {
 
     /// Pauses a recording stream (no chunks until `resumeStream`).
     #[wasm_bindgen(js_name = pauseStream, unchecked_return_type = "Promise<void>")]
-    pub fn pause_stream(&self, stream_id: &str) -> js_sys::Promise {
+    pub fn pause_stream(
+        &self,
+        #[wasm_bindgen(js_name = streamId)] stream_id: &str,
+    ) -> js_sys::Promise {
         self.pause_or_resume(stream_id, true)
     }
 
     /// Resumes a paused stream.
     #[wasm_bindgen(js_name = resumeStream, unchecked_return_type = "Promise<void>")]
-    pub fn resume_stream(&self, stream_id: &str) -> js_sys::Promise {
+    pub fn resume_stream(
+        &self,
+        #[wasm_bindgen(js_name = streamId)] stream_id: &str,
+    ) -> js_sys::Promise {
         self.pause_or_resume(stream_id, false)
     }
 
@@ -528,10 +540,10 @@ impl MediaRecorderProducer {
     #[wasm_bindgen(js_name = pushChunk)]
     pub fn push_chunk(
         &self,
-        stream_id: &str,
+        #[wasm_bindgen(js_name = streamId)] stream_id: &str,
         #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | ArrayBufferView")]
         data: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "PushChunkOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "PushChunkOptions")] options: JsValue,
     ) -> Result<f64, JsValue> {
         let shared = &self.shared;
         shared.check_alive("pushChunk()").map_err(throw)?;
@@ -579,7 +591,7 @@ impl MediaRecorderProducer {
     #[wasm_bindgen(js_name = getMediaStream)]
     pub fn get_media_stream(
         &self,
-        stream_id: &str,
+        #[wasm_bindgen(js_name = streamId)] stream_id: &str,
     ) -> Result<Option<web_sys::MediaStream>, JsValue> {
         self.shared.check_alive("getMediaStream()").map_err(throw)?;
         let s = self

@@ -84,3 +84,26 @@ test('a denied permission is shown in words', async () => {
     await denied.close();
   }
 });
+
+test("the README's usage example runs as written", async () => {
+  const { readFileSync } = await import('node:fs');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = readme.match(/```js\n(import \{ MediaRecorderProducer \}[\s\S]*?)```/);
+  assert.ok(block, 'README has the usage example');
+  // The import line is what a bundler resolves; the demo page exposes the same class.
+  const code = block[1].replace(/^import .*$/m, 'const { MediaRecorderProducer } = window;');
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.goto(URL_);
+  await page.waitForFunction(() => typeof window.MediaRecorderProducer === 'function');
+  const result = await page.evaluate(
+    `(async () => { ${code}\n return { frames: done.totalFrames, size: recording.size, dropped: producer.metrics().framesDropped, destroyed: producer.destroyed }; })()`,
+  );
+  assert.ok(result.frames >= 10, `frames ${result.frames}`);
+  assert.ok(result.size > 10_000, `size ${result.size}`);
+  assert.equal(result.dropped, 0);
+  assert.equal(result.destroyed, true);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
