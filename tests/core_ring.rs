@@ -14,6 +14,7 @@ enum Op {
     Take,
     Finish,
     Abandon,
+    Untake,
     CloseHeader(u64),
     SetMaxBytes(u64),
 }
@@ -25,6 +26,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => Just(Op::Take),
         4 => Just(Op::Finish),
         1 => Just(Op::Abandon),
+        1 => Just(Op::Untake),
         1 => (0u64..8).prop_map(Op::CloseHeader),
         1 => (1024u64..40_000).prop_map(Op::SetMaxBytes),
     ]
@@ -89,6 +91,15 @@ proptest! {
                         let d = ring.abandon(seq);
                         prop_assert!(d.is_some());
                         prop_assert!(dropped.insert(seq));
+                    }
+                }
+                Op::Untake => {
+                    if let Some((seq, _, _)) = in_flight.take() {
+                        ring.untake(seq);
+                        // It comes back first.
+                        let again = ring.take_next().unwrap();
+                        prop_assert_eq!(again.seq, seq);
+                        in_flight = Some((again.seq, again.size, again.pinned));
                     }
                 }
                 Op::CloseHeader(k) => {

@@ -267,6 +267,15 @@ impl<T: Clone> ChunkRing<T> {
         }
     }
 
+    /// Puts chunk `seq`, taken but not delivered (e.g. its last listener unsubscribed
+    /// meanwhile), back in line: it is the next one [`take_next`](Self::take_next) gives.
+    pub fn untake(&mut self, seq: u64) {
+        if let Some(idx) = self.index_of(seq, SlotState::InFlight) {
+            self.slots[idx].state = SlotState::Pending;
+            self.stats.pending_chunks += 1;
+        }
+    }
+
     /// Gives up delivering chunk `seq` (e.g. its bytes could not be read): counted as dropped.
     pub fn abandon(&mut self, seq: u64) -> Option<Dropped> {
         let idx = self.index_of(seq, SlotState::InFlight)?;
@@ -446,6 +455,17 @@ mod tests {
         assert_eq!(dropped, vec![Dropped { seq: 1, size: 60 }]);
         r.finish(t.seq);
         assert_eq!(r.stats().held_bytes, 0);
+    }
+
+    #[test]
+    fn untaken_chunk_comes_first_again() {
+        let mut r = ChunkRing::new(limits(10, 1000), HeaderPolicy::None);
+        r.push(0, 1, None);
+        r.push(1, 1, None);
+        let t = r.take_next().unwrap();
+        r.untake(t.seq);
+        assert_eq!(r.stats().pending_chunks, 2);
+        assert_eq!(r.take_next().unwrap().seq, 0);
     }
 
     #[test]

@@ -244,6 +244,11 @@ async fn deliver(shared: Rc<Shared>, stream: Rc<Stream>) {
         if shared.is_destroyed() {
             break;
         }
+        if shared.on_frame.is_empty() {
+            // The last listener left while the bytes were read: nobody got this frame.
+            stream.st.borrow_mut().ring.untake(taken.seq);
+            break;
+        }
         let buffer = match bytes {
             Ok(b) => b,
             Err(e) => {
