@@ -8,10 +8,12 @@ log() { [ -n "${SETUP_QUIET:-}" ] || echo "[setup] $*" >&2; }
 
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# Debian packages: headless Chromium + its driver (browser tests), binaryen (wasm-opt).
+# Debian packages: headless Chromium + its driver and Firefox ESR (browser tests),
+# binaryen (wasm-opt).
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+command -v firefox-esr >/dev/null 2>&1 || need_apt+=(firefox-esr)
 command -v wasm-opt >/dev/null 2>&1 || need_apt+=(binaryen)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
@@ -33,6 +35,12 @@ done
 if ! command -v wasm-pack >/dev/null 2>&1; then
   log "cargo install wasm-pack"
   cargo install --locked wasm-pack
+fi
+
+# geckodriver drives Firefox for wasm-pack; from crates.io so nothing downloads a binary.
+if ! command -v geckodriver >/dev/null 2>&1; then
+  log "cargo install geckodriver"
+  cargo install --locked geckodriver
 fi
 
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock, or wasm-pack

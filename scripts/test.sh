@@ -23,8 +23,8 @@ cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "host tests (core: ring, config, header detection, errors)"
 cargo test
 
-step "browser tests: wasm-pack test --headless --chrome (real getUserMedia/MediaRecorder, fake devices)"
-WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-60}" wasm-pack test --headless --chrome
+step "browser tests: wasm-pack test --headless --chrome --firefox (real getUserMedia/MediaRecorder, fake devices)"
+WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-60}" wasm-pack test --headless --chrome --firefox
 
 step "demo e2e: webpack serve + Playwright in /usr/bin/chromium"
 wasm-pack build --dev --target bundler --out-dir pkg

@@ -24,7 +24,9 @@ async fn a_track_that_ends_ends_the_stream_with_everything_delivered() {
     assert_eq!(tracks.len(), 2);
     sleep(1200).await;
     // Unplugging the camera: `track.stop()` fires no `ended`, so dispatch one as the
-    // browser does when a device goes away.
+    // browser does when a device goes away. (Firefox does not deliver the dispatched
+    // event — see the expectation test below — and the library sees the ended track on
+    // its next tick instead.)
     let video = tracks.iter().find(|t| t.kind() == "video").unwrap();
     video.stop();
     video
@@ -75,6 +77,60 @@ async fn a_track_that_ends_ends_the_stream_with_everything_delivered() {
     assert_eq!(get_str(&done, "state"), "ended");
     assert!(get_str(&done, "endReason").contains("stopped delivering media"));
     assert_eq!(p.get_active_streams().length(), 0);
+    p.destroy();
+}
+
+/// Expectation, pinning today's browsers: an `ended` event dispatched on a live camera
+/// track reaches the track's listeners in Chromium 156 but not in Firefox ESR 153. The
+/// plain-JS snippet below reproduces it; the library does not rely on the event alone.
+#[wasm_bindgen_test]
+async fn expectation_dispatched_ended_event_reaches_track_listeners_in_chromium_only() {
+    let snippet = js_sys::Function::new_no_args(
+        "return navigator.mediaDevices.getUserMedia({ video: true }).then((s) => {
+           const [t] = s.getVideoTracks();
+           let fired = 0;
+           t.addEventListener('ended', () => { fired += 1; });
+           t.dispatchEvent(new Event('ended'));
+           t.stop();
+           return fired;
+         });",
+    );
+    let fired = settle(snippet.call0(&JsValue::UNDEFINED).unwrap().into())
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    let ua = web_sys::window().unwrap().navigator().user_agent().unwrap();
+    if ua.contains("Firefox") {
+        assert_eq!(
+            fired, 0.0,
+            "Firefox now delivers dispatched track events: {ua}"
+        );
+    } else {
+        assert_eq!(fired, 1.0, "{ua}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_track_stopped_behind_the_producer_s_back_ends_the_stream() {
+    let p = producer("{}");
+    let errors = collect(&p, Event::Error);
+    let frames = collect(&p, Event::Frame);
+    let id = connect_and_start(&p, r#"{"audio":false}"#).await;
+    sleep(500).await;
+    // The app stops the preview's track itself: no `ended` event in any browser.
+    for t in tracks_of(&p, &id) {
+        t.stop();
+    }
+    assert!(
+        wait_until(3000, || p.get_active_streams().length() == 0).await,
+        "the producer noticed the ended track"
+    );
+    assert_eq!(names(&errors.all()), vec!["DeviceLostError".to_string()]);
+    let done = settle(p.stop_stream(&id)).await.unwrap();
+    assert_eq!(get_str(&done, "state"), "ended");
+    assert!(!get(&done, "active").as_bool().unwrap());
+    assert_eq!(get_f64(&done, "totalFrames") as usize, frames.len());
     p.destroy();
 }
 

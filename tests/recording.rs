@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use media_recorder_producer::core::webm::{HeaderScanner, ScanResult};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 

@@ -895,11 +895,13 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
         // makes a new stream with new (live) tracks.
         st.media = Some(Clone::clone(m));
     }
-    // The drain tick: restarts delivery if chunks wait while the loop is idle.
+    // The drain tick: restarts delivery if chunks wait while the loop is idle, and
+    // notices tracks that ended without an `ended` event.
     let (ws, wst) = (Rc::downgrade(&shared), Rc::downgrade(&s));
     let tick = gloo_timers::callback::Interval::new(cfg.chunk_processing_interval_ms, move || {
         if let (Some(sh), Some(st)) = (ws.upgrade(), wst.upgrade()) {
             stream::kick_delivery(&sh, &st);
+            stream::check_tracks(&sh, &st);
         }
     });
     s.st.borrow_mut().tick = Some(tick);

@@ -408,7 +408,10 @@ pub fn report_drops(shared: &Rc<Shared>, stream: &Rc<Stream>, dropped: Vec<Dropp
 }
 
 /// Watches the media's tracks: when one ends (device unplugged, permission revoked),
-/// the stream ends.
+/// the stream ends. The `ended` event is one signal; [`check_tracks`] (on every drain
+/// tick) is the other, because `track.stop()` fires no `ended` and Firefox ESR 153 does
+/// not deliver a dispatched `ended` event to a track's listeners (pinned by the
+/// expectation test in tests/lifecycle.rs).
 pub fn watch_tracks(
     shared: &Rc<Shared>,
     stream: &Rc<Stream>,
@@ -419,27 +422,52 @@ pub fn watch_tracks(
         .map(|track| {
             let weak_shared = Rc::downgrade(shared);
             let weak_stream = Rc::downgrade(stream);
-            let label = track.label();
-            let kind = track.kind();
+            // `Clone::clone`: `MediaStreamTrack::clone` would make a new, live track.
+            let ended = Clone::clone(&track);
             EventListener::new(&track, "ended", move |_| {
-                let (Some(shared), Some(stream)) = (weak_shared.upgrade(), weak_stream.upgrade()) else {
-                    return;
-                };
-                let device = if label.is_empty() { kind.clone() } else { format!("{kind} \"{label}\"") };
-                on_source_lost(
-                    &shared,
-                    &stream,
-                    ProducerError::new(
-                        ErrorKind::DeviceLost,
-                        format!(
-                            "Stream {}: the {device} stopped delivering media (device unplugged, disabled or permission revoked); the recording was ended",
-                            stream.id()
-                        ),
-                    ),
-                );
+                if let (Some(shared), Some(stream)) = (weak_shared.upgrade(), weak_stream.upgrade())
+                {
+                    let reason = device_lost(&stream, &ended);
+                    on_source_lost(&shared, &stream, reason);
+                }
             })
         })
         .collect()
+}
+
+/// Ends the stream if one of its tracks has ended (however it ended).
+pub fn check_tracks(shared: &Rc<Shared>, stream: &Rc<Stream>) {
+    let ended = {
+        let st = stream.st.borrow();
+        if st.finalizing || st.stop_requested {
+            return;
+        }
+        st.media.as_ref().and_then(|m| {
+            media::tracks(m)
+                .into_iter()
+                .find(|t| t.ready_state() == web_sys::MediaStreamTrackState::Ended)
+        })
+    };
+    if let Some(track) = ended {
+        let reason = device_lost(stream, &track);
+        on_source_lost(shared, stream, reason);
+    }
+}
+
+fn device_lost(stream: &Stream, track: &web_sys::MediaStreamTrack) -> ProducerError {
+    let (kind, label) = (track.kind(), track.label());
+    let device = if label.is_empty() {
+        kind
+    } else {
+        format!("{kind} \"{label}\"")
+    };
+    ProducerError::new(
+        ErrorKind::DeviceLost,
+        format!(
+            "Stream {}: the {device} stopped delivering media (device unplugged, disabled or permission revoked); the recording was ended",
+            stream.id()
+        ),
+    )
 }
 
 /// The source went away: stop the recorder (its last chunk and `stop` event follow) and
