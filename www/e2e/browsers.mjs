@@ -1,0 +1,67 @@
+// The two engines the e2e tests run in, behind one small page interface:
+// Chromium through playwright-core, Firefox ESR through puppeteer-core over WebDriver
+// BiDi (Playwright can only drive its own patched Firefox, which cannot be installed
+// here). Both use Debian's browsers and fake media devices.
+import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
+
+const CHROMIUM_ARGS = [
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--no-sandbox',
+  '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required',
+];
+
+const FIREFOX_PREFS = {
+  'media.navigator.streams.fake': true,
+  'media.navigator.permission.disabled': true,
+  'media.autoplay.default': 0,
+  'media.autoplay.blocking_policy': 0,
+};
+
+/** Wraps a Playwright or Puppeteer page in the few calls the tests use. */
+function wrap(page, kind) {
+  return {
+    goto: (url) => page.goto(url),
+    click: (selector) => page.click(selector),
+    evaluate: (fnOrCode, arg) => page.evaluate(fnOrCode, arg),
+    waitForFunction: (fn, timeout) =>
+      kind === 'playwright' ? page.waitForFunction(fn, null, { timeout }) : page.waitForFunction(fn, { timeout }),
+    waitForSelector: (selector, timeout) => page.waitForSelector(selector, { timeout }),
+    text: (selector) => page.evaluate((s) => document.querySelector(s).textContent, selector),
+    screenshot: (path) => page.screenshot({ path }),
+    onPageError: (cb) => page.on('pageerror', (e) => cb(String(e))),
+    setViewport: (width, height) =>
+      kind === 'playwright' ? page.setViewportSize({ width, height }) : page.setViewport({ width, height }),
+    close: () => page.close(),
+  };
+}
+
+export const BROWSERS = [
+  {
+    name: 'chromium',
+    /** `deny: true` launches without the fake-UI flag, so permission is denied. */
+    async launch({ deny = false } = {}) {
+      const args = deny ? CHROMIUM_ARGS.filter((a) => a !== '--use-fake-ui-for-media-stream') : CHROMIUM_ARGS;
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args });
+      return {
+        newPage: async () => wrap(await browser.newPage(), 'playwright'),
+        close: () => browser.close(),
+      };
+    },
+  },
+  {
+    name: 'firefox',
+    async launch({ deny = false } = {}) {
+      const prefs = deny
+        ? { ...FIREFOX_PREFS, 'media.navigator.permission.disabled': false, 'permissions.default.camera': 2, 'permissions.default.microphone': 2 }
+        : FIREFOX_PREFS;
+      const browser = await puppeteer.launch({
+        browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, extraPrefsFirefox: prefs,
+      });
+      return {
+        newPage: async () => wrap(await browser.newPage(), 'puppeteer'),
+        close: () => browser.close(),
+      };
+    },
+  },
+];
