@@ -29,6 +29,10 @@ fn defaults() {
     assert_eq!(c.chunk_processing_interval_ms, 50);
     assert_eq!(c.retain, Retain::Bounded);
     assert!(c.probe_on_connect);
+    assert_eq!(c.memory_threshold, 100 * 1024 * 1024);
+    assert_eq!(c.memory_check_interval_ms, 5000);
+    assert_eq!(c.memory_cooldown_ms, 30_000);
+    assert_eq!(c.log, LogTarget::None);
 }
 
 #[test]
@@ -40,6 +44,9 @@ fn integer_fields_bounds() {
         ("bufferCapacity", 1.0, 100_000.0),
         ("bufferMaxBytes", 1024.0, 2.0 * 1024.0 * 1024.0 * 1024.0),
         ("chunkProcessingInterval", 1.0, 10_000.0),
+        ("memoryThreshold", 1024.0, (1u64 << 40) as f64),
+        ("memoryCheckInterval", 50.0, 600_000.0),
+        ("memoryWarningCooldown", 0.0, 3_600_000.0),
     ];
     for &(field, lo, hi) in cases {
         for ok in [lo, hi] {
@@ -74,6 +81,13 @@ fn other_fields() {
         Retain::All
     );
     assert_eq!(producer_err("probeOnConnect", n(1.0)).0, "TypeError");
+    assert_eq!(producer_err("log", s("stdout")).0, "RangeError");
+    assert_eq!(
+        ProducerConfig::from_value(&obj([("log", s("console"))]))
+            .unwrap()
+            .log,
+        LogTarget::Console
+    );
     assert_eq!(producer_err("type", s("webrtc")).0, "RangeError");
     assert!(ProducerConfig::from_value(&obj([("type", s("media-recorder"))])).is_ok());
     assert_eq!(producer_err("name", s("")).0, "RangeError");

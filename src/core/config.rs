@@ -43,6 +43,23 @@ pub const DEFAULT_HEIGHT: u32 = 720;
 /// Default capture frame rate.
 pub const DEFAULT_FRAME_RATE: f64 = 30.0;
 
+/// Default memory-pressure threshold (bytes held + JS heap): 100 MiB.
+pub const DEFAULT_MEMORY_THRESHOLD: u64 = 100 * 1024 * 1024;
+/// Default period of the memory check (ms).
+pub const DEFAULT_MEMORY_CHECK_INTERVAL_MS: u32 = 5000;
+/// Default least time between two relief actions (ms).
+pub const DEFAULT_MEMORY_COOLDOWN_MS: u32 = 30_000;
+
+/// Where the library writes its own diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LogTarget {
+    /// Nowhere (default): report through events and `metrics()` only.
+    None,
+    /// Also `console.info`/`console.warn` memory pressure, drops and errors.
+    Console,
+}
+
 /// What the ring keeps once a chunk has been delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -79,6 +96,14 @@ pub struct ProducerConfig {
     pub retain: Retain,
     /// `probeOnConnect`: whether `connect()` asks for the devices once (default true).
     pub probe_on_connect: bool,
+    /// `memoryThreshold` (bytes held + JS heap): 1 024 ..= 1 TiB, default 100 MiB.
+    pub memory_threshold: u64,
+    /// `memoryCheckInterval` (ms): 50 ..= 600 000, default 5 000.
+    pub memory_check_interval_ms: u32,
+    /// `memoryWarningCooldown` (ms between relief actions): 0 ..= 3 600 000, default 30 000.
+    pub memory_cooldown_ms: u32,
+    /// `log`: `"none"` (default) or `"console"`.
+    pub log: LogTarget,
 }
 
 impl Default for ProducerConfig {
@@ -95,6 +120,10 @@ impl Default for ProducerConfig {
             chunk_processing_interval_ms: DEFAULT_CHUNK_PROCESSING_INTERVAL_MS,
             retain: Retain::Bounded,
             probe_on_connect: true,
+            memory_threshold: DEFAULT_MEMORY_THRESHOLD,
+            memory_check_interval_ms: DEFAULT_MEMORY_CHECK_INTERVAL_MS,
+            memory_cooldown_ms: DEFAULT_MEMORY_COOLDOWN_MS,
+            log: LogTarget::None,
         }
     }
 }
@@ -112,6 +141,10 @@ const PRODUCER_FIELDS: &[&str] = &[
     "chunkProcessingInterval",
     "retain",
     "probeOnConnect",
+    "memoryThreshold",
+    "memoryCheckInterval",
+    "memoryWarningCooldown",
+    "log",
 ];
 
 impl ProducerConfig {
@@ -165,8 +198,43 @@ impl ProducerConfig {
         if let Some(b) = f.boolean("probeOnConnect")? {
             cfg.probe_on_connect = b;
         }
+        if let Some(n) = f.integer("memoryThreshold", 1024, 1 << 40)? {
+            cfg.memory_threshold = n;
+        }
+        if let Some(n) = f.integer("memoryCheckInterval", 50, 600_000)? {
+            cfg.memory_check_interval_ms = n as u32;
+        }
+        if let Some(n) = f.integer("memoryWarningCooldown", 0, 3_600_000)? {
+            cfg.memory_cooldown_ms = n as u32;
+        }
+        if let Some(l) = f.string("log")? {
+            cfg.log = match l.as_str() {
+                "none" => LogTarget::None,
+                "console" => LogTarget::Console,
+                _ => {
+                    return Err(range(
+                        "config.log",
+                        &format!("must be \"none\" or \"console\", got \"{l}\""),
+                    ))
+                }
+            };
+        }
         Ok(cfg)
     }
+}
+
+/// Validates `onMetrics(cb, { intervalMs })`: 50 ..= 600 000 ms, default 1 000.
+///
+/// ```
+/// use media_recorder_producer::core::config::metrics_interval;
+/// use media_recorder_producer::core::value::{obj, Value};
+/// assert_eq!(metrics_interval(&Value::Null).unwrap(), 1000);
+/// assert_eq!(metrics_interval(&obj([("intervalMs", Value::Number(250.0))])).unwrap(), 250);
+/// assert_eq!(metrics_interval(&obj([("intervalMs", Value::Number(1.0))])).unwrap_err().kind.js_name(), "RangeError");
+/// ```
+pub fn metrics_interval(options: &Value) -> Result<u32, ProducerError> {
+    let f = Fields::new("options", options, &["intervalMs"])?;
+    Ok(f.integer("intervalMs", 50, 600_000)?.unwrap_or(1000) as u32)
 }
 
 /// Where a stream's media comes from.

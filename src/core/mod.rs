@@ -6,6 +6,7 @@
 pub mod config;
 pub mod constraints;
 pub mod error;
+pub mod memory;
 pub mod metrics;
 pub mod ring;
 pub mod stream;

@@ -220,6 +220,15 @@ impl<T: Clone> ChunkRing<T> {
         }
     }
 
+    /// Stops keeping delivered chunks (`keep_delivered`) and releases those held, except
+    /// the header run; returns the bytes released. Memory relief for `retain: "all"`.
+    pub fn release_delivered(&mut self) -> u64 {
+        let before = self.stats.held_bytes;
+        self.limits.keep_delivered = false;
+        self.release_delivered_unpinned();
+        before - self.stats.held_bytes
+    }
+
     /// Changes the byte bound (e.g. memory relief) and evicts to meet it.
     pub fn set_max_bytes(&mut self, max_bytes: u64) -> Vec<Dropped> {
         self.limits.max_bytes = max_bytes;
@@ -485,6 +494,28 @@ mod tests {
         }
         assert_eq!(r.items().count(), 10);
         assert_eq!(r.stats().dropped_chunks, 0);
+    }
+
+    #[test]
+    fn release_delivered_keeps_the_header_and_pending() {
+        let mut r = ChunkRing::new(
+            RingLimits {
+                max_chunks: 100,
+                max_bytes: 100,
+                keep_delivered: true,
+            },
+            HeaderPolicy::FirstChunk,
+        );
+        for i in 0..5u64 {
+            r.push(i, 10, None);
+        }
+        for _ in 0..3 {
+            let t = r.take_next().unwrap();
+            r.finish(t.seq);
+        }
+        assert_eq!(r.release_delivered(), 20); // chunks 1 and 2; 0 is the header
+        assert_eq!(r.stats().held_bytes, 30);
+        assert!(!r.limits().keep_delivered);
     }
 
     #[test]

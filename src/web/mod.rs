@@ -5,6 +5,7 @@
 pub mod error;
 pub mod listeners;
 pub mod media;
+pub mod monitor;
 pub mod producer;
 pub mod recorder;
 pub mod signal;

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -14,16 +15,18 @@ use web_sys::Blob;
 use crate::core::config::{
     candidate_mime_types, is_webm, negotiate_mime_type, ProducerConfig, Retain, StreamRequest,
 };
+use crate::core::config::{metrics_interval, LogTarget};
 use crate::core::constraints::{media_constraints, probe_constraints};
 use crate::core::error::{ErrorKind, ProducerError};
-use crate::core::metrics::{accumulate, MetricsSnapshot, StreamMetrics};
-use crate::core::ring::{ChunkRing, HeaderPolicy, RingLimits, RingStats};
+use crate::core::metrics::{LiveState, ProducerMetrics, StreamMetrics};
+use crate::core::ring::{ChunkRing, HeaderPolicy, RingLimits};
 use crate::core::stream::{StreamInfo, StreamPhase};
 use crate::core::value::Value;
 use crate::core::webm::HeaderScanner;
 use crate::web::error::to_js;
 use crate::web::listeners::ListenerSet;
 use crate::web::media;
+use crate::web::monitor::{self, MemoryMonitor};
 use crate::web::recorder::{Recorder, RecorderEvents};
 use crate::web::stream::{self, Stream, StreamState};
 
@@ -49,7 +52,6 @@ struct ProducerState {
     status: Status,
     streams: Vec<Rc<Stream>>,
     finished: VecDeque<Rc<Stream>>,
-    finished_totals: RingStats,
     next_stream_no: u32,
 }
 
@@ -63,12 +65,35 @@ pub struct Shared {
     pub(crate) on_stream_update: ListenerSet,
     pub(crate) on_status_change: ListenerSet,
     pub(crate) on_error: ListenerSet,
+    pub(crate) on_memory_pressure: ListenerSet,
+    /// Counters, rates and score since construction or `resetMetrics()`.
+    pub(crate) metrics: RefCell<ProducerMetrics>,
+    /// The memory monitor (its timer runs while connected).
+    pub(crate) monitor: RefCell<MemoryMonitor>,
+    /// `window.performance`, where there is one.
+    pub(crate) performance: Option<web_sys::Performance>,
+    /// `onMetrics` subscriptions: each owns its timer.
+    metric_timers: RefCell<Vec<(u32, gloo_timers::callback::Interval)>>,
+    next_metric_id: Cell<u32>,
 }
 
 impl Shared {
     /// Whether `destroy()` has run.
     pub fn is_destroyed(&self) -> bool {
         self.state.borrow().destroyed
+    }
+
+    /// A monotonic clock in ms (`performance.now()`, or `Date.now()` without it).
+    pub fn now_precise(&self) -> f64 {
+        match &self.performance {
+            Some(p) => p.now(),
+            None => js_sys::Date::now(),
+        }
+    }
+
+    /// Whether the config asks for console output (`log: "console"`).
+    pub fn log_to_console(&self) -> bool {
+        self.config.log == LogTarget::Console
     }
 
     fn check_alive(&self, what: &str) -> Result<(), ProducerError> {
@@ -87,6 +112,9 @@ impl Shared {
 
     /// Like [`emit_error`](Self::emit_error), with extra properties set on the JS error.
     pub fn emit_error_with(&self, err: ProducerError, decorate: impl FnOnce(&JsValue)) {
+        if self.log_to_console() {
+            web_sys::console::warn_1(&format!("media-recorder-producer: {err}").into());
+        }
         if self.on_error.is_empty() {
             return;
         }
@@ -178,8 +206,6 @@ impl Shared {
             return;
         };
         let gone = s.streams.remove(pos);
-        let stats = gone.st.borrow().ring.stats();
-        accumulate(&mut s.finished_totals, &stats);
         s.finished.push_back(gone);
         while s.finished.len() > FINISHED_KEPT {
             s.finished.pop_front();
@@ -204,7 +230,8 @@ impl Shared {
         })
     }
 
-    fn live_streams(&self) -> Vec<Rc<Stream>> {
+    /// The streams that have not finished.
+    pub fn live_streams(&self) -> Vec<Rc<Stream>> {
         self.state.borrow().streams.clone()
     }
 
@@ -219,10 +246,10 @@ impl Shared {
             s.status.is_connected = false;
             std::mem::take(&mut s.streams)
         };
+        self.monitor.borrow_mut().stop();
+        self.metric_timers.borrow_mut().clear();
         for st in &streams {
             stream::release(st, StreamPhase::Stopped);
-            let stats = st.st.borrow().ring.stats();
-            accumulate(&mut self.state.borrow_mut().finished_totals, &stats);
             st.is_finalized.set(true);
             st.finalized.wake_all();
             st.idle.wake_all();
@@ -231,6 +258,46 @@ impl Shared {
         self.on_stream_update.clear();
         self.on_status_change.clear();
         self.on_error.clear();
+        self.on_memory_pressure.clear();
+    }
+
+    /// The metrics snapshot as a plain JS object.
+    fn metrics_js(&self) -> JsValue {
+        let live = self.live_streams();
+        let interval = self.config.recording_interval_ms as f64;
+        let mut expected_fps = 0.0;
+        let mut track_frame_rate = None;
+        let streams = live
+            .iter()
+            .map(|s| {
+                let st = s.st.borrow();
+                let phase = s.phase();
+                if st.recorder.is_some() && phase == StreamPhase::Recording {
+                    expected_fps += 1000.0 / interval;
+                }
+                if track_frame_rate.is_none() && phase.is_active() {
+                    track_frame_rate = st.settings.frame_rate;
+                }
+                StreamMetrics {
+                    stream_id: s.id(),
+                    active: phase.is_active(),
+                    budget_bytes: st.ring.limits().max_bytes,
+                    ring: st.ring.stats(),
+                }
+            })
+            .collect();
+        let snapshot = self.metrics.borrow().snapshot(
+            js_sys::Date::now(),
+            LiveState {
+                streams,
+                expected_fps,
+                track_frame_rate,
+                quality_level: None,
+            },
+        );
+        snapshot
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .unwrap_or(JsValue::UNDEFINED)
     }
 }
 
@@ -322,12 +389,21 @@ impl MediaRecorderProducer {
             shared: Rc::new(Shared {
                 id,
                 name,
-                config,
                 state: RefCell::new(ProducerState::default()),
                 on_frame: ListenerSet::default(),
                 on_stream_update: ListenerSet::default(),
                 on_status_change: ListenerSet::default(),
                 on_error: ListenerSet::default(),
+                on_memory_pressure: ListenerSet::default(),
+                metrics: RefCell::new(ProducerMetrics::new(js_sys::Date::now())),
+                monitor: RefCell::new(MemoryMonitor::new(
+                    config.memory_threshold,
+                    config.memory_cooldown_ms as f64,
+                )),
+                performance: web_sys::window().and_then(|w| w.performance()),
+                metric_timers: RefCell::new(Vec::new()),
+                next_metric_id: Cell::new(0),
+                config,
             }),
         })
     }
@@ -398,6 +474,7 @@ impl MediaRecorderProducer {
                         s.status.last_connected = Some(js_sys::Date::now());
                         s.status.error = None;
                     }
+                    monitor::start(&shared);
                     shared.emit_status();
                     Ok(JsValue::UNDEFINED)
                 }
@@ -422,6 +499,7 @@ impl MediaRecorderProducer {
             if shared.is_destroyed() {
                 return Ok(JsValue::UNDEFINED);
             }
+            shared.monitor.borrow_mut().stop();
             let was = std::mem::replace(&mut shared.state.borrow_mut().status.is_connected, false);
             if was {
                 shared.emit_status();
@@ -605,21 +683,84 @@ impl MediaRecorderProducer {
     /// Counters of delivered, dropped and held frames and bytes, totals and per stream.
     #[wasm_bindgen(unchecked_return_type = "ProducerMetricsSnapshot")]
     pub fn metrics(&self) -> JsValue {
-        let (finished, live) = {
-            let s = self.shared.state.borrow();
-            (s.finished_totals, s.streams.clone())
-        };
-        let live = live
-            .iter()
-            .map(|s| StreamMetrics {
-                stream_id: s.id(),
-                active: s.phase().is_active(),
-                ring: s.st.borrow().ring.stats(),
-            })
-            .collect();
-        MetricsSnapshot::from_parts(&finished, live)
+        self.shared.metrics_js()
+    }
+
+    /// Sets the counters, the processing-time average and the memory trend back to zero.
+    #[wasm_bindgen(js_name = resetMetrics)]
+    pub fn reset_metrics(&self) -> Result<(), JsValue> {
+        self.shared.check_alive("resetMetrics()").map_err(throw)?;
+        self.shared.metrics.borrow_mut().reset(js_sys::Date::now());
+        Ok(())
+    }
+
+    /// Memory readings now: bytes held by the rings, wasm memory, and where the browser
+    /// has them the JS heap and the last user-agent-specific measurement (`null` where
+    /// absent, never 0).
+    #[wasm_bindgen(unchecked_return_type = "MemoryReadings")]
+    pub fn memory(&self) -> Result<JsValue, JsValue> {
+        self.shared.check_alive("memory()").map_err(throw)?;
+        Ok(monitor::readings(&self.shared)
             .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .unwrap_or(JsValue::UNDEFINED)
+            .unwrap_or(JsValue::UNDEFINED))
+    }
+
+    /// Subscribes to memory pressure: called (at most once per `memoryWarningCooldown`)
+    /// after the relief action, with the readings and what was freed. Returns the
+    /// unsubscribe function.
+    #[wasm_bindgen(js_name = onMemoryPressure, unchecked_return_type = "() => void")]
+    pub fn on_memory_pressure(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: MemoryPressureEvent) => void")]
+        callback: JsValue,
+    ) -> Result<js_sys::Function, JsValue> {
+        let f = self.listener(callback, "onMemoryPressure")?;
+        Ok(self.shared.on_memory_pressure.subscribe(f))
+    }
+
+    /// Calls `callback` with a metrics snapshot every `options.intervalMs` (50 – 600 000,
+    /// default 1 000) until the returned function is called or the producer is destroyed.
+    #[wasm_bindgen(js_name = onMetrics, unchecked_return_type = "() => void")]
+    pub fn on_metrics(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(metrics: ProducerMetricsSnapshot) => void")]
+        callback: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "MetricsOptions")] options: JsValue,
+    ) -> Result<js_sys::Function, JsValue> {
+        let f = self.listener(callback, "onMetrics")?;
+        let interval = parse_value(&options, "options")
+            .and_then(|v| metrics_interval(&v))
+            .map_err(throw)?;
+        let id = self.shared.next_metric_id.get().wrapping_add(1);
+        self.shared.next_metric_id.set(id);
+        let weak = Rc::downgrade(&self.shared);
+        let timer = gloo_timers::callback::Interval::new(interval, move || {
+            let Some(shared) = weak.upgrade() else { return };
+            if shared.is_destroyed() {
+                return;
+            }
+            let snapshot = shared.metrics_js();
+            if let Err(thrown) = f.call1(&JsValue::UNDEFINED, &snapshot) {
+                shared.emit_listener_error("onMetrics", thrown);
+            }
+        });
+        self.shared.metric_timers.borrow_mut().push((id, timer));
+        let weak = Rc::downgrade(&self.shared);
+        let unsubscribe = Closure::<dyn Fn()>::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                // Dropping the Interval clears it: it never fires again.
+                let removed: Vec<_> = {
+                    let mut timers = shared.metric_timers.borrow_mut();
+                    let (gone, keep) = std::mem::take(&mut *timers)
+                        .into_iter()
+                        .partition(|(i, _)| *i == id);
+                    *timers = keep;
+                    gone
+                };
+                drop(removed);
+            }
+        });
+        Ok(unsubscribe.into_js_value().unchecked_into())
     }
 
     /// Subscribes to frames; returns the unsubscribe function. A listener that returns
@@ -852,6 +993,7 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
             tick: None,
             settings,
             video_bps,
+            complete_abandoned: false,
         }),
         finalized: Default::default(),
         is_finalized: Cell::new(false),
@@ -906,6 +1048,9 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
     });
     s.st.borrow_mut().tick = Some(tick);
     guard.disarm();
+    if captures {
+        shared.metrics.borrow_mut().record_stream_creation();
+    }
     shared.state.borrow_mut().streams.push(s.clone());
     if shared.state.borrow().status.error.is_some() {
         shared.set_status_error(None);

@@ -76,6 +76,9 @@ pub struct StreamState {
     pub settings: TrackSettings,
     /// The video bitrate the recorder was asked for.
     pub video_bps: Option<u32>,
+    /// Memory relief released the delivered chunks a `retain: "all"` stream kept: no
+    /// complete recording will be emitted.
+    pub complete_abandoned: bool,
 }
 
 /// One stream of a producer.
@@ -166,6 +169,7 @@ pub fn on_chunk(
         (seq, dropped, start_scan)
     };
     stream.refresh_counts();
+    shared.metrics.borrow_mut().record_chunk(size as u64);
     if start_scan {
         spawn_local(scan_header(shared.clone(), stream.clone()));
     }
@@ -240,6 +244,7 @@ async fn deliver(shared: Rc<Shared>, stream: Rc<Stream>) {
             }
         };
         let Some(taken) = taken else { break };
+        let started = shared.now_precise();
         let bytes = JsFuture::from(taken.item.blob.array_buffer()).await;
         if shared.is_destroyed() {
             break;
@@ -254,7 +259,8 @@ async fn deliver(shared: Rc<Shared>, stream: Rc<Stream>) {
             Err(e) => {
                 let lost = stream.st.borrow_mut().ring.abandon(taken.seq);
                 stream.refresh_counts();
-                if lost.is_some() {
+                if let Some(d) = lost {
+                    shared.metrics.borrow_mut().record_drops(1, d.size);
                     let reason = crate::web::error::from_js(&e);
                     shared.emit_error(ProducerError::new(
                         ErrorKind::DataLoss,
@@ -286,6 +292,11 @@ async fn deliver(shared: Rc<Shared>, stream: Rc<Stream>) {
                 }
             }
         }
+        let processing_ms = shared.now_precise() - started;
+        shared
+            .metrics
+            .borrow_mut()
+            .record_frame(taken.size, processing_ms, js_sys::Date::now());
     }
     stream.st.borrow_mut().delivering = false;
     stream.idle.wake_all();
@@ -370,6 +381,10 @@ pub fn report_drops(shared: &Rc<Shared>, stream: &Rc<Stream>, dropped: Vec<Dropp
     if dropped.is_empty() {
         return;
     }
+    shared
+        .metrics
+        .borrow_mut()
+        .record_drops(dropped.len() as u64, dropped.iter().map(|d| d.size).sum());
     let shared = shared.clone();
     let stream = stream.clone();
     spawn_local(async move {
@@ -580,7 +595,7 @@ pub async fn finalize(shared: Rc<Shared>, stream: Rc<Stream>) {
 
 /// With `retain: "all"`: one last frame holding the whole recording.
 async fn emit_complete(shared: &Rc<Shared>, stream: &Rc<Stream>) {
-    if shared.on_frame.is_empty() {
+    if shared.on_frame.is_empty() || stream.st.borrow().complete_abandoned {
         return;
     }
     let (parts, size, next_seq, mime) = {

@@ -31,6 +31,14 @@ export interface MediaRecorderProducerConfig {
   retain?: "bounded" | "all";
   /** Whether connect() opens the devices once to check access. Default true. */
   probeOnConnect?: boolean;
+  /** Memory pressure threshold: bytes held + JS heap, 1 024 – 2^40. Default 100 MiB. */
+  memoryThreshold?: number;
+  /** Memory check period (ms), 50 – 600 000. Default 5 000. */
+  memoryCheckInterval?: number;
+  /** Least time between two relief actions (ms), 0 – 3 600 000. Default 30 000. */
+  memoryWarningCooldown?: number;
+  /** "none" (default) or "console": also write pressure, drops and errors to the console. */
+  log?: "none" | "console";
 }
 
 /** Options of startStream(): the origin's VideoStreamConfig plus source and track switches. */
@@ -135,10 +143,12 @@ export interface SensorStream {
   endReason?: string;
 }
 
-/** Counters of one stream's buffer. */
+/** Counters of one stream's buffer, for the stream's life. */
 export interface StreamMetricsSnapshot {
   streamId: string;
   active: boolean;
+  /** The ring's byte budget now (bufferMaxBytes, or less under memory pressure). */
+  budgetBytes: number;
   pushedChunks: number;
   pushedBytes: number;
   deliveredChunks: number;
@@ -151,18 +161,80 @@ export interface StreamMetricsSnapshot {
   pendingChunks: number;
 }
 
-/** metrics(): totals over every stream the producer had, and the live streams. */
+/** metrics(): counters since construction or resetMetrics(), what is held now, rates, score. */
 export interface ProducerMetricsSnapshot {
   /** Frames (chunks) that entered the producer: recorded or pushed. */
   framesRecorded: number;
   bytesRecorded: number;
+  /** Frames delivered to listeners (the seed's totalFramesProcessed). */
   framesDelivered: number;
-  framesDropped: number;
   bytesDelivered: number;
+  /** Frames evicted or discarded before delivery (the seed's totalFramesDropped). */
+  framesDropped: number;
   bytesDropped: number;
   bytesHeld: number;
   chunksHeld: number;
+  /** bytesHeld / the rings' byte budgets. */
+  ringOccupancy: number;
+  /** EWMA (weight 0.1) of delivery start → every listener done, awaited Promises included (ms). */
+  averageProcessingTime: number;
+  /** Delivered frames per second over the last 5 s. */
+  deliveredFps: number;
+  /** Frames per second the recorders should deliver (1000 / recordingInterval each). */
+  expectedFps: number;
+  /** Video frames per second of the first active video track. */
+  trackFrameRate: number | null;
+  /** Quality level 0..1; null until adaptive quality acts. */
+  qualityLevel: number | null;
+  qualityAdaptations: number;
+  connectionReuses: number;
+  streamCreations: number;
+  /** Last ≤ 60 memory readings (MB of bytes held + JS heap), oldest first. */
+  memoryTrend: number[];
+  /** 0..100: 50 % delivery rate vs expected, 30 % drops, 20 % stream reuse. */
+  performanceScore: number;
+  /** Epoch ms of construction or the last resetMetrics(). */
+  lastResetTime: number;
   streams: StreamMetricsSnapshot[];
+}
+
+/** Options of onMetrics(). */
+export interface MetricsOptions {
+  /** Period (ms), 50 – 600 000. Default 1 000. */
+  intervalMs?: number;
+}
+
+/** memory(): readings in bytes; null where this browser does not report it. */
+export interface MemoryReadings {
+  /** Bytes the rings hold (Blob bytes live outside the JS heap: this is what grows). */
+  bytesHeld: number;
+  wasmMemoryBytes: number;
+  /** performance.memory.usedJSHeapSize (Chromium). */
+  jsHeapUsed: number | null;
+  jsHeapLimit: number | null;
+  /** Last performance.measureUserAgentSpecificMemory() (cross-origin-isolated pages, Chromium). */
+  uaMemoryBytes: number | null;
+  liveStreams: number;
+  /** bytesHeld + jsHeapUsed: compared with the threshold. */
+  pressureBytes: number;
+  thresholdBytes: number;
+}
+
+/** What onMemoryPressure listeners receive. */
+export interface MemoryPressureEvent {
+  /** Readings that crossed the threshold. */
+  readings: MemoryReadings;
+  /** Readings after the relief action. */
+  after: MemoryReadings;
+  freed: {
+    /** Delivered chunks released (retain: "all" streams stop keeping them). */
+    bytesReleased: number;
+    /** Undelivered chunks evicted (also counted as dropped, reported as DataLossError). */
+    bytesEvicted: number;
+    framesEvicted: number;
+    budgets: { streamId: string; budgetBytes: number }[];
+  };
+  timestamp: number;
 }
 
 /** Names of the errors the library throws, rejects with or reports. */

@@ -80,6 +80,33 @@ for (const engine of BROWSERS) {
       }
     });
 
+    test('memory readings in a cross-origin-isolated page (the demo server sends COOP/COEP)', async () => {
+      const page = await browser.newPage();
+      await page.goto(URL_);
+      await page.waitForFunction(() => typeof window.MediaRecorderProducer === 'function', 15_000);
+      const r = await page.evaluate(async () => {
+        const p = new window.MediaRecorderProducer({ probeOnConnect: false, memoryCheckInterval: 100 });
+        await p.connect();
+        const has = typeof performance.measureUserAgentSpecificMemory === 'function';
+        let readings = p.memory();
+        const end = Date.now() + 25_000;
+        while (has && readings.uaMemoryBytes === null && Date.now() < end) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          readings = p.memory();
+        }
+        p.destroy();
+        return { isolated: self.crossOriginIsolated, has, readings };
+      });
+      assert.equal(r.isolated, true);
+      if (r.has) {
+        assert.ok(r.readings.uaMemoryBytes > 0, JSON.stringify(r.readings));
+      } else {
+        // Firefox has no measureUserAgentSpecificMemory: absent, not 0.
+        assert.equal(r.readings.uaMemoryBytes, null);
+      }
+      await page.close();
+    });
+
     test("the README's usage example runs as written", async () => {
       const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
       const block = readme.match(/```js\n(import \{ MediaRecorderProducer \}[\s\S]*?)```/);
