@@ -1,0 +1,45 @@
+// A tiny static server for bench/: cross-origin isolated (COOP/COEP), so the page gets
+// 5 µs timers and performance.measureUserAgentSpecificMemory(); plus the input recording
+// served from memory at /input.json and /input.bin.
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.bin': 'application/octet-stream',
+  '.svg': 'image/svg+xml',
+  '.ts': 'text/plain; charset=utf-8',
+};
+
+const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+};
+
+/** Serves `root` on 127.0.0.1 (a free port). `memory` maps URL paths to Buffers/strings. */
+export async function serve(root, memory = new Map()) {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const send = (status, body, type) => {
+      res.writeHead(status, { ...ISOLATION, 'Content-Type': type });
+      res.end(body);
+    };
+    if (memory.has(path)) return send(200, memory.get(path), TYPES[extname(path)] || 'application/octet-stream');
+    const file = normalize(join(root, path === '/' ? 'page.html' : path));
+    if (file !== root && !file.startsWith(root + sep)) return send(403, 'forbidden', 'text/plain');
+    try {
+      send(200, await readFile(file), TYPES[extname(file)] || 'application/octet-stream');
+    } catch {
+      send(404, 'not found', 'text/plain');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/`, memory, close: () => new Promise((r) => server.close(r)) };
+}

@@ -1,0 +1,531 @@
+// The benchmark page: every contestant runs here, fed the same chunks. bench/run.mjs loads
+// it (cross-origin isolated: COOP/COEP), calls the workloads through `window.bench` and
+// collects what they return. Nothing here decides pass/fail: it measures and reports.
+import init, { MediaRecorderProducer } from './pkg/media_recorder_producer.js';
+import { NaiveProducer } from './baselines/naive.js';
+import { OptimizedMediaRecorderProducer } from './baselines/seed-design.js';
+
+const wasm = await init();
+
+const MIME = 'video/webm;codecs=vp9,opus';
+const CLUSTER_ID = [0x1f, 0x43, 0xb6, 0x75];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const now = () => performance.now();
+
+// Long tasks, from page load on; each workload attributes them to its phases.
+const longTasks = [];
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+} catch { /* not supported: reported as null below */ }
+
+function heap() {
+  return performance.memory ? performance.memory.usedJSHeapSize : null;
+}
+
+/** Index just past the first Cluster ID in `bytes` (a Uint8Array), or -1. */
+function findCluster(bytes) {
+  outer: for (let i = 0; i + 4 <= bytes.length; i++) {
+    for (let k = 0; k < 4; k++) if (bytes[i + k] !== CLUSTER_ID[k]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Watches a sequence of chunks for the first Cluster start (the ID may straddle chunks). */
+function clusterWatcher() {
+  let tail = new Uint8Array(0);
+  let found = false;
+  return (buf) => {
+    if (found) return false;
+    const b = new Uint8Array(buf);
+    const joined = new Uint8Array(tail.length + b.length);
+    joined.set(tail);
+    joined.set(b, tail.length);
+    if (findCluster(joined) >= 0) {
+      found = true;
+      return true;
+    }
+    tail = joined.slice(Math.max(0, joined.length - 3));
+    return false;
+  };
+}
+
+// ---------------------------------------------------------------- the input recording
+
+/** Records `seconds` from the fake camera+microphone at a 100 ms timeslice. */
+async function record({ seconds }) {
+  const media = await navigator.mediaDevices.getUserMedia({
+    video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
+    audio: true,
+  });
+  const rec = new MediaRecorder(media, { mimeType: MIME, videoBitsPerSecond: 2_500_000, audioBitsPerSecond: 128_000 });
+  const chunks = [];
+  const t0 = now();
+  rec.ondataavailable = (e) => chunks.push({ blob: e.data, t: now() - t0 });
+  const stopped = new Promise((r) => { rec.onstop = r; });
+  rec.start(100);
+  await sleep(seconds * 1000);
+  rec.stop();
+  await stopped;
+  media.getTracks().forEach((t) => t.stop());
+  const kept = chunks.filter((c) => c.blob.size > 0);
+  const whole = new Uint8Array(await new Blob(kept.map((c) => c.blob)).arrayBuffer());
+  let s = '';
+  for (let i = 0; i < whole.length; i += 0x8000) s += String.fromCharCode.apply(null, whole.subarray(i, i + 0x8000));
+  const settings = media.getVideoTracks()[0].getSettings();
+  return {
+    mimeType: rec.mimeType || MIME,
+    seconds,
+    sizes: kept.map((c) => c.blob.size),
+    arrivals: kept.map((c) => c.t),
+    emptyChunks: chunks.length - kept.length,
+    video: { width: settings.width, height: settings.height, frameRate: settings.frameRate },
+    base64: btoa(s),
+  };
+}
+
+// The input every contestant gets: the recording's chunks in order, then (to reach the
+// workload's length) the chunks after the one where the first Cluster starts, cycled.
+let input = null;
+async function loadInput() {
+  const meta = await (await fetch('./input.json')).json();
+  const bytes = new Uint8Array(await (await fetch('./input.bin')).arrayBuffer());
+  const offsets = [];
+  let off = 0;
+  for (const s of meta.sizes) { offsets.push(off); off += s; }
+  // Chunk where the first Cluster starts: chunks after it are media only.
+  let cycleFrom = 1;
+  const watch = clusterWatcher();
+  for (let i = 0; i < meta.sizes.length; i++) {
+    if (watch(bytes.subarray(offsets[i], offsets[i] + meta.sizes[i]))) { cycleFrom = i + 1; break; }
+  }
+  input = { ...meta, bytes, offsets, cycleFrom, interval: meta.interval || 100 };
+  return { chunks: meta.sizes.length, bytes: bytes.length, cycleFrom };
+}
+
+function chunkIndex(i) {
+  const n = input.sizes.length;
+  return i < n ? i : input.cycleFrom + ((i - n) % (n - input.cycleFrom));
+}
+
+/** A fresh Blob (its own copy of the bytes, as a recorder makes) for input chunk `i`. */
+function makeBlob(i) {
+  const j = chunkIndex(i);
+  return new Blob([input.bytes.subarray(input.offsets[j], input.offsets[j] + input.sizes[j])], { type: input.mimeType });
+}
+
+// ---------------------------------------------------------------- contestants
+
+/**
+ * Every contestant behind one shape:
+ *   subscribe(fn)   add a frame listener
+ *   push(blob, ts)  one chunk arrives (ts: its media time); returns the chunk's key
+ *   key(frame)      the key of a delivered frame
+ *   bytesHeld()     bytes of chunk data the contestant keeps referenced now
+ *   dropped()       chunks it dropped so far
+ *   finish()        stop and release; returns its final counters
+ */
+const CONTESTANTS = {
+  async ours() {
+    const producer = new MediaRecorderProducer({ probeOnConnect: false });
+    await producer.connect();
+    const stream = await producer.startStream({ source: 'external', mimeType: input.mimeType });
+    let dropped = 0;
+    const errors = [];
+    producer.onError((e) => {
+      if (e.name === 'DataLossError') dropped += e.framesDropped || 0;
+      else errors.push(`${e.name}: ${e.message}`);
+    });
+    return {
+      subscribe: (fn) => producer.onFrame(fn),
+      push: (blob) => producer.pushChunk(stream.id, blob),
+      key: (frame) => frame.metadata.sequence,
+      bytesHeld: () => producer.metrics().bytesHeld,
+      wasmBytes: () => wasm.memory.buffer.byteLength,
+      dropped: () => dropped,
+      async finish() {
+        await producer.stopStream(stream.id);
+        const m = producer.metrics();
+        producer.destroy();
+        return { metrics: m, errors };
+      },
+    };
+  },
+
+  async seed() {
+    const p = new OptimizedMediaRecorderProducer();
+    p.startExternal();
+    return {
+      subscribe: (fn) => p.onFrame(fn),
+      push: (blob, ts) => { p.handleChunk(blob, ts); return ts; },
+      key: (frame) => frame.timestamp,
+      bytesHeld: () => p.bytesHeld(),
+      bytesPending: () => p.bytesPending(),
+      dropped: () => p.framesDropped(),
+      async finish() {
+        await p.stopStream();
+        const m = p.performanceMetrics.getMetrics();
+        p.destroy();
+        return { metrics: { ...m, memoryUsageTrend: m.memoryUsageTrend.length }, quality: p.frameProcessor.getCurrentQuality() };
+      },
+    };
+  },
+
+  async naive() {
+    const p = new NaiveProducer();
+    return {
+      subscribe: (fn) => p.onFrame(fn),
+      push: (blob) => { p.handleChunk(blob); return blob; },
+      key: (frame) => frame.data,
+      bytesHeld: () => p.bytesHeld(),
+      dropped: () => 0,
+      async finish() {
+        const held = p.bytesHeld();
+        await p.stop();
+        return { heldAtStop: held };
+      },
+    };
+  },
+
+  // The floor: a loop that awaits blob.arrayBuffer() per chunk, in order, and calls the listeners.
+  async floor() {
+    const listeners = [];
+    const queue = [];
+    let seq = 0;
+    let running = false;
+    async function run() {
+      running = true;
+      while (queue.length) {
+        const c = queue.shift();
+        const data = await c.blob.arrayBuffer();
+        const frame = { data, seq: c.seq };
+        for (const l of listeners) l(frame);
+      }
+      running = false;
+    }
+    return {
+      subscribe: (fn) => listeners.push(fn),
+      push: (blob) => { const s = seq++; queue.push({ blob, seq: s }); if (!running) run(); return s; },
+      key: (frame) => frame.seq,
+      bytesHeld: () => queue.reduce((n, c) => n + c.blob.size, 0),
+      dropped: () => 0,
+      async finish() { return {}; },
+    };
+  },
+
+  // The harness alone: listeners called at once with the Blob; subtracted as overhead.
+  async none() {
+    const listeners = [];
+    let seq = 0;
+    return {
+      subscribe: (fn) => listeners.push(fn),
+      push: (blob) => { const frame = { data: blob, seq: seq++ }; for (const l of listeners) l(frame); return frame.seq; },
+      key: (frame) => frame.seq,
+      bytesHeld: () => 0,
+      dropped: () => 0,
+      async finish() { return {}; },
+    };
+  },
+};
+
+// ---------------------------------------------------------------- soak
+
+let wake = null;
+/** Resolves when cond() holds; the last listener wakes it, a 25 ms timer re-checks (drops). */
+function settle(cond, what, limitMs = 20000) {
+  return new Promise((resolve, reject) => {
+    const start = now();
+    let timer = null;
+    const check = () => {
+      clearTimeout(timer);
+      if (cond()) { wake = null; resolve(); return; }
+      if (now() - start > limitMs) { wake = null; reject(new Error(`stalled: ${what()}`)); return; }
+      wake = check;
+      timer = setTimeout(check, 25);
+    };
+    check();
+  });
+}
+
+let soakState = null;
+
+/** Feeds `n` chunks in batches of `batch`: push a batch, sample, wait until every chunk of
+ * it is delivered (or dropped), repeat. Samples right after a batch is pushed (the peak). */
+async function soak({ contestant, n, batch, samples }) {
+  const c = await CONTESTANTS[contestant]();
+  let delivered = 0;
+  c.subscribe(() => {});
+  c.subscribe(() => { delivered++; if (wake) wake(); });
+  const every = Math.max(batch, Math.ceil(n / samples / batch) * batch);
+  const out = [];
+  const t0 = now();
+  const sample = (i) => out.push({
+    i, t: now() - t0, held: c.bytesHeld(), heap: heap(),
+    wasm: c.wasmBytes ? c.wasmBytes() : null, delivered, dropped: c.dropped(),
+  });
+  const base = now();
+  sample(0);
+  let i = 0;
+  while (i < n) {
+    const end = Math.min(n, i + batch);
+    for (; i < end; i++) c.push(makeBlob(i), base + i * input.interval);
+    if (i % every === 0 || i === n) sample(i);
+    await settle(() => delivered + c.dropped() >= i, () => `${contestant} at ${i}: delivered ${delivered}, dropped ${c.dropped()}`);
+  }
+  const elapsed = now() - t0;
+  const settled = { held: c.bytesHeld(), heap: heap(), wasm: c.wasmBytes ? c.wasmBytes() : null };
+  soakState = { c, contestant };
+  return { contestant, n, batch, sampleEvery: every, elapsedMs: elapsed, throughput: n / (elapsed / 1000), delivered, dropped: c.dropped(), samples: out, settled };
+}
+
+/** After the runner forced a GC (CDP): the heap and held bytes, then stop and release. */
+async function soakEnd({ measureMemory }) {
+  const { c } = soakState;
+  const afterGc = { held: c.bytesHeld(), heap: heap(), wasm: c.wasmBytes ? c.wasmBytes() : null };
+  let uaMemory = null;
+  if (measureMemory && performance.measureUserAgentSpecificMemory) {
+    const t = now();
+    try {
+      const r = await Promise.race([performance.measureUserAgentSpecificMemory(), sleep(measureMemory).then(() => null)]);
+      uaMemory = r ? { bytes: r.bytes, ms: now() - t } : { timedOut: measureMemory };
+    } catch (e) { uaMemory = { error: String(e) }; }
+  }
+  const fin = await c.finish();
+  soakState = null;
+  return { afterGc, uaMemory, finish: fin };
+}
+
+// ---------------------------------------------------------------- per-chunk cost
+
+let pc = null;
+
+/** Creates the contestant and `n` Blobs, and warms it up with `warm` chunks (not measured). */
+async function perChunkPrepare({ contestant, n, warm }) {
+  const c = await CONTESTANTS[contestant]();
+  const arrivals = [];
+  let delivered = 0;
+  c.subscribe(() => {});
+  c.subscribe((frame) => { arrivals.push([c.key(frame), now()]); delivered++; if (wake) wake(); });
+  const base = now();
+  let pushed = 0;
+  for (let i = 0; i < warm; i++) { c.push(makeBlob(i), base + (pushed++) * input.interval); await sleep(2); }
+  await settle(() => delivered + c.dropped() >= pushed, () => `warm-up of ${contestant}`);
+  const blobs = [];
+  for (let i = 0; i < n; i++) blobs.push(makeBlob(warm + i));
+  arrivals.length = 0;
+  pc = { c, blobs, arrivals, base, pushed, get delivered() { return delivered; } };
+  return { contestant, n, warm };
+}
+
+/** Pushes the prepared Blobs one every `paceMs`; returns latency push → last listener
+ * called, and the synchronous time spent inside push(). */
+async function perChunkRun({ paceMs }) {
+  const { c, blobs, arrivals, base } = pc;
+  const sent = [];
+  let syncMs = 0;
+  const startDelivered = pc.delivered;
+  const startDropped = c.dropped();
+  const t0 = now();
+  for (const blob of blobs) {
+    const ts = base + (pc.pushed++) * input.interval;
+    const a = now();
+    const key = c.push(blob, ts);
+    const b = now();
+    syncMs += b - a;
+    sent.push([key, a]);
+    await sleep(paceMs);
+  }
+  await settle(() => pc.delivered - startDelivered + c.dropped() - startDropped >= blobs.length, () => `per-chunk drain: ${pc.delivered - startDelivered}`);
+  const wallMs = now() - t0;
+  const at = new Map(arrivals);
+  const lat = [];
+  for (const [key, a] of sent) {
+    const t = at.get(key);
+    if (t !== undefined) lat.push(t - a);
+  }
+  const fin = await c.finish();
+  pc = null;
+  return { n: blobs.length, delivered: lat.length, dropped: c.dropped() - startDropped, syncMs, wallMs, latencies: lat, finish: fin };
+}
+
+// ---------------------------------------------------------------- real capture
+
+const CAMERA = { video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 }, facingMode: 'user' }, audio: true };
+
+/** A contestant recording from the fake camera, with phases connect/start/stop/destroy. */
+const CAPTURERS = {
+  async ours() {
+    let producer = null;
+    let streamId = null;
+    const counts = { frames: 0, bytes: 0, firstAt: null, usefulAt: null };
+    const watch = clusterWatcher();
+    return {
+      counts,
+      async connect() {
+        producer = new MediaRecorderProducer();
+        producer.onFrame((frame) => {
+          const t = now();
+          counts.frames++;
+          counts.bytes += frame.data.byteLength;
+          if (counts.firstAt === null) counts.firstAt = t;
+          if (counts.usefulAt === null && watch(frame.data)) counts.usefulAt = t;
+        });
+        await producer.connect();
+      },
+      async start() { streamId = (await producer.startStream()).id; },
+      async stop() { const s = await producer.stopStream(streamId); counts.mimeType = s.mimeType; },
+      async destroy() { counts.metrics = producer.metrics(); producer.destroy(); },
+      dropped: () => counts.metrics ? counts.metrics.framesDropped : null,
+    };
+  },
+
+  // A hand-written MediaRecorder loop: getUserMedia, new MediaRecorder, start(100), keep Blobs.
+  async raw() {
+    let media = null;
+    let rec = null;
+    const chunks = [];
+    const counts = { frames: 0, bytes: 0, firstAt: null, usefulAt: null };
+    return {
+      counts,
+      async connect() {},
+      async start() {
+        media = await navigator.mediaDevices.getUserMedia(CAMERA);
+        rec = new MediaRecorder(media, { mimeType: MIME, videoBitsPerSecond: 2_500_000, audioBitsPerSecond: 128_000 });
+        rec.ondataavailable = (e) => {
+          const t = now();
+          if (e.data.size === 0) return;
+          counts.frames++;
+          counts.bytes += e.data.size;
+          if (counts.firstAt === null) counts.firstAt = t;
+          chunks.push({ blob: e.data, t });
+        };
+        rec.start(100);
+      },
+      async stop() {
+        const stopped = new Promise((r) => { rec.onstop = r; });
+        rec.stop();
+        await stopped;
+        media.getTracks().forEach((t) => t.stop());
+        counts.mimeType = rec.mimeType;
+        // The first useful chunk (holding the first Cluster start), read after the fact.
+        const watch = clusterWatcher();
+        for (const c of chunks) {
+          if (watch(await c.blob.arrayBuffer())) { counts.usefulAt = c.t; break; }
+        }
+      },
+      async destroy() { chunks.length = 0; },
+      dropped: () => 0,
+    };
+  },
+
+  async seed() {
+    let p = null;
+    const counts = { frames: 0, bytes: 0, firstAt: null, usefulAt: null };
+    const watch = clusterWatcher();
+    return {
+      counts,
+      async connect() {
+        p = new OptimizedMediaRecorderProducer();
+        p.onFrame((frame) => {
+          const t = now();
+          counts.frames++;
+          counts.bytes += frame.data.byteLength;
+          if (counts.firstAt === null) counts.firstAt = t;
+          if (counts.usefulAt === null && watch(frame.data)) counts.usefulAt = t;
+        });
+        await p.connect();
+      },
+      async start() { const s = await p.startStream(); counts.mimeType = s.mimeType; },
+      async stop() { await p.stopStream(); },
+      async destroy() { counts.dropped = p.framesDropped(); counts.quality = p.frameProcessor.getCurrentQuality(); p.destroy(); },
+      dropped: () => counts.dropped ?? null,
+    };
+  },
+};
+
+async function warmCamera() {
+  const t = now();
+  const m = await navigator.mediaDevices.getUserMedia(CAMERA);
+  m.getTracks().forEach((tr) => tr.stop());
+  return now() - t;
+}
+
+/** One start → first frame trial: connect (not timed), then time start() to the first
+ * frame and to the first frame holding media (the first Cluster). */
+async function firstFrame({ contestant, waitMs }) {
+  const k = await CAPTURERS[contestant]();
+  await k.connect();
+  const t0 = now();
+  await k.start();
+  const started = now() - t0;
+  const end = now() + waitMs;
+  while ((k.counts.usefulAt === null || k.counts.firstAt === null) && now() < end) {
+    await sleep(5);
+    if (contestant === 'raw' && k.counts.frames >= 3) break; // raw: useful found at stop
+  }
+  await k.stop();
+  await k.destroy();
+  return {
+    contestant,
+    startCallMs: started,
+    firstFrameMs: k.counts.firstAt === null ? null : k.counts.firstAt - t0,
+    firstUsefulMs: k.counts.usefulAt === null ? null : k.counts.usefulAt - t0,
+  };
+}
+
+/** A long recording: phases timed, frames and drops counted, long tasks per phase. */
+async function capture({ contestant, seconds }) {
+  const k = await CAPTURERS[contestant]();
+  const phases = {};
+  const phase = async (name, fn) => {
+    const a = now();
+    await fn();
+    phases[name] = { start: a, end: now() };
+  };
+  const ltFrom = longTasks.length;
+  await phase('connect', () => k.connect());
+  await phase('start', () => k.start());
+  await phase('record', () => sleep(seconds * 1000));
+  await phase('stop', () => k.stop());
+  await phase('destroy', () => k.destroy());
+  await sleep(100); // let the observer report tasks of the last phase
+  const tasks = longTasks.slice(ltFrom);
+  const out = { contestant, seconds, frames: k.counts.frames, bytes: k.counts.bytes, dropped: k.dropped(), mimeType: k.counts.mimeType, phases: {} };
+  for (const [name, p] of Object.entries(phases)) {
+    const mine = tasks.filter((t) => t.start < p.end && t.start + t.duration > p.start);
+    out.phases[name] = {
+      ms: p.end - p.start,
+      longTasks: mine.length,
+      longestTaskMs: mine.reduce((m, t) => Math.max(m, t.duration), 0),
+    };
+  }
+  out.extra = { metrics: k.counts.metrics ?? null, quality: k.counts.quality ?? null };
+  return out;
+}
+
+function info() {
+  return {
+    crossOriginIsolated: globalThis.crossOriginIsolated,
+    userAgent: navigator.userAgent,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    deviceMemory: navigator.deviceMemory ?? null,
+    preciseMemory: !!performance.memory,
+    longTaskObserver: PerformanceObserver.supportedEntryTypes?.includes('longtask') ?? false,
+    measureUserAgentSpecificMemory: typeof performance.measureUserAgentSpecificMemory === 'function',
+    timerStepUs: (() => {
+      // Smallest non-zero step of performance.now() seen in a tight loop.
+      let min = Infinity;
+      let last = now();
+      for (let i = 0; i < 200000 && min > 0.001; i++) {
+        const t = now();
+        if (t !== last) { min = Math.min(min, t - last); last = t; }
+      }
+      return Math.round(min * 1000 * 10) / 10;
+    })(),
+  };
+}
+
+window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture };
+window.benchReady = true;

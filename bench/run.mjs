@@ -1,0 +1,312 @@
+#!/usr/bin/env node
+// `npm run bench` (this file): builds the release wasm (web target) into bench/pkg, serves
+// bench/ cross-origin isolated on 127.0.0.1, drives /usr/bin/chromium (fake camera and
+// microphone) with playwright-core, runs every workload against every contestant in the
+// same page, writes raw results to bench/results/*.json and regenerates BENCHMARKS.md and
+// bench/plots/*.svg.
+//
+//   node bench/run.mjs            full run (≈ 10–20 min), rewrites BENCHMARKS.md
+//   node bench/run.mjs --quick    small N (< 2 min), writes only to bench/results/quick/
+//   --only soak,per-chunk,capture,size   run only these workloads (others keep their files)
+//   --rev <commit>                build the library from that commit (git archive) instead
+//                                 of the working tree
+//
+// Nothing here passes or fails on a timing: it measures and reports (exit 1 only if the
+// harness itself breaks).
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { serve } from './lib/server.mjs';
+import { analyze } from './lib/wasm-size.mjs';
+import { writeReport } from './lib/report.mjs';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH, '..');
+const argv = process.argv.slice(2);
+const QUICK = argv.includes('--quick');
+const arg = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const ONLY = arg('--only')?.split(',');
+const REV = arg('--rev');
+const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture'];
+const runs = (w) => !ONLY || ONLY.includes(w);
+
+const CONFIG = QUICK
+  ? { recordSeconds: 3, soak: { n: 1500, batch: 10, samples: 30 }, perChunk: { n: 300, warm: 20, paceMs: 10 }, capture: { seconds: 5, trials: 2, waitMs: 3000 } }
+  : { recordSeconds: 10, soak: { n: 30000, batch: 10, samples: 120 }, perChunk: { n: 3000, warm: 50, paceMs: 10 }, capture: { seconds: 60, trials: 5, waitMs: 3000 } };
+
+const COMMAND = `npm run bench${QUICK ? ' -- --quick' : ''}${ONLY ? ` -- --only ${ONLY.join(',')}` : ''}${REV ? ` -- --rev ${REV}` : ''}`;
+const RESULTS = QUICK ? join(BENCH, 'results', 'quick') : join(BENCH, 'results');
+const PKG = join(BENCH, 'pkg');
+
+const CHROMIUM_ARGS = [
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--no-sandbox',
+  '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required',
+  '--enable-precise-memory-info',
+];
+
+const t0 = Date.now();
+const log = (...a) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s]`, ...a);
+const round = (x, d = 3) => (x == null ? x : Math.round(x * 10 ** d) / 10 ** d);
+
+function git(...a) {
+  try { return execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return null; }
+}
+
+// ------------------------------------------------------------------ build
+
+function build() {
+  // npm's binaryen (node_modules/.bin) first: Debian's wasm-opt 108 cannot read wasm-bindgen's output.
+  const env = { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${join(os.homedir(), '.cargo', 'bin')}:${process.env.PATH}` };
+  let crateDir = ROOT;
+  let targetDir = process.env.CARGO_TARGET_DIR || join(ROOT, 'target');
+  if (REV) {
+    crateDir = mkdtempSync(join(os.tmpdir(), 'mrp-bench-src-'));
+    execFileSync('bash', ['-c', `git -C "${ROOT}" archive "${REV}" | tar -x -C "${crateDir}"`]);
+    targetDir = join(os.tmpdir(), 'mrp-bench-target');
+    env.CARGO_TARGET_DIR = targetDir;
+  }
+  log(`building the release wasm (web target) from ${REV ? `commit ${REV}` : 'the working tree'} into bench/pkg`);
+  const started = Date.now();
+  const r = spawnSync('wasm-pack', ['build', '--release', '--target', 'web', '--out-dir', PKG], { cwd: crateDir, env, encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.error(r.stdout, r.stderr);
+    throw new Error('wasm-pack build failed (see above)');
+  }
+  const buildMs = Date.now() - started;
+  log(`built in ${(buildMs / 1000).toFixed(1)} s`);
+  return { crateDir, targetDir, env, buildMs, cleanup: () => { if (REV) rmSync(crateDir, { recursive: true, force: true }); } };
+}
+
+/** Shipped size beside RecordRTC, and where our wasm's bytes go. */
+function measureSize(b) {
+  const file = (p) => { const buf = readFileSync(p); return { bytes: buf.length, gzip9: gzipSync(buf, { level: 9 }).length }; };
+  const wasmPath = join(PKG, 'media_recorder_producer_bg.wasm');
+  const wasmBuf = readFileSync(wasmPath);
+  const ours = { wasm: file(wasmPath), js: file(join(PKG, 'media_recorder_producer.js')) };
+  ours.total = { bytes: ours.wasm.bytes + ours.js.bytes, gzip9: ours.wasm.gzip9 + ours.js.gzip9 };
+  const rtcPath = join(ROOT, 'node_modules', 'recordrtc', 'RecordRTC.min.js');
+  const rtcVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'recordrtc', 'package.json'), 'utf8')).version;
+  const recordrtc = { version: rtcVersion, ...file(rtcPath) };
+  const shipped = analyze(wasmBuf);
+  // Names: the shipped file has none (wasm-opt drops them). Rebuild the same code with names
+  // kept: wasm-bindgen on cargo's output, then wasm-opt -Oz -g (the flags wasm-pack uses, plus -g).
+  let contributors = { available: false, why: '' };
+  try {
+    const raw = join(b.targetDir, 'wasm32-unknown-unknown', 'release', 'media_recorder_producer.wasm');
+    const tmp = mkdtempSync(join(os.tmpdir(), 'mrp-bench-names-'));
+    execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', tmp, raw], { env: b.env, stdio: 'pipe' });
+    const named = join(tmp, 'named.wasm');
+    execFileSync('wasm-opt', ['-Oz', '-g', join(tmp, 'media_recorder_producer_bg.wasm'), '-o', named], { env: b.env, stdio: 'pipe' });
+    const a = analyze(readFileSync(named), { top: 15 });
+    rmSync(tmp, { recursive: true, force: true });
+    contributors = {
+      available: true,
+      method: 'wasm-bindgen + wasm-opt -Oz -g on the same cargo output; function body sizes from the code section, names from the name section (bench/lib/wasm-size.mjs)',
+      sameCode: a.codeBytes === shipped.codeBytes,
+      codeBytes: a.codeBytes,
+      topFunctions: a.topFunctions,
+      byCrate: a.byCrate,
+      byModule: a.byModule,
+    };
+  } catch (e) {
+    contributors.why = String(e.message || e).split('\n')[0];
+  }
+  return { ours, recordrtc, sections: shipped.sections, codeBytes: shipped.codeBytes, functionCount: shipped.functionCount, contributors };
+}
+
+// ------------------------------------------------------------------ browser
+
+async function openPage(browser, url, { input = true } = {}) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console.error: ${m.text()}`); });
+  await page.goto(`${url}page.html`);
+  await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30_000 });
+  if (input) await page.evaluate(() => window.bench.loadInput());
+  return { page, problems };
+}
+
+async function cdpMetrics(cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return null;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+async function runSoak(browser, url) {
+  const out = { config: CONFIG.soak, feed: 'batches: push `batch` chunks at once, sample right after the push (the peak), then wait until the contestant has delivered (or dropped) every pushed chunk before the next batch', contestants: {} };
+  for (const contestant of ['naive', 'floor', 'seed', 'ours']) {
+    const { page, problems } = await openPage(browser, url);
+    const cdp = await page.context().newCDPSession(page);
+    log(`soak: ${contestant}, ${CONFIG.soak.n} chunks`);
+    const r = await page.evaluate((o) => window.bench.soak(o), { contestant, ...CONFIG.soak });
+    await cdp.send('HeapProfiler.enable');
+    await cdp.send('HeapProfiler.collectGarbage');
+    const end = await page.evaluate((o) => window.bench.soakEnd(o), { measureMemory: QUICK ? 0 : 30_000 });
+    out.contestants[contestant] = { ...r, end, problems };
+    log(`soak: ${contestant}: ${r.throughput.toFixed(0)} chunks/s, held at end ${r.samples.at(-1).held} B, dropped ${r.dropped}`);
+    await page.close();
+  }
+  return out;
+}
+
+async function runPerChunk(browser, url) {
+  const { n, warm, paceMs } = CONFIG.perChunk;
+  const out = { config: CONFIG.perChunk, feed: `one chunk every ${paceMs} ms (setTimeout); latency = performance.now() just before push → the last of two frame listeners called; main-thread time from CDP Performance.getMetrics (ThreadTime, TaskDuration) over the run`, contestants: {} };
+  for (const contestant of ['none', 'naive', 'floor', 'seed', 'ours']) {
+    const { page, problems } = await openPage(browser, url);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await page.evaluate((o) => window.bench.perChunkPrepare(o), { contestant, n, warm });
+    const before = await cdpMetrics(cdp);
+    const r = await page.evaluate((o) => window.bench.perChunkRun(o), { paceMs });
+    const after = await cdpMetrics(cdp);
+    const lat = [...r.latencies].sort((a, b) => a - b);
+    const d = (k) => (after[k] - before[k]) * 1000; // seconds → ms
+    out.contestants[contestant] = {
+      n: r.n, delivered: r.delivered, dropped: r.dropped, wallMs: r.wallMs,
+      syncPushMsPerChunk: r.syncMs / r.n,
+      threadMsPerChunk: d('ThreadTime') / r.n,
+      taskMsPerChunk: d('TaskDuration') / r.n,
+      scriptMsPerChunk: d('ScriptDuration') / r.n,
+      latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99), max: lat.at(-1) ?? null, mean: lat.reduce((a, b) => a + b, 0) / Math.max(1, lat.length) },
+      latencies: r.latencies.map((x) => round(x, 4)),
+      finish: r.finish,
+      problems,
+    };
+    const c = out.contestants[contestant];
+    log(`per-chunk: ${contestant}: thread ${c.threadMsPerChunk.toFixed(4)} ms/chunk, latency p50 ${c.latencyMs.p50?.toFixed(3)} ms, p99 ${c.latencyMs.p99?.toFixed(3)} ms`);
+    await page.close();
+  }
+  return out;
+}
+
+async function runCapture(browser, url) {
+  const { seconds, trials, waitMs } = CONFIG.capture;
+  const out = { config: CONFIG.capture, firstFrame: { trials: [] }, runs: {} };
+  {
+    const { page, problems } = await openPage(browser, url, { input: false });
+    out.firstFrame.warmCameraMs = await page.evaluate(() => window.bench.warmCamera());
+    const order = ['raw', 'ours', 'seed'];
+    for (let t = 0; t < trials; t++) {
+      for (let k = 0; k < order.length; k++) {
+        const contestant = order[(t + k) % order.length];
+        out.firstFrame.trials.push({ trial: t, ...(await page.evaluate((o) => window.bench.firstFrame(o), { contestant, waitMs })) });
+      }
+    }
+    out.firstFrame.problems = problems;
+    await page.close();
+    log(`capture: ${trials} start → first frame trials each for raw, ours, seed`);
+  }
+  for (const contestant of ['raw', 'ours', 'seed']) {
+    const { page, problems } = await openPage(browser, url, { input: false });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    log(`capture: ${contestant}, ${seconds} s from the fake camera`);
+    const before = await cdpMetrics(cdp);
+    const r = await page.evaluate((o) => window.bench.capture(o), { contestant, seconds });
+    const after = await cdpMetrics(cdp);
+    r.threadMs = (after.ThreadTime - before.ThreadTime) * 1000;
+    r.problems = problems;
+    out.runs[contestant] = r;
+    log(`capture: ${contestant}: ${r.frames} frames, dropped ${r.dropped}, long tasks ${Object.values(r.phases).reduce((a, p) => a + p.longTasks, 0)}`);
+    await page.close();
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ main
+
+async function main() {
+  mkdirSync(RESULTS, { recursive: true });
+  const b = build();
+  const meta = {
+    command: COMMAND,
+    quick: QUICK,
+    date: new Date().toISOString(),
+    cores: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? null,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    commit: REV ? git('rev-parse', REV) : git('rev-parse', 'HEAD'),
+    built: REV ? `commit ${REV}` : 'working tree',
+    dirty: REV ? false : (git('status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock') ?? '') !== '',
+    buildMs: b.buildMs,
+    config: CONFIG,
+    workloads: {},
+  };
+  // Every results file says which run made it (a partial run with --only keeps the others).
+  const runInfo = () => ({
+    command: meta.command, date: meta.date, chromium: meta.chromium ?? null, cores: meta.cores,
+    commit: meta.commit, built: meta.built, dirty: meta.dirty, quick: QUICK,
+  });
+  const save = (name, data) => writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify({ run: runInfo(), ...data }, null, 1)}\n`);
+  try {
+    const size = runs('size') ? measureSize(b) : null;
+    const server = await serve(BENCH);
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+      meta.chromium = browser.version();
+      if (size) {
+        save('size', size);
+        log(`size: ours ${size.ours.total.gzip9} B gzip -9 (wasm ${size.ours.wasm.gzip9} + js ${size.ours.js.gzip9}); RecordRTC.min.js ${size.recordrtc.gzip9} B`);
+      }
+      const { page } = await openPage(browser, server.url, { input: false });
+      meta.page = await page.evaluate(() => window.bench.info());
+      if (!meta.page.crossOriginIsolated) throw new Error('the bench page is not cross-origin isolated (COOP/COEP headers?)');
+      log(`Chromium ${meta.chromium}, ${meta.cores} cores, crossOriginIsolated, timer step ${meta.page.timerStepUs} µs`);
+      const needInput = runs('soak') || runs('per-chunk');
+      if (needInput) {
+        log(`recording ${CONFIG.recordSeconds} s from the fake camera (timeslice 100 ms) as the input`);
+        const rec = await page.evaluate((o) => window.bench.record(o), { seconds: CONFIG.recordSeconds });
+        const bytes = Buffer.from(rec.base64, 'base64');
+        const intervals = rec.arrivals.slice(1).map((t, i) => t - rec.arrivals[i]);
+        const interval = intervals.length ? intervals.reduce((a, x) => a + x, 0) / intervals.length : 100;
+        const inputMeta = { mimeType: rec.mimeType, sizes: rec.sizes, interval };
+        server.memory.set('/input.json', JSON.stringify(inputMeta));
+        server.memory.set('/input.bin', bytes);
+        const sorted = [...rec.sizes].sort((a, x) => a - x);
+        const input = {
+          seconds: rec.seconds, mimeType: rec.mimeType, video: rec.video, chunks: rec.sizes.length, emptyChunks: rec.emptyChunks,
+          bytes: bytes.length, meanIntervalMs: interval, bitrateKbps: (bytes.length * 8) / rec.seconds / 1000,
+          chunkBytes: { min: sorted[0], p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1), mean: bytes.length / rec.sizes.length },
+          sizes: rec.sizes,
+        };
+        save('input', input);
+        log(`input: ${input.chunks} chunks, ${input.bytes} bytes, mean chunk ${input.chunkBytes.mean.toFixed(0)} B, every ${interval.toFixed(1)} ms`);
+      }
+      await page.close();
+      if (runs('soak')) { const t = Date.now(); save('soak', await runSoak(browser, server.url)); meta.workloads.soak = Date.now() - t; }
+      if (runs('per-chunk')) { const t = Date.now(); save('per-chunk', await runPerChunk(browser, server.url)); meta.workloads['per-chunk'] = Date.now() - t; }
+      if (runs('capture')) { const t = Date.now(); save('capture', await runCapture(browser, server.url)); meta.workloads.capture = Date.now() - t; }
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  } finally {
+    b.cleanup();
+  }
+  meta.totalMs = Date.now() - t0;
+  save('meta', meta);
+  const report = QUICK
+    ? { md: join(RESULTS, 'BENCHMARKS.md'), plots: join(RESULTS, 'plots'), link: 'plots/' }
+    : { md: join(ROOT, 'BENCHMARKS.md'), plots: join(BENCH, 'plots'), link: 'bench/plots/' };
+  writeReport({ results: RESULTS, commentary: join(BENCH, 'COMMENTARY.md'), ...report });
+  log(`done in ${(meta.totalMs / 1000).toFixed(1)} s; report: ${report.md.replace(`${ROOT}/`, '')}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
