@@ -5,6 +5,11 @@
 //! the nearest mode); `deviceId`/`audioDeviceId` are `exact` (a named device that is
 //! missing must fail, not silently record another one); `facingMode` is a preference.
 //! Where neither says, a camera gets the origin's 1280x720 at 30 fps facing the user.
+//! As the seed's `optimizeConstraints` asked, a camera's size and rate also get a
+//! `max` from the device class ([`DeviceProfile`]: 1920x1080@60 on high-end devices,
+//! else 1280x720@30), raised to what the request itself names; and a microphone gets
+//! echo cancellation, noise suppression, auto gain and an ideal 48 kHz unless the
+//! producer's `constraints.audio` says otherwise.
 //!
 //! ```
 //! use media_recorder_producer::core::config::{ProducerConfig, StreamRequest};
@@ -12,7 +17,7 @@
 //! use media_recorder_producer::core::value::{obj, Value};
 //!
 //! let req = StreamRequest::from_value(&obj([("width", Value::Number(640.0)), ("audio", Value::Bool(false))])).unwrap();
-//! let c = media_constraints(&ProducerConfig::default(), &req);
+//! let c = media_constraints(&ProducerConfig::default(), &req, &Default::default());
 //! assert_eq!(c.get("audio"), Some(&Value::Bool(false)));
 //! let width = c.get("video").unwrap().get("width").unwrap();
 //! assert_eq!(width.get("ideal"), Some(&Value::Number(640.0)));
@@ -21,11 +26,16 @@
 use crate::core::config::{
     ProducerConfig, Source, StreamRequest, DEFAULT_FRAME_RATE, DEFAULT_HEIGHT, DEFAULT_WIDTH,
 };
+use crate::core::profile::DeviceProfile;
 use crate::core::value::{obj, Value};
 use std::collections::BTreeMap;
 
 /// The constraints for `getUserMedia` (camera, microphone) or `getDisplayMedia` (screen).
-pub fn media_constraints(cfg: &ProducerConfig, req: &StreamRequest) -> Value {
+pub fn media_constraints(
+    cfg: &ProducerConfig,
+    req: &StreamRequest,
+    profile: &DeviceProfile,
+) -> Value {
     let base = match &cfg.constraints {
         Some(Value::Object(m)) => m.clone(),
         _ => BTreeMap::new(),
@@ -54,9 +64,25 @@ pub fn media_constraints(cfg: &ProducerConfig, req: &StreamRequest) -> Value {
         let rate = req
             .frame_rate
             .or_else(|| default_if(v.contains_key("frameRate"), DEFAULT_FRAME_RATE));
-        for (key, val) in [("width", width), ("height", height), ("frameRate", rate)] {
+        let caps = [
+            profile.max_width as f64,
+            profile.max_height as f64,
+            profile.max_frame_rate,
+        ];
+        for ((key, val), cap) in [("width", width), ("height", height), ("frameRate", rate)]
+            .into_iter()
+            .zip(caps)
+        {
             if let Some(n) = val {
-                v.insert(key.into(), obj([("ideal", Value::Number(n))]));
+                let c = if is_camera {
+                    obj([
+                        ("ideal", Value::Number(n)),
+                        ("max", Value::Number(cap.max(n))),
+                    ])
+                } else {
+                    obj([("ideal", Value::Number(n))])
+                };
+                v.insert(key.into(), c);
             }
         }
         if is_camera {
@@ -84,6 +110,15 @@ pub fn media_constraints(cfg: &ProducerConfig, req: &StreamRequest) -> Value {
     } else {
         let mut a = match base.get("audio") {
             Some(Value::Object(m)) => m.clone(),
+            _ if req.source != Source::Screen => match obj([
+                ("echoCancellation", Value::Bool(true)),
+                ("noiseSuppression", Value::Bool(true)),
+                ("autoGainControl", Value::Bool(true)),
+                ("sampleRate", obj([("ideal", Value::Number(48_000.0))])),
+            ]) {
+                Value::Object(m) => m,
+                _ => BTreeMap::new(),
+            },
             _ => BTreeMap::new(),
         };
         if let Some(id) = &req.audio_device_id {
@@ -120,8 +155,47 @@ mod tests {
     }
 
     #[test]
+    fn caps_follow_the_device_class_and_the_request() {
+        use crate::core::profile::DeviceReadings;
+        let low = DeviceProfile::default();
+        let c = media_constraints(&ProducerConfig::default(), &req(Value::Null), &low);
+        let w = c.get("video").unwrap().get("width").unwrap();
+        assert_eq!(w.get("max"), Some(&Value::Number(1280.0)));
+        let high = DeviceProfile::from_readings(DeviceReadings {
+            device_memory_gb: Some(16.0),
+            hardware_concurrency: Some(12),
+        });
+        let c = media_constraints(&ProducerConfig::default(), &req(Value::Null), &high);
+        let v = c.get("video").unwrap();
+        assert_eq!(
+            v.get("width").unwrap().get("max"),
+            Some(&Value::Number(1920.0))
+        );
+        assert_eq!(
+            v.get("frameRate").unwrap().get("max"),
+            Some(&Value::Number(60.0))
+        );
+        // An explicit larger request raises the cap.
+        let big = req(obj([("width", Value::Number(3840.0))]));
+        let c = media_constraints(&ProducerConfig::default(), &big, &low);
+        let w = c.get("video").unwrap().get("width").unwrap();
+        assert_eq!(w.get("max"), Some(&Value::Number(3840.0)));
+        // The microphone gets the seed's processing.
+        let a = c.get("audio").unwrap();
+        assert_eq!(a.get("echoCancellation"), Some(&Value::Bool(true)));
+        assert_eq!(
+            a.get("sampleRate").unwrap().get("ideal"),
+            Some(&Value::Number(48_000.0))
+        );
+    }
+
+    #[test]
     fn camera_defaults_are_the_origin_s() {
-        let c = media_constraints(&ProducerConfig::default(), &req(Value::Null));
+        let c = media_constraints(
+            &ProducerConfig::default(),
+            &req(Value::Null),
+            &DeviceProfile::default(),
+        );
         let v = c.get("video").unwrap();
         assert_eq!(
             v.get("width").unwrap().get("ideal"),
@@ -136,7 +210,10 @@ mod tests {
             Some(&Value::Number(30.0))
         );
         assert_eq!(v.get("facingMode"), Some(&Value::String("user".into())));
-        assert_eq!(c.get("audio"), Some(&Value::Bool(true)));
+        assert_eq!(
+            c.get("audio").unwrap().get("autoGainControl"),
+            Some(&Value::Bool(true))
+        );
     }
 
     #[test]
@@ -144,6 +221,7 @@ mod tests {
         let c = media_constraints(
             &ProducerConfig::default(),
             &req(obj([("deviceId", Value::String("abc".into()))])),
+            &DeviceProfile::default(),
         );
         let v = c.get("video").unwrap();
         assert_eq!(
@@ -166,7 +244,7 @@ mod tests {
             ]),
         )]))
         .unwrap();
-        let c = media_constraints(&cfg, &req(Value::Null));
+        let c = media_constraints(&cfg, &req(Value::Null), &DeviceProfile::default());
         let v = c.get("video").unwrap();
         // The base's width stands; height and rate get defaults.
         assert_eq!(
@@ -188,9 +266,10 @@ mod tests {
         let c = media_constraints(
             &ProducerConfig::default(),
             &req(obj([("source", Value::String("microphone".into()))])),
+            &DeviceProfile::default(),
         );
         assert_eq!(c.get("video"), Some(&Value::Bool(false)));
-        assert_eq!(c.get("audio"), Some(&Value::Bool(true)));
+        assert!(c.get("audio").unwrap().get("noiseSuppression").is_some());
     }
 
     #[test]
@@ -198,6 +277,7 @@ mod tests {
         let c = media_constraints(
             &ProducerConfig::default(),
             &req(obj([("source", Value::String("screen".into()))])),
+            &DeviceProfile::default(),
         );
         assert_eq!(c.get("video"), Some(&Value::Object(Default::default())));
         assert_eq!(c.get("audio"), Some(&Value::Bool(false)));

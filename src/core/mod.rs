@@ -8,6 +8,8 @@ pub mod constraints;
 pub mod error;
 pub mod memory;
 pub mod metrics;
+pub mod pool;
+pub mod profile;
 pub mod ring;
 pub mod stream;
 pub mod value;

@@ -16,7 +16,8 @@ pub fn value_to_js(v: &Value) -> Result<JsValue, ProducerError> {
         .map_err(|e| ProducerError::new(ErrorKind::InvalidType, e.to_string()))
 }
 
-fn media_devices() -> Result<MediaDevices, ProducerError> {
+/// `navigator.mediaDevices`, or `NotSupportedError` where the page has none.
+pub fn media_devices() -> Result<MediaDevices, ProducerError> {
     let unsupported = || {
         ProducerError::new(
             ErrorKind::NotSupported,
@@ -103,4 +104,22 @@ pub fn video_settings(stream: &MediaStream) -> TrackSettings {
         height: s.get_height(),
         frame_rate: s.get_frame_rate(),
     }
+}
+
+/// The device profile from `navigator.deviceMemory` and `navigator.hardwareConcurrency`
+/// (each `None` where the browser does not say; the core supplies defaults).
+pub fn device_profile() -> crate::core::profile::DeviceProfile {
+    let navigator: JsValue = match web_sys::window() {
+        Some(w) => w.navigator().into(),
+        None => JsValue::UNDEFINED,
+    };
+    let number = |k: &str| {
+        Reflect::get(&navigator, &k.into())
+            .ok()
+            .and_then(|v| v.as_f64())
+    };
+    crate::core::profile::DeviceProfile::from_readings(crate::core::profile::DeviceReadings {
+        device_memory_gb: number("deviceMemory"),
+        hardware_concurrency: number("hardwareConcurrency").map(|n| n as u32),
+    })
 }

@@ -6,10 +6,12 @@ pub mod error;
 pub mod listeners;
 pub mod media;
 pub mod monitor;
+pub mod pool;
 pub mod producer;
 pub mod recorder;
 pub mod signal;
 pub mod stream;
 mod types;
 
+pub use pool::StreamPool;
 pub use producer::MediaRecorderProducer;

@@ -131,6 +131,8 @@ struct Freed {
     frames_evicted: u64,
     /// Each live stream's new byte budget.
     budgets: Vec<Budget>,
+    /// Idle pooled streams stopped.
+    streams_released: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -196,6 +198,10 @@ fn relieve(shared: &Rc<Shared>, before: MemoryReadings) {
             budget_bytes: budget,
         });
         stream::report_drops(shared, &s, dropped);
+    }
+    let pool = shared.pool.borrow().clone();
+    if let Some(pool) = pool {
+        freed.streams_released = pool.release_idle() as u64;
     }
     let after = readings(shared);
     if shared.log_to_console() {

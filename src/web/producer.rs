@@ -27,6 +27,7 @@ use crate::web::error::to_js;
 use crate::web::listeners::ListenerSet;
 use crate::web::media;
 use crate::web::monitor::{self, MemoryMonitor};
+use crate::web::pool::{PoolShared, StreamPool};
 use crate::web::recorder::{Recorder, RecorderEvents};
 use crate::web::stream::{self, Stream, StreamState};
 
@@ -75,6 +76,8 @@ pub struct Shared {
     /// `onMetrics` subscriptions: each owns its timer.
     metric_timers: RefCell<Vec<(u32, gloo_timers::callback::Interval)>>,
     next_metric_id: Cell<u32>,
+    /// The pool streams are acquired from, if any (`usePool`).
+    pub(crate) pool: RefCell<Option<Rc<PoolShared>>>,
 }
 
 impl Shared {
@@ -324,7 +327,8 @@ fn stream_to_js(stream: &Stream) -> JsValue {
 
 use serde::Serialize;
 
-fn parse_value(v: &JsValue, what: &str) -> Result<Value, ProducerError> {
+/// Reads a JS options object into a core [`Value`] (`undefined`/`null`: `Null`).
+pub(crate) fn parse_value(v: &JsValue, what: &str) -> Result<Value, ProducerError> {
     if v.is_undefined() || v.is_null() {
         return Ok(Value::Null);
     }
@@ -403,9 +407,26 @@ impl MediaRecorderProducer {
                 performance: web_sys::window().and_then(|w| w.performance()),
                 metric_timers: RefCell::new(Vec::new()),
                 next_metric_id: Cell::new(0),
+                pool: RefCell::new(None),
                 config,
             }),
         })
+    }
+
+    /// Acquires streams from `pool` from now on (and gives them back to it on stop,
+    /// disconnect and destroy) instead of opening them itself. The pool is passed by
+    /// reference: it stays usable, and may be shared by several producers.
+    #[wasm_bindgen(js_name = usePool)]
+    pub fn use_pool(&self, pool: &StreamPool) -> Result<(), JsValue> {
+        self.shared.check_alive("usePool()").map_err(throw)?;
+        *self.shared.pool.borrow_mut() = Some(pool.shared.clone());
+        Ok(())
+    }
+
+    /// Stops using a pool: later streams are opened by the producer itself.
+    #[wasm_bindgen(js_name = detachPool)]
+    pub fn detach_pool(&self) {
+        *self.shared.pool.borrow_mut() = None;
     }
 
     /// Unique id of this producer.
@@ -904,10 +925,25 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
     } else {
         req.mime_type.clone().unwrap_or_default()
     };
+    let pool = shared.pool.borrow().clone();
     let media_stream = if captures {
-        let constraints = media_constraints(cfg, &req);
-        match media::acquire(req.source, &constraints).await {
-            Ok(m) => Some(m),
+        let constraints = media_constraints(cfg, &req, &media::device_profile());
+        let acquired = match &pool {
+            Some(p) => p.acquire(req.source, &constraints).await,
+            None => media::acquire(req.source, &constraints)
+                .await
+                .map(|m| (m, false)),
+        };
+        match acquired {
+            Ok((m, reused)) => {
+                let mut metrics = shared.metrics.borrow_mut();
+                if reused {
+                    metrics.record_connection_reuse();
+                } else {
+                    metrics.record_stream_creation();
+                }
+                Some(m)
+            }
             Err(e) => {
                 if !shared.is_destroyed() {
                     shared.set_status_error(Some(e.message.clone()));
@@ -919,7 +955,7 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
         None
     };
     // Whatever fails from here on must not leave the tracks running.
-    let guard = TrackGuard(media_stream.clone());
+    let guard = TrackGuard(media_stream.clone().map(|m| (m, pool.clone())));
     shared.check_alive("startStream()")?;
 
     let n = {
@@ -994,6 +1030,7 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
             settings,
             video_bps,
             complete_abandoned: false,
+            pool: pool.clone(),
         }),
         finalized: Default::default(),
         is_finalized: Cell::new(false),
@@ -1048,9 +1085,6 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
     });
     s.st.borrow_mut().tick = Some(tick);
     guard.disarm();
-    if captures {
-        shared.metrics.borrow_mut().record_stream_creation();
-    }
     shared.state.borrow_mut().streams.push(s.clone());
     if shared.state.borrow().status.error.is_some() {
         shared.set_status_error(None);
@@ -1059,8 +1093,9 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
     Ok(stream_to_js(&s))
 }
 
-/// Stops the tracks of a stream being set up unless [`disarm`](Self::disarm)ed.
-struct TrackGuard(Option<web_sys::MediaStream>);
+/// Gives back (to its pool) or stops the stream being set up unless
+/// [`disarm`](Self::disarm)ed.
+struct TrackGuard(Option<(web_sys::MediaStream, Option<Rc<PoolShared>>)>);
 
 impl TrackGuard {
     fn disarm(mut self) {
@@ -1070,8 +1105,12 @@ impl TrackGuard {
 
 impl Drop for TrackGuard {
     fn drop(&mut self) {
-        if let Some(m) = self.0.take() {
-            media::stop_tracks(&m);
+        match self.0.take() {
+            Some((m, Some(pool))) => {
+                let _ = pool.release(&m);
+            }
+            Some((m, None)) => media::stop_tracks(&m),
+            None => {}
         }
     }
 }

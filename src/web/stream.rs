@@ -79,6 +79,8 @@ pub struct StreamState {
     /// Memory relief released the delivered chunks a `retain: "all"` stream kept: no
     /// complete recording will be emitted.
     pub complete_abandoned: bool,
+    /// The pool the media came from (it goes back there instead of being stopped).
+    pub pool: Option<Rc<crate::web::pool::PoolShared>>,
 }
 
 /// One stream of a producer.
@@ -647,7 +649,7 @@ async fn emit_complete(shared: &Rc<Shared>, stream: &Rc<Stream>) {
 /// listeners, tick, tracks, and the ring's contents. Returns the chunks that were never
 /// delivered (counted as dropped).
 pub fn release(stream: &Stream, phase: StreamPhase) -> Vec<Dropped> {
-    let (recorder, media_stream, listeners, tick, dropped, flush) = {
+    let (recorder, media_stream, listeners, tick, dropped, flush, pool) = {
         let mut st = stream.st.borrow_mut();
         st.flushing = true;
         st.scan_queue.clear();
@@ -660,6 +662,7 @@ pub fn release(stream: &Stream, phase: StreamPhase) -> Vec<Dropped> {
             st.tick.take(),
             dropped,
             st.flush_signal.take(),
+            st.pool.take(),
         )
     };
     // Listeners first, so that stopping the tracks reaches nothing of ours.
@@ -667,7 +670,13 @@ pub fn release(stream: &Stream, phase: StreamPhase) -> Vec<Dropped> {
     drop(recorder);
     drop(tick);
     if let Some(m) = media_stream {
-        media::stop_tracks(&m);
+        match pool {
+            // Borrowed from a pool: it goes back (the pool stops it if it is no good).
+            Some(p) => {
+                let _ = p.release(&m);
+            }
+            None => media::stop_tracks(&m),
+        }
     }
     if let Some((_, resolve)) = flush {
         let _ = resolve.call0(&JsValue::UNDEFINED);

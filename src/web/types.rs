@@ -233,8 +233,46 @@ export interface MemoryPressureEvent {
     bytesEvicted: number;
     framesEvicted: number;
     budgets: { streamId: string; budgetBytes: number }[];
+    /** Idle streams of the producer's pool that were stopped. */
+    streamsReleased: number;
   };
   timestamp: number;
+}
+
+/** new StreamPool(config): every field optional. */
+export interface StreamPoolConfig {
+  /** Idle streams kept, 0 – 100 (0: nothing is pooled). Default 5; overflow stops the least recently used. */
+  maxPoolSize?: number;
+  /** How long an idle stream is kept (ms), 0 – 86 400 000. Default 300 000. */
+  streamTtl?: number;
+  /** Expiry sweep period (ms), 10 – 3 600 000. Default 60 000. */
+  cleanupInterval?: number;
+}
+
+/** StreamPool.stats(). */
+export interface StreamPoolStats {
+  /** Idle streams held now. */
+  pooled: number;
+  /** Streams handed out and not yet released. */
+  active: number;
+  /** Streams opened from a device. */
+  creations: number;
+  /** Acquisitions served by an idle stream. */
+  reuses: number;
+  /** Idle streams stopped for overflow (LRU), invalidity or a vanished device. */
+  evictions: number;
+  /** Idle streams stopped when their time to live ran out. */
+  expirations: number;
+  /** Released streams stopped instead of pooled (ended, or constraints not restorable). */
+  discarded: number;
+}
+
+/** One media device (ids and labels are empty until the page has permission). */
+export interface DeviceInfo {
+  kind: "videoinput" | "audioinput" | "audiooutput" | string;
+  deviceId: string;
+  label: string;
+  groupId: string;
 }
 
 /** Names of the errors the library throws, rejects with or reports. */
