@@ -301,3 +301,45 @@ async fn two_streams_at_once_each_with_its_frames() {
     }
     p.destroy();
 }
+
+/// Expectation, pinning today's headless browsers: Chromium 156 with the fake-UI flag
+/// grants `getDisplayMedia` (it captures the test tab); Firefox ESR 153 refuses it
+/// without a user gesture (`InvalidStateError`). The plain-JS snippet reproduces it; the
+/// producer records the screen where it is granted and names the refusal where not.
+#[wasm_bindgen_test]
+async fn expectation_screen_capture_headless() {
+    let snippet = js_sys::Function::new_no_args(
+        "return navigator.mediaDevices.getDisplayMedia({ video: true }).then(
+           (s) => { s.getTracks().forEach((t) => t.stop()); return 'granted'; },
+           (e) => e.name);",
+    );
+    let outcome = settle(snippet.call0(&JsValue::UNDEFINED).unwrap().into())
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap();
+    let ua = web_sys::window().unwrap().navigator().user_agent().unwrap();
+    let p = producer(r#"{"probeOnConnect":false}"#);
+    let frames = collect(&p, Event::Frame);
+    settle(p.connect()).await.unwrap();
+    let started = settle(p.start_stream(js(r#"{"source":"screen"}"#))).await;
+    if ua.contains("Firefox") {
+        assert_eq!(outcome, "InvalidStateError");
+        let e = started.unwrap_err();
+        assert_eq!(err_name(&e), "InvalidStateError");
+        assert!(
+            err_message(&e).contains("user gesture"),
+            "{}",
+            err_message(&e)
+        );
+    } else {
+        assert_eq!(outcome, "granted");
+        let s = started.expect("screen capture granted");
+        assert_eq!(get_str(&s, "type"), "video");
+        sleep(800).await;
+        settle(p.stop_stream(&get_str(&s, "id"))).await.unwrap();
+        assert!(frames.len() >= 3);
+        assert_eq!(meta(&frames.all()[0], "isHeader").as_bool(), Some(true));
+    }
+    p.destroy();
+}

@@ -52,7 +52,22 @@ pub async fn acquire(source: Source, constraints: &Value) -> Result<MediaStream,
         _ => devices.get_user_media_with_constraints(js_constraints.unchecked_ref()),
     }
     .map_err(|e| from_js(&e))?;
-    let stream = JsFuture::from(promise).await.map_err(|e| from_js(&e))?;
+    let stream = JsFuture::from(promise).await.map_err(|e| {
+        let err = from_js(&e);
+        if source == Source::Screen && err.kind == ErrorKind::InvalidState {
+            // Firefox (and Chromium without a gesture in a real page) require transient
+            // user activation for getDisplayMedia.
+            ProducerError::new(
+                ErrorKind::InvalidState,
+                format!(
+                    "Screen capture must be started from a user gesture (call startStream from a click handler) ({})",
+                    err.message
+                ),
+            )
+        } else {
+            err
+        }
+    })?;
     stream.dyn_into::<MediaStream>().map_err(|_| {
         ProducerError::new(
             ErrorKind::NotSupported,
