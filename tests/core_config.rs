@@ -209,3 +209,45 @@ fn mime_candidates() {
     );
     assert!(is_webm("video/webm;codecs=vp9") && !is_webm("video/mp4"));
 }
+
+#[test]
+fn adaptive_fields() {
+    let c = ProducerConfig::from_value(&Value::Null).unwrap().adaptive;
+    assert!(c.enabled && !c.restart_on_bitrate_change);
+    assert_eq!((c.target_fps, c.max_processing_ms, c.quality_floor, c.window_ms), (30.0, 50.0, 0.3, 1000));
+    for (field, bad) in [
+        ("targetFps", n(0.0)),
+        ("targetFps", n(121.0)),
+        ("maxProcessingTime", n(0.5)),
+        ("qualityFloor", n(1.5)),
+        ("qualityFloor", n(-0.1)),
+        ("qualityWindow", n(10.0)),
+        ("stepDownAfter", n(0.0)),
+        ("stepUpAfter", n(5000.0)),
+        ("ladder", Value::Array(vec![])),
+    ] {
+        let (name, msg) = producer_err(field, bad);
+        assert_eq!(name, "RangeError", "{field}");
+        assert!(msg.contains(&format!("config.{field}")), "{msg}");
+    }
+    assert_eq!(producer_err("adaptiveQuality", s("yes")).0, "TypeError");
+    let (name, msg) = producer_err(
+        "ladder",
+        Value::Array(vec![obj([("width", n(640.0)), ("height", n(360.0))])]),
+    );
+    assert_eq!(name, "TypeError");
+    assert!(msg.contains("config.ladder[0].frameRate is required"), "{msg}");
+    let (name, msg) = producer_err("deviceProfile", obj([("maxWidth", n(8.0))]));
+    assert_eq!(name, "RangeError");
+    assert!(msg.contains("config.deviceProfile.maxWidth"), "{msg}");
+    let ok = ProducerConfig::from_value(&obj([
+        ("ladder", Value::Array(vec![obj([("width", n(640.0)), ("height", n(360.0)), ("frameRate", n(15.0))])])),
+        ("deviceProfile", obj([("maxWidth", n(960.0))])),
+        ("restartOnBitrateChange", Value::Bool(true)),
+    ]))
+    .unwrap()
+    .adaptive;
+    assert_eq!(ok.ladder.unwrap()[0].width, 640);
+    assert_eq!(ok.max_width, Some(960));
+    assert!(ok.restart_on_bitrate_change);
+}

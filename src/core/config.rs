@@ -104,6 +104,71 @@ pub struct ProducerConfig {
     pub memory_cooldown_ms: u32,
     /// `log`: `"none"` (default) or `"console"`.
     pub log: LogTarget,
+    /// The adaptive-quality settings.
+    pub adaptive: AdaptiveConfig,
+}
+
+/// One rung of a `ladder` override.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LadderRung {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Frames per second.
+    pub frame_rate: f64,
+    /// Video bitrate (bits/s); default scaled from `videoBitsPerSecond` by pixel rate.
+    pub video_bps: Option<u32>,
+}
+
+/// Adaptive-quality settings (fields of the producer config).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdaptiveConfig {
+    /// `adaptiveQuality`: whether quality follows load (default true).
+    pub enabled: bool,
+    /// `targetFps`: the most video frames per second asked of a camera, 1 ..= 120, default 30.
+    pub target_fps: f64,
+    /// `maxProcessingTime` (ms): frame processing above it is overload, 1 ..= 10 000, default 50.
+    pub max_processing_ms: f64,
+    /// `qualityFloor`: the lowest quality (0 ..= 1) the controller may step to, default 0.3.
+    pub quality_floor: f64,
+    /// `qualityWindow` (ms): length of one measurement window, 50 ..= 60 000, default 1 000.
+    pub window_ms: u32,
+    /// `stepDownAfter`: overloaded windows in a row before stepping down, 1 ..= 100
+    /// (default the device profile's: 5, or 3 on mobile).
+    pub step_down_after: Option<u32>,
+    /// `stepUpAfter`: headroom windows in a row before stepping up, 1 ..= 1 000, default 10.
+    pub step_up_after: u32,
+    /// `restartOnBitrateChange`: start a new recorder (a new segment) when the level's
+    /// bitrate changes (default false: bitrate stays, size and rate adapt live).
+    pub restart_on_bitrate_change: bool,
+    /// `ladder`: the levels to use instead of the built-in ones, best first.
+    pub ladder: Option<Vec<LadderRung>>,
+    /// `deviceProfile`: caps that override the measured ones.
+    pub max_width: Option<u32>,
+    /// See `max_width`.
+    pub max_height: Option<u32>,
+    /// See `max_width`.
+    pub max_frame_rate: Option<f64>,
+}
+
+impl Default for AdaptiveConfig {
+    fn default() -> Self {
+        AdaptiveConfig {
+            enabled: true,
+            target_fps: 30.0,
+            max_processing_ms: 50.0,
+            quality_floor: 0.3,
+            window_ms: 1000,
+            step_down_after: None,
+            step_up_after: 10,
+            restart_on_bitrate_change: false,
+            ladder: None,
+            max_width: None,
+            max_height: None,
+            max_frame_rate: None,
+        }
+    }
 }
 
 impl Default for ProducerConfig {
@@ -124,6 +189,7 @@ impl Default for ProducerConfig {
             memory_check_interval_ms: DEFAULT_MEMORY_CHECK_INTERVAL_MS,
             memory_cooldown_ms: DEFAULT_MEMORY_COOLDOWN_MS,
             log: LogTarget::None,
+            adaptive: AdaptiveConfig::default(),
         }
     }
 }
@@ -145,6 +211,16 @@ const PRODUCER_FIELDS: &[&str] = &[
     "memoryCheckInterval",
     "memoryWarningCooldown",
     "log",
+    "adaptiveQuality",
+    "targetFps",
+    "maxProcessingTime",
+    "qualityFloor",
+    "qualityWindow",
+    "stepDownAfter",
+    "stepUpAfter",
+    "restartOnBitrateChange",
+    "ladder",
+    "deviceProfile",
 ];
 
 impl ProducerConfig {
@@ -218,6 +294,42 @@ impl ProducerConfig {
                     ))
                 }
             };
+        }
+        let a = &mut cfg.adaptive;
+        if let Some(b) = f.boolean("adaptiveQuality")? {
+            a.enabled = b;
+        }
+        if let Some(n) = f.number("targetFps", 1.0, 120.0, true)? {
+            a.target_fps = n;
+        }
+        if let Some(n) = f.number("maxProcessingTime", 1.0, 10_000.0, true)? {
+            a.max_processing_ms = n;
+        }
+        if let Some(n) = f.number("qualityFloor", 0.0, 1.0, true)? {
+            a.quality_floor = n;
+        }
+        if let Some(n) = f.integer("qualityWindow", 50, 60_000)? {
+            a.window_ms = n as u32;
+        }
+        a.step_down_after = f.integer("stepDownAfter", 1, 100)?.map(|n| n as u32);
+        if let Some(n) = f.integer("stepUpAfter", 1, 1000)? {
+            a.step_up_after = n as u32;
+        }
+        if let Some(b) = f.boolean("restartOnBitrateChange")? {
+            a.restart_on_bitrate_change = b;
+        }
+        if let Some(l) = f.get("ladder") {
+            a.ladder = Some(parse_ladder(l)?);
+        }
+        if let Some(p) = f.get("deviceProfile") {
+            let pf = Fields::new(
+                "config.deviceProfile",
+                p,
+                &["maxWidth", "maxHeight", "maxFrameRate"],
+            )?;
+            a.max_width = pf.integer("maxWidth", 16, 7680)?.map(|n| n as u32);
+            a.max_height = pf.integer("maxHeight", 16, 4320)?.map(|n| n as u32);
+            a.max_frame_rate = pf.number("maxFrameRate", 1.0, 240.0, true)?;
         }
         Ok(cfg)
     }
@@ -596,6 +708,46 @@ fn parse_mime_list(v: &Value) -> Result<Vec<String>, ProducerError> {
     Ok(out)
 }
 
+fn parse_ladder(v: &Value) -> Result<Vec<LadderRung>, ProducerError> {
+    let Value::Array(items) = v else {
+        return Err(type_err(
+            "config.ladder",
+            "an array of levels",
+            v.type_name(),
+        ));
+    };
+    if items.is_empty() || items.len() > 32 {
+        return Err(range(
+            "config.ladder",
+            &format!("must hold 1 to 32 levels, got {}", items.len()),
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let name = format!("config.ladder[{i}]");
+        let f = Fields::new(
+            &name,
+            item,
+            &["width", "height", "frameRate", "videoBitsPerSecond"],
+        )?;
+        let need =
+            |k: &str| ProducerError::new(ErrorKind::InvalidType, format!("{name}.{k} is required"));
+        out.push(LadderRung {
+            width: f.integer("width", 16, 7680)?.ok_or_else(|| need("width"))? as u32,
+            height: f
+                .integer("height", 16, 4320)?
+                .ok_or_else(|| need("height"))? as u32,
+            frame_rate: f
+                .number("frameRate", 1.0, 240.0, true)?
+                .ok_or_else(|| need("frameRate"))?,
+            video_bps: f
+                .integer("videoBitsPerSecond", 10_000, 100_000_000)?
+                .map(|n| n as u32),
+        });
+    }
+    Ok(out)
+}
+
 fn validate_constraints(v: &Value) -> Result<(), ProducerError> {
     let Value::Object(map) = v else {
         return Err(type_err(
@@ -632,12 +784,12 @@ fn type_err(field: &str, expected: &str, got: &str) -> ProducerError {
 
 /// Typed, named access to the fields of one config object.
 struct Fields<'a> {
-    prefix: &'static str,
+    prefix: String,
     map: Option<&'a BTreeMap<String, Value>>,
 }
 
 impl<'a> Fields<'a> {
-    fn new(prefix: &'static str, v: &'a Value, allowed: &[&str]) -> Result<Self, ProducerError> {
+    fn new(prefix: &str, v: &'a Value, allowed: &[&str]) -> Result<Self, ProducerError> {
         let map = match v {
             Value::Null => None,
             Value::Object(map) => Some(map),
@@ -656,7 +808,10 @@ impl<'a> Fields<'a> {
                 }
             }
         }
-        Ok(Fields { prefix, map })
+        Ok(Fields {
+            prefix: prefix.to_string(),
+            map,
+        })
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {

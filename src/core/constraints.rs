@@ -164,6 +164,7 @@ mod tests {
         let high = DeviceProfile::from_readings(DeviceReadings {
             device_memory_gb: Some(16.0),
             hardware_concurrency: Some(12),
+            ..Default::default()
         });
         let c = media_constraints(&ProducerConfig::default(), &req(Value::Null), &high);
         let v = c.get("video").unwrap();

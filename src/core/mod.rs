@@ -10,6 +10,7 @@ pub mod memory;
 pub mod metrics;
 pub mod pool;
 pub mod profile;
+pub mod quality;
 pub mod ring;
 pub mod stream;
 pub mod value;
