@@ -361,6 +361,72 @@ impl QualityController {
     }
 }
 
+/// The producer's ladder: the `ladder` override if the config has one, else the built-in
+/// rungs under the device cap (overridden by `deviceProfile`) and `targetFps`.
+///
+/// ```
+/// use media_recorder_producer::core::config::ProducerConfig;
+/// use media_recorder_producer::core::profile::DeviceProfile;
+/// use media_recorder_producer::core::quality::producer_ladder;
+/// let l = producer_ladder(&ProducerConfig::default(), &DeviceProfile::default());
+/// assert_eq!((l[0].width, l[0].height, l[0].frame_rate), (1280, 720, 30.0));
+/// ```
+pub fn producer_ladder(
+    cfg: &crate::core::config::ProducerConfig,
+    profile: &crate::core::profile::DeviceProfile,
+) -> Vec<Level> {
+    let a = &cfg.adaptive;
+    let top_bps = cfg.video_bits_per_second;
+    if let Some(rungs) = &a.ladder {
+        let n = rungs.len();
+        let top_rate = rungs
+            .first()
+            .map(|r| r.width as f64 * r.height as f64 * r.frame_rate)
+            .unwrap_or(1.0)
+            .max(1.0);
+        return rungs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Level {
+                index: i as u32,
+                quality: if n > 1 {
+                    1.0 - i as f64 / (n - 1) as f64
+                } else {
+                    1.0
+                },
+                width: r.width,
+                height: r.height,
+                frame_rate: r.frame_rate.min(a.target_fps),
+                video_bps: r.video_bps.unwrap_or_else(|| {
+                    let share = r.width as f64 * r.height as f64 * r.frame_rate / top_rate;
+                    ((top_bps as f64) * share).round().max(10_000.0) as u32
+                }),
+            })
+            .collect();
+    }
+    ladder(
+        a.max_width.unwrap_or(profile.max_width),
+        a.max_height.unwrap_or(profile.max_height),
+        a.max_frame_rate.unwrap_or(profile.max_frame_rate),
+        a.target_fps,
+        top_bps,
+    )
+}
+
+/// The controller settings for the producer config and device profile.
+pub fn producer_controller_config(
+    cfg: &crate::core::config::ProducerConfig,
+    profile: &crate::core::profile::DeviceProfile,
+) -> ControllerConfig {
+    let a = &cfg.adaptive;
+    ControllerConfig {
+        max_processing_ms: a.max_processing_ms,
+        step_down_after: a.step_down_after.unwrap_or(profile.step_down_after),
+        step_up_after: a.step_up_after,
+        ..ControllerConfig::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,71 +552,5 @@ mod tests {
         assert!(c
             .set_ladder(ladder(640, 360, 15.0, 30.0, 2_500_000), 0.0)
             .is_none());
-    }
-}
-
-/// The producer's ladder: the `ladder` override if the config has one, else the built-in
-/// rungs under the device cap (overridden by `deviceProfile`) and `targetFps`.
-///
-/// ```
-/// use media_recorder_producer::core::config::ProducerConfig;
-/// use media_recorder_producer::core::profile::DeviceProfile;
-/// use media_recorder_producer::core::quality::producer_ladder;
-/// let l = producer_ladder(&ProducerConfig::default(), &DeviceProfile::default());
-/// assert_eq!((l[0].width, l[0].height, l[0].frame_rate), (1280, 720, 30.0));
-/// ```
-pub fn producer_ladder(
-    cfg: &crate::core::config::ProducerConfig,
-    profile: &crate::core::profile::DeviceProfile,
-) -> Vec<Level> {
-    let a = &cfg.adaptive;
-    let top_bps = cfg.video_bits_per_second;
-    if let Some(rungs) = &a.ladder {
-        let n = rungs.len();
-        let top_rate = rungs
-            .first()
-            .map(|r| r.width as f64 * r.height as f64 * r.frame_rate)
-            .unwrap_or(1.0)
-            .max(1.0);
-        return rungs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Level {
-                index: i as u32,
-                quality: if n > 1 {
-                    1.0 - i as f64 / (n - 1) as f64
-                } else {
-                    1.0
-                },
-                width: r.width,
-                height: r.height,
-                frame_rate: r.frame_rate.min(a.target_fps),
-                video_bps: r.video_bps.unwrap_or_else(|| {
-                    let share = r.width as f64 * r.height as f64 * r.frame_rate / top_rate;
-                    ((top_bps as f64) * share).round().max(10_000.0) as u32
-                }),
-            })
-            .collect();
-    }
-    ladder(
-        a.max_width.unwrap_or(profile.max_width),
-        a.max_height.unwrap_or(profile.max_height),
-        a.max_frame_rate.unwrap_or(profile.max_frame_rate),
-        a.target_fps,
-        top_bps,
-    )
-}
-
-/// The controller settings for the producer config and device profile.
-pub fn producer_controller_config(
-    cfg: &crate::core::config::ProducerConfig,
-    profile: &crate::core::profile::DeviceProfile,
-) -> ControllerConfig {
-    let a = &cfg.adaptive;
-    ControllerConfig {
-        max_processing_ms: a.max_processing_ms,
-        step_down_after: a.step_down_after.unwrap_or(profile.step_down_after),
-        step_up_after: a.step_up_after,
-        ..ControllerConfig::default()
     }
 }
