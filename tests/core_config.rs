@@ -214,7 +214,15 @@ fn mime_candidates() {
 fn adaptive_fields() {
     let c = ProducerConfig::from_value(&Value::Null).unwrap().adaptive;
     assert!(c.enabled && !c.restart_on_bitrate_change);
-    assert_eq!((c.target_fps, c.max_processing_ms, c.quality_floor, c.window_ms), (30.0, 50.0, 0.3, 1000));
+    assert_eq!(
+        (
+            c.target_fps,
+            c.max_processing_ms,
+            c.quality_floor,
+            c.window_ms
+        ),
+        (30.0, 50.0, 0.3, 1000)
+    );
     for (field, bad) in [
         ("targetFps", n(0.0)),
         ("targetFps", n(121.0)),
@@ -236,12 +244,22 @@ fn adaptive_fields() {
         Value::Array(vec![obj([("width", n(640.0)), ("height", n(360.0))])]),
     );
     assert_eq!(name, "TypeError");
-    assert!(msg.contains("config.ladder[0].frameRate is required"), "{msg}");
+    assert!(
+        msg.contains("config.ladder[0].frameRate is required"),
+        "{msg}"
+    );
     let (name, msg) = producer_err("deviceProfile", obj([("maxWidth", n(8.0))]));
     assert_eq!(name, "RangeError");
     assert!(msg.contains("config.deviceProfile.maxWidth"), "{msg}");
     let ok = ProducerConfig::from_value(&obj([
-        ("ladder", Value::Array(vec![obj([("width", n(640.0)), ("height", n(360.0)), ("frameRate", n(15.0))])])),
+        (
+            "ladder",
+            Value::Array(vec![obj([
+                ("width", n(640.0)),
+                ("height", n(360.0)),
+                ("frameRate", n(15.0)),
+            ])]),
+        ),
         ("deviceProfile", obj([("maxWidth", n(960.0))])),
         ("restartOnBitrateChange", Value::Bool(true)),
     ]))

@@ -1,7 +1,9 @@
 //! Property tests of the quality controller.
 #![cfg(not(target_arch = "wasm32"))]
 
-use media_recorder_producer::core::quality::{ladder, ControllerConfig, LoadSample, QualityController};
+use media_recorder_producer::core::quality::{
+    ladder, ControllerConfig, LoadSample, QualityController,
+};
 use proptest::prelude::*;
 
 fn sample() -> impl Strategy<Value = LoadSample> {

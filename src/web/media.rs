@@ -121,10 +121,11 @@ pub fn video_settings(stream: &MediaStream) -> TrackSettings {
     }
 }
 
-/// The device profile from `navigator.deviceMemory` and `navigator.hardwareConcurrency`
-/// (each `None` where the browser does not say; the core supplies defaults).
-pub fn device_profile() -> crate::core::profile::DeviceProfile {
-    let navigator: JsValue = match web_sys::window() {
+/// What the browser says about the device (each `None` where it does not say; the
+/// core supplies the documented defaults). The battery is read separately (async).
+pub fn device_readings() -> crate::core::profile::DeviceReadings {
+    let window = web_sys::window();
+    let navigator: JsValue = match &window {
         Some(w) => w.navigator().into(),
         None => JsValue::UNDEFINED,
     };
@@ -133,8 +134,29 @@ pub fn device_profile() -> crate::core::profile::DeviceProfile {
             .ok()
             .and_then(|v| v.as_f64())
     };
-    crate::core::profile::DeviceProfile::from_readings(crate::core::profile::DeviceReadings {
+    let mobile = Reflect::get(&navigator, &"userAgentData".into())
+        .ok()
+        .filter(|d| d.is_object())
+        .and_then(|d| Reflect::get(&d, &"mobile".into()).ok())
+        .and_then(|m| m.as_bool());
+    let coarse_pointer = window.as_ref().and_then(|w| {
+        let f = Reflect::get(w, &"matchMedia".into()).ok()?;
+        let f: js_sys::Function = f.dyn_into().ok()?;
+        let q = f.call1(w, &"(pointer: coarse)".into()).ok()?;
+        Reflect::get(&q, &"matches".into()).ok()?.as_bool()
+    });
+    crate::core::profile::DeviceReadings {
         device_memory_gb: number("deviceMemory"),
         hardware_concurrency: number("hardwareConcurrency").map(|n| n as u32),
-    })
+        mobile,
+        max_touch_points: number("maxTouchPoints").map(|n| n as u32),
+        coarse_pointer,
+        battery_level: None,
+        battery_charging: None,
+    }
+}
+
+/// The device profile from [`device_readings`].
+pub fn device_profile() -> crate::core::profile::DeviceProfile {
+    crate::core::profile::DeviceProfile::from_readings(device_readings())
 }

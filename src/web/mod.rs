@@ -2,6 +2,7 @@
 //! resource (recorders, tracks, listeners, timers) in a Rust value that releases it
 //! on `Drop`.
 
+pub mod adaptive;
 pub mod error;
 pub mod listeners;
 pub mod media;

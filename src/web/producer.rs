@@ -78,6 +78,9 @@ pub struct Shared {
     next_metric_id: Cell<u32>,
     /// The pool streams are acquired from, if any (`usePool`).
     pub(crate) pool: RefCell<Option<Rc<PoolShared>>>,
+    /// Adaptive quality: controller, load measurements, timers.
+    pub(crate) adaptive: RefCell<crate::web::adaptive::Adaptive>,
+    pub(crate) on_quality_change: ListenerSet,
 }
 
 impl Shared {
@@ -250,6 +253,7 @@ impl Shared {
             std::mem::take(&mut s.streams)
         };
         self.monitor.borrow_mut().stop();
+        self.adaptive.borrow_mut().stop();
         self.metric_timers.borrow_mut().clear();
         for st in &streams {
             stream::release(st, StreamPhase::Stopped);
@@ -262,6 +266,7 @@ impl Shared {
         self.on_status_change.clear();
         self.on_error.clear();
         self.on_memory_pressure.clear();
+        self.on_quality_change.clear();
     }
 
     /// The metrics snapshot as a plain JS object.
@@ -295,7 +300,11 @@ impl Shared {
                 streams,
                 expected_fps,
                 track_frame_rate,
-                quality_level: None,
+                quality_level: self
+                    .config
+                    .adaptive
+                    .enabled
+                    .then(|| self.adaptive.borrow().level().quality),
             },
         );
         snapshot
@@ -408,6 +417,8 @@ impl MediaRecorderProducer {
                 metric_timers: RefCell::new(Vec::new()),
                 next_metric_id: Cell::new(0),
                 pool: RefCell::new(None),
+                adaptive: RefCell::new(crate::web::adaptive::Adaptive::new(&config)),
+                on_quality_change: ListenerSet::default(),
                 config,
             }),
         })
@@ -521,6 +532,7 @@ impl MediaRecorderProducer {
                 return Ok(JsValue::UNDEFINED);
             }
             shared.monitor.borrow_mut().stop();
+            shared.adaptive.borrow_mut().stop();
             let was = std::mem::replace(&mut shared.state.borrow_mut().status.is_connected, false);
             if was {
                 shared.emit_status();
@@ -784,6 +796,32 @@ impl MediaRecorderProducer {
         Ok(unsubscribe.into_js_value().unchecked_into())
     }
 
+    /// Subscribes to quality changes (`{ from, to, reason, sample, streams }`); returns
+    /// the unsubscribe function.
+    #[wasm_bindgen(js_name = onQualityChange, unchecked_return_type = "() => void")]
+    pub fn on_quality_change(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(change: QualityChangeEvent) => void")]
+        callback: JsValue,
+    ) -> Result<js_sys::Function, JsValue> {
+        let f = self.listener(callback, "onQualityChange")?;
+        Ok(self.shared.on_quality_change.subscribe(f))
+    }
+
+    /// The adaptive-quality state: enabled, current level, floor, ladder, device profile.
+    #[wasm_bindgen(unchecked_return_type = "QualityState")]
+    pub fn quality(&self) -> Result<JsValue, JsValue> {
+        self.shared.check_alive("quality()").map_err(throw)?;
+        Ok(crate::web::adaptive::state_js(&self.shared))
+    }
+
+    /// The device profile (class, caps) the producer measured, with what the config overrides.
+    #[wasm_bindgen(js_name = deviceProfile, unchecked_return_type = "DeviceProfile")]
+    pub fn device_profile(&self) -> Result<JsValue, JsValue> {
+        self.shared.check_alive("deviceProfile()").map_err(throw)?;
+        Ok(crate::web::adaptive::profile_js(&self.shared))
+    }
+
     /// Subscribes to frames; returns the unsubscribe function. A listener that returns
     /// a Promise is awaited before it gets the next frame.
     #[wasm_bindgen(js_name = onFrame, unchecked_return_type = "() => void")]
@@ -1031,6 +1069,7 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
             video_bps,
             complete_abandoned: false,
             pool: pool.clone(),
+            level: None,
         }),
         finalized: Default::default(),
         is_finalized: Cell::new(false),
@@ -1086,6 +1125,16 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
     s.st.borrow_mut().tick = Some(tick);
     guard.disarm();
     shared.state.borrow_mut().streams.push(s.clone());
+    if captures && has_video && shared.config.adaptive.enabled {
+        crate::web::adaptive::start(&shared);
+        let level = shared.adaptive.borrow().level();
+        if level.index > 0 {
+            // Quality was lowered before this stream started: it starts at that level.
+            crate::web::adaptive::apply_level(s.clone(), level).await;
+        } else {
+            s.st.borrow_mut().level = Some(level);
+        }
+    }
     if shared.state.borrow().status.error.is_some() {
         shared.set_status_error(None);
     }

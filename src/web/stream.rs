@@ -81,6 +81,8 @@ pub struct StreamState {
     pub complete_abandoned: bool,
     /// The pool the media came from (it goes back there instead of being stopped).
     pub pool: Option<Rc<crate::web::pool::PoolShared>>,
+    /// The quality level last applied to its video track.
+    pub level: Option<crate::core::quality::Level>,
 }
 
 /// One stream of a producer.
@@ -299,6 +301,10 @@ async fn deliver(shared: Rc<Shared>, stream: Rc<Stream>) {
             .metrics
             .borrow_mut()
             .record_frame(taken.size, processing_ms, js_sys::Date::now());
+        shared
+            .adaptive
+            .borrow_mut()
+            .record_processing(processing_ms);
     }
     stream.st.borrow_mut().delivering = false;
     stream.idle.wake_all();
@@ -331,9 +337,9 @@ fn build_frame(stream: &Stream, taken: &Taken<Chunk>, buffer: &JsValue, complete
         let info = stream.info.borrow();
         (info.id.clone(), info.kind, info.mime_type.clone())
     };
-    let (settings, video_bps) = {
+    let (settings, video_bps, level) = {
         let st = stream.st.borrow();
-        (st.settings, st.video_bps)
+        (st.settings, st.video_bps, st.level)
     };
     let frame = Object::new();
     let frame_id = if complete {
@@ -368,6 +374,10 @@ fn build_frame(stream: &Stream, taken: &Taken<Chunk>, buffer: &JsValue, complete
     }
     if let Some(b) = video_bps {
         set(&meta, "bitrate", &b.into());
+    }
+    if let Some(level) = level {
+        set(&meta, "qualityLevel", &level.index.into());
+        set(&meta, "quality", &level.quality.into());
     }
     if complete {
         set(&meta, "isComplete", &true.into());
@@ -583,6 +593,7 @@ pub async fn finalize(shared: Rc<Shared>, stream: Rc<Stream>) {
         stream.info.borrow_mut().end_reason = Some(r.message.clone());
     }
     shared.retire(&stream);
+    crate::web::adaptive::stop_if_idle(&shared);
     if !dropped.is_empty() {
         report_drops(&shared, &stream, dropped);
     }

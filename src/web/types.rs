@@ -39,6 +39,26 @@ export interface MediaRecorderProducerConfig {
   memoryWarningCooldown?: number;
   /** "none" (default) or "console": also write pressure, drops and errors to the console. */
   log?: "none" | "console";
+  /** Quality follows load (default true). */
+  adaptiveQuality?: boolean;
+  /** Most video frames per second asked of a camera, 1 – 120. Default 30. */
+  targetFps?: number;
+  /** Frame processing time (ms) above which a window is overloaded, 1 – 10 000. Default 50. */
+  maxProcessingTime?: number;
+  /** Lowest quality (0 – 1) the controller may step to. Default 0.3. */
+  qualityFloor?: number;
+  /** Length of one measurement window (ms), 50 – 60 000. Default 1 000. */
+  qualityWindow?: number;
+  /** Overloaded windows in a row before stepping down, 1 – 100. Default 5 (3 on mobile). */
+  stepDownAfter?: number;
+  /** Headroom windows in a row before stepping up, 1 – 1 000. Default 10. */
+  stepUpAfter?: number;
+  /** Start a new recorder (a new segment) when the level's bitrate changes. Default false. */
+  restartOnBitrateChange?: boolean;
+  /** Levels to use instead of the built-in ladder, best first. */
+  ladder?: { width: number; height: number; frameRate: number; videoBitsPerSecond?: number }[];
+  /** Caps that override the measured device profile. */
+  deviceProfile?: { maxWidth?: number; maxHeight?: number; maxFrameRate?: number };
 }
 
 /** Options of startStream(): the origin's VideoStreamConfig plus source and track switches. */
@@ -108,6 +128,9 @@ export interface SensorFrameMetadata {
   bitrate?: number;
   /** Set on the last frame of a retain: "all" stream: the whole recording. */
   isComplete?: boolean;
+  /** The adaptive-quality level applied to the stream (index, 0 = best) and its 0..1 value. */
+  qualityLevel?: number;
+  quality?: number;
   [key: string]: unknown;
 }
 
@@ -273,6 +296,50 @@ export interface DeviceInfo {
   deviceId: string;
   label: string;
   groupId: string;
+}
+
+/** One rung of the quality ladder. */
+export interface QualityLevel {
+  /** 0 is the best. */
+  index: number;
+  /** 1 at the top, 0 at the lowest rung. */
+  quality: number;
+  width: number;
+  height: number;
+  frameRate: number;
+  videoBps: number;
+}
+
+/** The device class and its capture caps. */
+export interface DeviceProfile {
+  highEnd: boolean;
+  mobile: boolean;
+  lowBattery: boolean;
+  maxWidth: number;
+  maxHeight: number;
+  maxFrameRate: number;
+  stepDownAfter: number;
+}
+
+/** quality(). */
+export interface QualityState {
+  enabled: boolean;
+  level: QualityLevel;
+  floor: QualityLevel;
+  ladder: QualityLevel[];
+  profile: DeviceProfile;
+}
+
+/** What onQualityChange listeners receive. */
+export interface QualityChangeEvent {
+  from: QualityLevel;
+  to: QualityLevel;
+  /** "overload", "headroom" or "cap" (the device cap changed, e.g. low battery). */
+  reason: "overload" | "headroom" | "cap";
+  /** The window that tipped it: mean processing ms, backlog chunks, main-thread busy share. */
+  sample: { processingMs: number; backlog: number; busy: number };
+  /** Each capturing stream's video settings after the change. */
+  streams: { streamId: string; width?: number; height?: number; frameRate?: number }[];
 }
 
 /** Names of the errors the library throws, rejects with or reports. */

@@ -1,0 +1,175 @@
+//! Adaptive quality against real main-thread load and the real camera track.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Short windows so that a whole down-and-up cycle fits in a test.
+const FAST: &str = r#"{"qualityWindow":200,"stepDownAfter":3,"stepUpAfter":4,"qualityFloor":0}"#;
+
+/// Irregular main-thread load: busy 60–120 ms, then a short random gap, for `ms`.
+async fn busy_for(ms: u32) {
+    let f = js_sys::Function::new_with_args(
+        "ms",
+        "return new Promise((resolve) => {
+           const end = performance.now() + ms;
+           const burn = () => {
+             if (performance.now() >= end) { resolve(); return; }
+             const t = performance.now() + 60 + Math.random() * 60;
+             while (performance.now() < t) { /* busy */ }
+             setTimeout(burn, 2 + Math.random() * 10);
+           };
+           burn();
+         });",
+    );
+    settle(f.call1(&JsValue::UNDEFINED, &ms.into()).unwrap().into())
+        .await
+        .unwrap();
+}
+
+fn video_track(
+    p: &media_recorder_producer::web::MediaRecorderProducer,
+    id: &str,
+) -> web_sys::MediaStreamTrack {
+    tracks_of(p, id)
+        .into_iter()
+        .find(|t| t.kind() == "video")
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn with_no_load_settings_stay_put() {
+    let p = producer(FAST);
+    let changes = collect_quality(&p);
+    let frames = collect(&p, Event::Frame);
+    let id = connect_and_start(&p, "{}").await;
+    let before = video_track(&p, &id).get_settings();
+    sleep(2000).await;
+    assert_eq!(changes.borrow().len(), 0, "no load, no change");
+    let after = video_track(&p, &id).get_settings();
+    assert_eq!(before.get_width(), after.get_width());
+    assert_eq!(before.get_frame_rate(), after.get_frame_rate());
+    assert_eq!(get_f64(&get(&p.quality().unwrap(), "level"), "index"), 0.0);
+    assert_eq!(meta(&frames.all()[2], "qualityLevel").as_f64(), Some(0.0));
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn load_steps_quality_down_on_the_real_track_and_back_up() {
+    let lowers = js_sys::Function::new_no_args(
+        "return navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 } })
+           .then(async (s) => { const [t] = s.getVideoTracks();
+             await t.applyConstraints({ width: 320, height: 180, frameRate: 10 });
+             const w = t.getSettings().width; t.stop(); return w === 320; });",
+    );
+    let settings_follow = settle(lowers.call0(&JsValue::UNDEFINED).unwrap().into())
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap();
+    let p = producer(FAST);
+    let changes = collect_quality(&p);
+    let frames = collect(&p, Event::Frame);
+    let id = connect_and_start(&p, "{}").await;
+    let track = video_track(&p, &id);
+    let top = track.get_settings();
+    sleep(500).await;
+    busy_for(3000).await;
+    let downs: Vec<JsValue> = changes.borrow().clone();
+    assert!(!downs.is_empty(), "the controller stepped down under load");
+    assert!(downs.iter().all(|c| get_str(c, "reason") == "overload"));
+    let lowest = downs.last().unwrap();
+    let to = get(lowest, "to");
+    assert!(get_f64(&to, "index") >= 1.0);
+    // The track really changed: its constraints, and its settings where the camera follows.
+    // Chromium reports `{ ideal: 320 }` back as `320`; Firefox keeps the object.
+    let c = get(&track.get_constraints().into(), "width");
+    let width = c.as_f64().or_else(|| get(&c, "ideal").as_f64());
+    assert_eq!(width, Some(get_f64(&to, "width")));
+    if settings_follow {
+        let now = track.get_settings();
+        assert!(
+            now.get_width() < top.get_width() || now.get_frame_rate() < top.get_frame_rate(),
+            "getSettings() reports a lower size or rate"
+        );
+    }
+    assert!(get_f64(&p.metrics(), "qualityAdaptations") >= 1.0);
+    // Load removed: it climbs back to the top.
+    assert!(
+        wait_until(15_000, || get_f64(
+            &get(&p.quality().unwrap(), "level"),
+            "index"
+        ) == 0.0)
+        .await,
+        "back to full quality"
+    );
+    let ups = changes
+        .borrow()
+        .iter()
+        .filter(|c| get_str(c, "reason") == "headroom")
+        .count();
+    assert!(ups >= 1);
+    if settings_follow {
+        assert_eq!(track.get_settings().get_width(), top.get_width());
+    }
+    settle(p.stop_stream(&id)).await.unwrap();
+    // Frames kept arriving in order through every change, and the recording plays.
+    let all = frames.all();
+    assert_eq!(sequences(&all), (0..all.len() as u64).collect::<Vec<_>>());
+    let levels: Vec<f64> = all
+        .iter()
+        .filter_map(|f| meta(f, "qualityLevel").as_f64())
+        .collect();
+    assert!(
+        levels.iter().any(|l| *l >= 1.0),
+        "frame metadata carries the level"
+    );
+    let mime = meta(&all[0], "mimeType").as_string().unwrap();
+    let played = play_to_end(&concat(&all), &mime).await.expect("plays");
+    assert!(played > 3.0, "played {played}");
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn quality_state_and_profile_are_readable_and_overridable() {
+    let p = producer(
+        r#"{"deviceProfile":{"maxWidth":640,"maxHeight":360,"maxFrameRate":15},"targetFps":15}"#,
+    );
+    let q = p.quality().unwrap();
+    assert_eq!(get(&q, "enabled").as_bool(), Some(true));
+    let top = get(&q, "level");
+    assert_eq!(
+        (get_f64(&top, "width"), get_f64(&top, "frameRate")),
+        (640.0, 15.0)
+    );
+    let profile = p.device_profile().unwrap();
+    assert!(get(&profile, "maxWidth").as_f64().is_some());
+    let off = producer(r#"{"adaptiveQuality":false}"#);
+    assert_eq!(
+        get(&off.quality().unwrap(), "enabled").as_bool(),
+        Some(false)
+    );
+    assert!(get(&off.metrics(), "qualityLevel").is_null());
+    p.destroy();
+    off.destroy();
+}
+
+fn collect_quality(
+    p: &media_recorder_producer::web::MediaRecorderProducer,
+) -> std::rc::Rc<std::cell::RefCell<Vec<JsValue>>> {
+    let items: std::rc::Rc<std::cell::RefCell<Vec<JsValue>>> = Default::default();
+    let sink = items.clone();
+    let cb = js_fn(move |e| {
+        sink.borrow_mut().push(e);
+        JsValue::UNDEFINED
+    });
+    p.on_quality_change(cb.as_ref().clone().unchecked_into())
+        .unwrap();
+    std::mem::forget(cb);
+    items
+}
