@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use media_recorder_producer::core::webm::{HeaderScanner, ScanResult};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
@@ -132,6 +133,66 @@ async fn load_steps_quality_down_on_the_real_track_and_back_up() {
     let mime = meta(&all[0], "mimeType").as_string().unwrap();
     let played = play_to_end(&concat(&all), &mime).await.expect("plays");
     assert!(played > 3.0, "played {played}");
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_bitrate_change_restarts_the_recorder_as_a_new_playable_segment() {
+    let p = producer(
+        r#"{"restartOnBitrateChange":true,"qualityWindow":200,"stepDownAfter":3,"stepUpAfter":1000,"qualityFloor":0,"bufferCapacity":100000}"#,
+    );
+    let frames = collect(&p, Event::Frame);
+    let changes = collect_quality(&p);
+    let id = connect_and_start(&p, "{}").await;
+    sleep(1200).await;
+    busy_for(1000).await;
+    assert!(
+        !changes.borrow().is_empty(),
+        "the load stepped quality down"
+    );
+    sleep(1500).await;
+    settle(p.stop_stream(&id)).await.unwrap();
+    let all = frames.all();
+    // One sequence over the whole stream, in order, nothing dropped.
+    assert_eq!(sequences(&all), (0..all.len() as u64).collect::<Vec<_>>());
+    assert_eq!(get_f64(&p.metrics(), "framesDropped"), 0.0);
+    let last_segment = all
+        .iter()
+        .map(|f| meta(f, "segment").as_f64().unwrap() as u32)
+        .max()
+        .unwrap();
+    assert!(last_segment >= 1, "a second segment began");
+    let mime = meta(&all[0], "mimeType").as_string().unwrap();
+    for seg in 0..=last_segment {
+        let part: Vec<JsValue> = all
+            .iter()
+            .filter(|f| meta(f, "segment").as_f64() == Some(seg as f64))
+            .cloned()
+            .collect();
+        assert!(part.len() >= 2, "segment {seg}: {} frames", part.len());
+        // Its own header run, pinned like the first: what an independent scan says.
+        let mut scanner = HeaderScanner::new();
+        let mut end = ScanResult::NeedMore;
+        for (i, f) in part.iter().enumerate() {
+            end = scanner.feed(i as u64, &concat(std::slice::from_ref(f)));
+            if end != ScanResult::NeedMore {
+                break;
+            }
+        }
+        let ScanResult::HeaderEnd { last_seq, .. } = end else {
+            panic!("segment {seg} has no WebM header: {end:?}");
+        };
+        for (i, f) in part.iter().enumerate() {
+            assert_eq!(
+                meta(f, "isHeader").as_bool(),
+                Some(i as u64 <= last_seq),
+                "segment {seg} frame {i}"
+            );
+        }
+        // And it plays on its own.
+        let played = play_to_end(&concat(&part), &mime).await;
+        assert!(played.is_ok_and(|t| t > 0.2), "segment {seg} plays");
+    }
     p.destroy();
 }
 

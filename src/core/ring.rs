@@ -229,6 +229,23 @@ impl<T: Clone> ChunkRing<T> {
         before - self.stats.held_bytes
     }
 
+    /// Starts a new segment (a new recorder, a new container header): the previous
+    /// header run is unpinned (delivered header chunks are released) and the next chunks
+    /// are header candidates again, as at the start. Returns what had to be evicted.
+    pub fn begin_segment(&mut self) -> Vec<Dropped> {
+        for slot in self.slots.iter_mut() {
+            if slot.pinned {
+                slot.pinned = false;
+                self.stats.pinned_bytes -= slot.size;
+            }
+        }
+        if !self.limits.keep_delivered {
+            self.release_delivered_unpinned();
+        }
+        self.header_open = self.policy != HeaderPolicy::None;
+        self.enforce_limits()
+    }
+
     /// Changes the byte bound (e.g. memory relief) and evicts to meet it.
     pub fn set_max_bytes(&mut self, max_bytes: u64) -> Vec<Dropped> {
         self.limits.max_bytes = max_bytes;
@@ -516,6 +533,31 @@ mod tests {
         assert_eq!(r.release_delivered(), 20); // chunks 1 and 2; 0 is the header
         assert_eq!(r.stats().held_bytes, 30);
         assert!(!r.limits().keep_delivered);
+    }
+
+    #[test]
+    fn a_new_segment_pins_its_own_header() {
+        let mut r = ChunkRing::new(limits(100, 10_000), HeaderPolicy::Scan);
+        r.push(0, 1, None);
+        r.push(1, 100, None);
+        r.close_header(1);
+        r.push(2, 50, None);
+        while let Some(t) = r.take_next() {
+            r.finish(t.seq);
+        }
+        assert_eq!(r.stats().pinned_bytes, 101);
+        r.begin_segment();
+        assert_eq!(r.stats().pinned_bytes, 0);
+        assert_eq!(
+            r.stats().held_bytes,
+            0,
+            "the old header is released once delivered"
+        );
+        r.push(3, 1, None);
+        r.push(4, 80, None);
+        assert!(r.header_open());
+        r.close_header(4);
+        assert_eq!(r.stats().pinned_bytes, 81);
     }
 
     #[test]

@@ -350,6 +350,17 @@ fn apply_change(shared: &Rc<Shared>, change: QualityChange) {
             .collect();
         for s in &streams {
             apply_level(s.clone(), change.to).await;
+            let bps = s.st.borrow().video_bps;
+            if shared.config.adaptive.restart_on_bitrate_change
+                && bps.is_some_and(|b| b != change.to.video_bps)
+            {
+                crate::web::stream::restart_recorder(
+                    shared.clone(),
+                    s.clone(),
+                    change.to.video_bps,
+                )
+                .await;
+            }
         }
         if shared.is_destroyed() {
             return;

@@ -28,7 +28,6 @@ use crate::web::listeners::ListenerSet;
 use crate::web::media;
 use crate::web::monitor::{self, MemoryMonitor};
 use crate::web::pool::{PoolShared, StreamPool};
-use crate::web::recorder::{Recorder, RecorderEvents};
 use crate::web::stream::{self, Stream, StreamState};
 
 /// How many finished streams are remembered for `stopStream` on an id that already stopped.
@@ -1070,6 +1069,10 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
             complete_abandoned: false,
             pool: pool.clone(),
             level: None,
+            segment: 0,
+            retiring: None,
+            restarting: false,
+            retired: false,
         }),
         finalized: Default::default(),
         is_finalized: Cell::new(false),
@@ -1077,29 +1080,7 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
     });
 
     if let Some(m) = &media_stream {
-        let weak_shared = Rc::downgrade(&shared);
-        let weak_stream = Rc::downgrade(&s);
-        let (ws1, wst1) = (weak_shared.clone(), weak_stream.clone());
-        let (ws2, wst2) = (weak_shared.clone(), weak_stream.clone());
-        let events = RecorderEvents {
-            on_data: Box::new(move |blob| {
-                if let (Some(sh), Some(st)) = (ws1.upgrade(), wst1.upgrade()) {
-                    stream::on_chunk(&sh, &st, blob, None);
-                }
-            }),
-            on_stop: Box::new(move || stream::on_recorder_stop(&ws2, &wst2)),
-            on_error: Box::new(move |err| {
-                if let (Some(sh), Some(st)) = (weak_shared.upgrade(), weak_stream.upgrade()) {
-                    let err = ProducerError::new(
-                        ErrorKind::Recorder,
-                        format!("Stream {}: the recorder failed: {}", st.id(), err.message),
-                    );
-                    stream::on_source_lost(&sh, &st, err);
-                }
-            }),
-        };
-        let audio_bps = (m.get_audio_tracks().length() > 0).then_some(cfg.audio_bits_per_second);
-        let recorder = Recorder::new(m, &mime_type, video_bps, audio_bps, events)?;
+        let recorder = stream::make_recorder(&shared, &s, m, &mime_type, video_bps)?;
         let listeners = stream::watch_tracks(&shared, &s, m);
         recorder.start(cfg.recording_interval_ms)?;
         let actual = recorder.mime_type();

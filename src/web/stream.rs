@@ -33,13 +33,15 @@ use crate::web::recorder::Recorder;
 use crate::web::signal::Signal;
 
 /// A chunk as the ring holds it: the browser's Blob (its bytes stay out of the JS
-/// heap until delivery) and when it arrived.
+/// heap until delivery), when it arrived, and which recorder segment it belongs to.
 #[derive(Clone)]
 pub struct Chunk {
     /// The recorded bytes.
     pub blob: Blob,
     /// Arrival time, epoch ms.
     pub arrival_ms: f64,
+    /// Segment index: 0, then one more for each recorder restart (bitrate change).
+    pub segment: u32,
 }
 
 /// Everything a stream owns or tracks that changes while it runs.
@@ -83,6 +85,14 @@ pub struct StreamState {
     pub pool: Option<Rc<crate::web::pool::PoolShared>>,
     /// The quality level last applied to its video track.
     pub level: Option<crate::core::quality::Level>,
+    /// The current segment (recorder) index.
+    pub segment: u32,
+    /// A recorder being replaced (bitrate change) until its `stop` event.
+    pub retiring: Option<Recorder>,
+    /// Whether a recorder restart is under way.
+    pub restarting: bool,
+    /// Set by the retiring recorder's `stop` event (its last chunk is in).
+    pub retired: bool,
 }
 
 /// One stream of a producer.
@@ -162,6 +172,7 @@ pub fn on_chunk(
         let chunk = Chunk {
             blob: blob.clone(),
             arrival_ms,
+            segment: st.segment,
         };
         let (seq, dropped) = st.ring.push(chunk, size as u64, pin);
         let mut start_scan = false;
@@ -343,7 +354,7 @@ fn build_frame(stream: &Stream, taken: &Taken<Chunk>, buffer: &JsValue, complete
     };
     let frame = Object::new();
     let frame_id = if complete {
-        format!("{id}-complete")
+        format!("{id}-complete-{}", taken.item.segment)
     } else {
         format!("{id}-{}", taken.seq)
     };
@@ -356,6 +367,7 @@ fn build_frame(stream: &Stream, taken: &Taken<Chunk>, buffer: &JsValue, complete
     set(&meta, "streamId", &id.into());
     set(&meta, "sequence", &(taken.seq as f64).into());
     set(&meta, "isHeader", &taken.pinned.into());
+    set(&meta, "segment", &taken.item.segment.into());
     set(&meta, "mimeType", &mime.as_str().into());
     if let Some(format) = mime.split(['/', ';']).nth(1) {
         set(&meta, "format", &format.trim().into());
@@ -522,6 +534,14 @@ pub fn on_recorder_stop(weak_shared: &Weak<Shared>, weak_stream: &Weak<Stream>) 
     };
     {
         let mut st = stream.st.borrow_mut();
+        if st.restarting {
+            // The old recorder of a restart stopped (its last chunk is in): the restart
+            // goes on; the stream does not end.
+            st.retired = true;
+            drop(st);
+            stream.idle.wake_all();
+            return;
+        }
         if !st.stop_requested && st.end_reason.is_none() {
             st.end_reason = Some(ProducerError::new(
                 ErrorKind::DeviceLost,
@@ -539,6 +559,10 @@ pub fn on_recorder_stop(weak_shared: &Weak<Shared>, weak_stream: &Weak<Stream>) 
 pub async fn stop(shared: Rc<Shared>, stream: Rc<Stream>) {
     if stream.is_finalized.get() {
         return;
+    }
+    // Let a recorder restart finish first, so that its last chunk is not lost.
+    while stream.st.borrow().restarting && !shared.is_destroyed() {
+        let _ = stream.idle.wait().await;
     }
     let waiting = stream.finalized.wait();
     let recorder_stopping = {
@@ -606,53 +630,58 @@ pub async fn finalize(shared: Rc<Shared>, stream: Rc<Stream>) {
     stream.finalized.wake_all();
 }
 
-/// With `retain: "all"`: one last frame holding the whole recording.
+/// With `retain: "all"`: one last frame per segment holding that whole recording
+/// (one segment unless the recorder was restarted for a bitrate change).
 async fn emit_complete(shared: &Rc<Shared>, stream: &Rc<Stream>) {
     if shared.on_frame.is_empty() || stream.st.borrow().complete_abandoned {
         return;
     }
-    let (parts, size, next_seq, mime) = {
+    let (segments, next_seq, mime) = {
         let st = stream.st.borrow();
-        let parts: Array = st
-            .ring
-            .items()
-            .map(|c| JsValue::from(c.blob.clone()))
-            .collect();
-        let size: u64 = st.ring.stats().held_bytes;
+        let mut segments: Vec<(u32, Array, u64)> = Vec::new();
+        for c in st.ring.items() {
+            let size = c.blob.size() as u64;
+            match segments.last_mut() {
+                Some((seg, parts, bytes)) if *seg == c.segment => {
+                    parts.push(&c.blob);
+                    *bytes += size;
+                }
+                _ => segments.push((c.segment, Array::of1(&c.blob), size)),
+            }
+        }
         (
-            parts,
-            size,
+            segments,
             st.ring.next_seq(),
             stream.info.borrow().mime_type.clone(),
         )
     };
-    if parts.length() == 0 {
-        return;
-    }
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(&mime);
-    let Ok(whole) = Blob::new_with_blob_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(buffer) = JsFuture::from(whole.array_buffer()).await else {
-        return;
-    };
-    if shared.is_destroyed() {
-        return;
-    }
-    let taken = Taken {
-        seq: next_seq,
-        size,
-        pinned: false,
-        item: Chunk {
-            blob: whole,
-            arrival_ms: js_sys::Date::now(),
-        },
-    };
-    let frame = build_frame(stream, &taken, &buffer, true);
-    let dispatch = shared.on_frame.dispatch(&frame, || !shared.is_destroyed());
-    for thrown in dispatch.thrown {
-        shared.emit_listener_error("onFrame", thrown);
+    for (segment, parts, size) in segments {
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(&mime);
+        let Ok(whole) = Blob::new_with_blob_sequence_and_options(&parts, &options) else {
+            continue;
+        };
+        let Ok(buffer) = JsFuture::from(whole.array_buffer()).await else {
+            continue;
+        };
+        if shared.is_destroyed() {
+            return;
+        }
+        let taken = Taken {
+            seq: next_seq,
+            size,
+            pinned: false,
+            item: Chunk {
+                blob: whole,
+                arrival_ms: js_sys::Date::now(),
+                segment,
+            },
+        };
+        let frame = build_frame(stream, &taken, &buffer, true);
+        let dispatch = shared.on_frame.dispatch(&frame, || !shared.is_destroyed());
+        for thrown in dispatch.thrown {
+            shared.emit_listener_error("onFrame", thrown);
+        }
     }
 }
 
@@ -666,6 +695,8 @@ pub fn release(stream: &Stream, phase: StreamPhase) -> Vec<Dropped> {
         st.scan_queue.clear();
         st.scanner = None;
         let dropped = st.ring.clear();
+        st.retiring = None;
+        st.restarting = false;
         (
             st.recorder.take(),
             st.media.take(),
@@ -700,6 +731,117 @@ pub fn release(stream: &Stream, phase: StreamPhase) -> Vec<Dropped> {
     }
     stream.refresh_counts();
     dropped
+}
+
+/// A recorder of `media` for `stream`, its events wired to the stream.
+pub fn make_recorder(
+    shared: &Rc<Shared>,
+    stream: &Rc<Stream>,
+    media: &MediaStream,
+    mime_type: &str,
+    video_bps: Option<u32>,
+) -> Result<Recorder, ProducerError> {
+    let weak_shared = Rc::downgrade(shared);
+    let weak_stream = Rc::downgrade(stream);
+    let (ws1, wst1) = (weak_shared.clone(), weak_stream.clone());
+    let (ws2, wst2) = (weak_shared.clone(), weak_stream.clone());
+    let events = crate::web::recorder::RecorderEvents {
+        on_data: Box::new(move |blob| {
+            if let (Some(sh), Some(st)) = (ws1.upgrade(), wst1.upgrade()) {
+                on_chunk(&sh, &st, blob, None);
+            }
+        }),
+        on_stop: Box::new(move || on_recorder_stop(&ws2, &wst2)),
+        on_error: Box::new(move |err| {
+            if let (Some(sh), Some(st)) = (weak_shared.upgrade(), weak_stream.upgrade()) {
+                let err = ProducerError::new(
+                    ErrorKind::Recorder,
+                    format!("Stream {}: the recorder failed: {}", st.id(), err.message),
+                );
+                on_source_lost(&sh, &st, err);
+            }
+        }),
+    };
+    let audio_bps =
+        (media.get_audio_tracks().length() > 0).then_some(shared.config.audio_bits_per_second);
+    Recorder::new(media, mime_type, video_bps, audio_bps, events)
+}
+
+/// Replaces the stream's recorder by one at `video_bps` (MediaRecorder's bitrate is
+/// fixed for its life): the old one stops and delivers its last chunk, then a new
+/// **segment** begins, whose header run is pinned like the first and which plays on
+/// its own. Frames carry `metadata.segment`.
+pub async fn restart_recorder(shared: Rc<Shared>, stream: Rc<Stream>, video_bps: u32) {
+    let waiting = {
+        let mut st = stream.st.borrow_mut();
+        if st.restarting || st.stop_requested || st.finalizing || st.media.is_none() {
+            return;
+        }
+        let Some(old) = st.recorder.take() else {
+            return;
+        };
+        st.restarting = true;
+        st.retired = false;
+        // stop() makes the state "inactive" at once; the last `dataavailable` and the
+        // `stop` event come later, and only then is the old segment complete.
+        let stopping = old.stop();
+        st.retiring = Some(old);
+        stopping
+    };
+    if waiting {
+        while !stream.st.borrow().retired && !shared.is_destroyed() {
+            let _ = stream.idle.wait().await;
+        }
+    }
+    if shared.is_destroyed() {
+        return;
+    }
+    let (media, mime, dropped) = {
+        let mut st = stream.st.borrow_mut();
+        st.retiring = None;
+        let dropped = st.ring.begin_segment();
+        st.segment += 1;
+        st.scanner = Some(HeaderScanner::new());
+        st.scan_queue.clear();
+        (
+            st.media.clone(),
+            stream.info.borrow().mime_type.clone(),
+            dropped,
+        )
+    };
+    report_drops(&shared, &stream, dropped);
+    let started = media.ok_or(()).and_then(|m| {
+        let r = make_recorder(&shared, &stream, &m, &mime, Some(video_bps)).map_err(|_| ())?;
+        r.start(shared.config.recording_interval_ms)
+            .map_err(|_| ())?;
+        Ok(r)
+    });
+    let failed = {
+        let mut st = stream.st.borrow_mut();
+        st.restarting = false;
+        match started {
+            Ok(r) => {
+                st.recorder = Some(r);
+                st.video_bps = Some(video_bps);
+                false
+            }
+            Err(()) => true,
+        }
+    };
+    stream.idle.wake_all();
+    if failed {
+        on_source_lost(
+            &shared,
+            &stream,
+            ProducerError::new(
+                ErrorKind::Recorder,
+                format!(
+                    "Stream {}: the recorder could not be restarted at {video_bps} bit/s",
+                    stream.id()
+                ),
+            ),
+        );
+    }
 }
 
 /// Whether `source` captures media through the browser (as opposed to `pushChunk`).
