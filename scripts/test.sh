@@ -26,7 +26,10 @@ cargo test
 step "browser tests: wasm-pack test --headless --chrome --firefox (real getUserMedia/MediaRecorder, fake devices)"
 WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-60}" wasm-pack test --headless --chrome --firefox
 
-step "demo e2e: webpack serve + Playwright in /usr/bin/chromium"
+step "npm package: both targets, packed (dist/*.tgz)"
+node scripts/package.mjs
+
+step "e2e (Chromium via playwright-core, Firefox via puppeteer-core): demo, installed package, tsc"
 wasm-pack build --dev --target bundler --out-dir pkg
 node --test www/e2e/
 

@@ -1,0 +1,170 @@
+// The npm package as a user gets it: `npm run build` packs dist/*.tgz; these tests
+// install that tarball into scratch projects (never reading src/ or pkg/), type-check a
+// TypeScript consumer against its .d.ts, and record with it from a webpack 5 app and
+// from a plain <script type="module"> page, in Chromium and Firefox.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BROWSERS } from './browsers.mjs';
+import { serve } from './static-server.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dist = join(root, 'dist');
+const tarball = () => {
+  const t = readdirSync(dist).find((f) => f.endsWith('.tgz'));
+  assert.ok(t, 'npm run build has packed dist/*.tgz');
+  return join(dist, t);
+};
+const scratchDirs = [];
+
+/** A scratch project with the tarball installed (no registry needed: it has no deps). */
+function scratch(name) {
+  const dir = mkdtempSync(join(tmpdir(), `mrp-${name}-`));
+  scratchDirs.push(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `scratch-${name}`, private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball()], { cwd: dir, stdio: 'ignore' });
+  return dir;
+}
+
+after(() => { for (const d of scratchDirs) rmSync(d, { recursive: true, force: true }); });
+
+test('the tarball holds the wasm, the JS glue, the types and nothing else', () => {
+  const list = execFileSync('tar', ['tzf', tarball()], { encoding: 'utf8' }).trim().split('\n');
+  for (const f of list) {
+    assert.match(f, /^package\/((bundler|web)\/[\w.]+\.(js|wasm|d\.ts)|package\.json|README\.md|LICENSE)$/, f);
+  }
+  for (const t of ['bundler', 'web']) {
+    for (const ext of ['.js', '_bg.wasm', '.d.ts']) {
+      assert.ok(list.includes(`package/${t}/media_recorder_producer${ext}`), `${t} ${ext}`);
+    }
+  }
+});
+
+describe('TypeScript', () => {
+  let dir;
+  before(() => {
+    dir = scratch('tsc');
+    writeFileSync(join(dir, 'good.ts'), `
+import { MediaRecorderProducer, StreamPool, type SensorFrame, type ProducerMetricsSnapshot } from 'media-recorder-producer';
+import init, { MediaRecorderProducer as WebProducer } from 'media-recorder-producer/web';
+
+export async function main(): Promise<number> {
+  const producer = new MediaRecorderProducer({ recordingInterval: 100, bufferMaxBytes: 1 << 20, retain: 'bounded', mimeTypes: ['video/webm'] });
+  const off: () => void = producer.onFrame((frame: SensorFrame) => { const n: number = frame.metadata.sequence; void n; });
+  producer.onError((e) => console.log(e.name, e.message));
+  await producer.connect();
+  const s = await producer.startStream({ width: 640, height: 360, facingMode: 'user', source: 'camera' });
+  const m: ProducerMetricsSnapshot = producer.metrics();
+  producer.usePool(new StreamPool({ maxPoolSize: 2 }));
+  await producer.stopStream(s.id);
+  off();
+  producer.destroy();
+  await init();
+  new WebProducer().free();
+  return m.framesDelivered;
+}
+`);
+    writeFileSync(join(dir, 'bad.ts'), `
+import { MediaRecorderProducer } from 'media-recorder-producer';
+new MediaRecorderProducer({ recordingInterval: '100' });
+`);
+    for (const name of ['good', 'bad']) {
+      writeFileSync(join(dir, `tsconfig.${name}.json`), JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom', 'esnext.disposable'], types: [], skipLibCheck: false },
+        files: [`${name}.ts`],
+      }));
+    }
+  });
+  const tsc = (name) => spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${name}.json`], { cwd: dir, encoding: 'utf8' });
+
+  test('a consumer written against the types compiles', () => {
+    const r = tsc('good');
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  test('a config field of the wrong type does not compile', () => {
+    const r = tsc('bad');
+    assert.notEqual(r.status, 0);
+    // Exactly one error, at `recordingInterval: '100'` (line 3, column 29).
+    assert.match(r.stdout, /^bad\.ts\(3,29\): error TS2322: Type 'string' is not assignable to type 'number'\./m);
+    assert.equal(r.stdout.match(/error TS/g)?.length, 1, r.stdout);
+  });
+});
+
+const RECORD = `
+  async function record(MediaRecorderProducer) {
+    const producer = new MediaRecorderProducer({ recordingInterval: 100 });
+    const frames = [];
+    producer.onFrame((f) => frames.push({ seq: f.metadata.sequence, header: f.metadata.isHeader, size: f.size }));
+    await producer.connect();
+    const s = await producer.startStream({ width: 640, height: 360 });
+    await new Promise((r) => setTimeout(r, 2000));
+    const done = await producer.stopStream(s.id);
+    producer.destroy();
+    return { frames, mimeType: done.mimeType };
+  }`;
+
+describe('installed as a user', () => {
+  const sites = {};
+  before(async () => {
+    // A webpack 5 app (webpack from this workspace; the library from the app's node_modules).
+    const app = scratch('webpack');
+    mkdirSync(join(app, 'src'));
+    writeFileSync(join(app, 'src', 'index.js'), `import { MediaRecorderProducer } from 'media-recorder-producer';
+${RECORD}
+window.run = () => record(MediaRecorderProducer);
+window.ready = true;
+`);
+    writeFileSync(join(app, 'webpack.config.cjs'), `module.exports = {
+  mode: 'production', context: __dirname, entry: './src/index.js',
+  output: { path: __dirname + '/public', filename: 'app.js', publicPath: '/' },
+  experiments: { asyncWebAssembly: true },
+  resolve: { modules: [__dirname + '/node_modules'] },
+  performance: { hints: false },
+};`);
+    execFileSync(process.execPath, [join(root, 'node_modules/webpack-cli/bin/cli.js'), '--config', join(app, 'webpack.config.cjs')], { cwd: app, stdio: 'ignore' });
+    writeFileSync(join(app, 'public', 'index.html'), '<!doctype html><script src="/app.js"></script>');
+    sites.webpack = await serve(join(app, 'public'));
+
+    // A plain page: <script type="module"> and an import map, no bundler.
+    const plain = scratch('esm');
+    writeFileSync(join(plain, 'index.html'), `<!doctype html>
+<script type="importmap">{ "imports": { "media-recorder-producer/web": "./node_modules/media-recorder-producer/web/media_recorder_producer.js" } }</script>
+<script type="module">
+  import init, { MediaRecorderProducer } from 'media-recorder-producer/web';
+  ${RECORD}
+  await init();
+  window.run = () => record(MediaRecorderProducer);
+  window.ready = true;
+</script>`);
+    sites.esm = await serve(plain);
+  });
+  after(async () => { for (const s of Object.values(sites)) await s.close(); });
+
+  for (const engine of BROWSERS) {
+    for (const kind of ['webpack', 'esm']) {
+      test(`${engine.name}: the ${kind} app records 2 s with the installed package`, async () => {
+        const browser = await engine.launch();
+        try {
+          const page = await browser.newPage();
+          const errors = [];
+          page.onPageError((e) => errors.push(e));
+          await page.goto(sites[kind].url);
+          await page.waitForFunction(() => window.ready === true, 15_000);
+          const r = await page.evaluate(() => window.run());
+          assert.ok(r.frames.length >= 10, `${r.frames.length} frames`);
+          assert.deepEqual(r.frames.map((f) => f.seq), r.frames.map((_, i) => i));
+          assert.equal(r.frames[0].header, true);
+          assert.match(r.mimeType, /^video\/webm/);
+          assert.deepEqual(errors, []);
+        } finally {
+          await browser.close();
+        }
+      });
+    }
+  }
+});
