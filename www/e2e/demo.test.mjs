@@ -37,17 +37,23 @@ for (const engine of BROWSERS) {
     before(async () => { browser = await engine.launch(); });
     after(async () => { await browser?.close(); });
 
-    test('records from the fake camera, shows frames, offers a playable download', async () => {
+    test('records from the fake camera, plots live metrics, offers a playable download', async () => {
       const page = await browser.newPage();
-      await page.setViewport(1280, 900);
+      await page.setViewport(1440, 900);
       const pageErrors = [];
       page.onPageError((e) => pageErrors.push(e));
       await page.goto(URL_);
+      await page.waitForFunction(() => typeof window.MediaRecorderProducer === 'function', 15_000);
       await page.click('#start');
       await page.waitForFunction(() => Number(document.getElementById('frames').textContent) >= 10, 15_000);
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 3000));
+      const plotted = await page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => Number(c.dataset.points || 0)));
+      assert.equal(plotted.length, 4);
+      assert.ok(plotted.every((n) => n >= 4), `plot points ${plotted}`);
+      const clock = await page.text('#clock');
+      assert.match(clock, /^0:0[2-9]\.\d$/);
       mkdirSync('test-results', { recursive: true });
-      await page.screenshot(`test-results/demo-${engine.name}.png`);
+      await page.screenshot(`test-results/demo-${engine.name}-1440.png`);
       await page.click('#stop');
       await page.waitForSelector('#download:not([hidden])', 10_000);
       const result = await page.evaluate(async () => {
@@ -58,12 +64,25 @@ for (const engine of BROWSERS) {
         document.body.append(v);
         await v.play();
         await new Promise((resolve, reject) => { v.onended = resolve; v.onerror = reject; });
-        return { size: blob.size, played: v.currentTime, error: document.getElementById('error').textContent };
+        return { size: blob.size, played: v.currentTime, error: document.getElementById('error').textContent, log: document.getElementById('log').textContent };
       });
       assert.ok(result.size > 10_000, `download has ${result.size} bytes`);
-      assert.ok(result.played > 1.5, `played ${result.played} s`);
+      assert.ok(result.played > 2.5, `played ${result.played} s`);
       assert.equal(result.error, '');
+      assert.match(result.log, /recording camera/);
+      assert.match(result.log, /stopped: \d+ frames, 0 dropped/);
       assert.deepEqual(pageErrors, []);
+      await page.close();
+    });
+
+    test('fits a 360 px wide phone screen', async () => {
+      const page = await browser.newPage();
+      await page.setViewport(360, 740);
+      await page.goto(URL_);
+      await page.waitForFunction(() => typeof window.MediaRecorderProducer === 'function', 15_000);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${overflow} px of horizontal overflow`);
+      await page.screenshot(`test-results/demo-${engine.name}-360.png`);
       await page.close();
     });
 
@@ -72,6 +91,8 @@ for (const engine of BROWSERS) {
       try {
         const page = await denied.newPage();
         await page.goto(URL_);
+        // The button is in the HTML before the bundle (with its wasm) has loaded.
+        await page.waitForFunction(() => typeof window.MediaRecorderProducer === 'function', 15_000);
         await page.click('#start');
         await page.waitForFunction(() => document.getElementById('error').textContent.length > 0, 15_000);
         assert.match(await page.text('#error'), /permission was denied/i);
