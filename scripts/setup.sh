@@ -55,9 +55,11 @@ if [ -n "$wb_version" ]; then
   fi
 fi
 
-# npm packages.
-if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
-  log "npm install"
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+# npm packages: reinstalled only when package-lock.json changed since the last install.
+lock_sum=$(sha256sum package-lock.json 2>/dev/null | cut -d' ' -f1 || true)
+if [ ! -d node_modules ] || [ "$(cat node_modules/.setup-lock-sum 2>/dev/null)" != "$lock_sum" ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > node_modules/.setup-lock-sum
 fi
 log "ready"
