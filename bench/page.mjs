@@ -1,11 +1,17 @@
 // The benchmark page: every contestant runs here, fed the same chunks. bench/run.mjs loads
 // it (cross-origin isolated: COOP/COEP), calls the workloads through `window.bench` and
 // collects what they return. Nothing here decides pass/fail: it measures and reports.
-import init, { MediaRecorderProducer } from './pkg/media_recorder_producer.js';
+//
+// Ours is `./pkg/` (the build under test) unless the URL says `?pkg=<dir>` (another build,
+// e.g. the commit before a feature landed, for a before/after comparison).
 import { NaiveProducer } from './baselines/naive.js';
-import { OptimizedMediaRecorderProducer } from './baselines/seed-design.js';
+import { OptimizedMediaRecorderProducer, OptimizedStreamManager } from './baselines/seed-design.js';
 
-const wasm = await init();
+const PKG = new URLSearchParams(location.search).get('pkg') || 'pkg';
+if (!/^pkg[\w-]*$/.test(PKG)) throw new Error(`bad ?pkg=${PKG}`);
+const lib = await import(`./${PKG}/media_recorder_producer.js`);
+const { MediaRecorderProducer, StreamPool } = lib;
+const wasm = await lib.default();
 
 const MIME = 'video/webm;codecs=vp9,opus';
 const CLUSTER_ID = [0x1f, 0x43, 0xb6, 0x75];
@@ -69,12 +75,12 @@ async function record({ seconds }) {
   await sleep(seconds * 1000);
   rec.stop();
   await stopped;
+  const settings = media.getVideoTracks()[0].getSettings();
   media.getTracks().forEach((t) => t.stop());
   const kept = chunks.filter((c) => c.blob.size > 0);
   const whole = new Uint8Array(await new Blob(kept.map((c) => c.blob)).arrayBuffer());
   let s = '';
   for (let i = 0; i < whole.length; i += 0x8000) s += String.fromCharCode.apply(null, whole.subarray(i, i + 0x8000));
-  const settings = media.getVideoTracks()[0].getSettings();
   return {
     mimeType: rec.mimeType || MIME,
     seconds,
@@ -140,7 +146,9 @@ const CONTESTANTS = {
     });
     return {
       subscribe: (fn) => producer.onFrame(fn),
-      push: (blob) => producer.pushChunk(stream.id, blob),
+      // The header run (chunks up to the first Cluster) is pinned as the recorder path
+      // finds by itself; an external stream would otherwise pin only its first chunk.
+      push: (blob, ts, i) => producer.pushChunk(stream.id, blob, i < input.cycleFrom ? { isHeader: true } : undefined),
       key: (frame) => frame.metadata.sequence,
       bytesHeld: () => producer.metrics().bytesHeld,
       wasmBytes: () => wasm.memory.buffer.byteLength,
@@ -270,7 +278,7 @@ async function soak({ contestant, n, batch, samples }) {
   let i = 0;
   while (i < n) {
     const end = Math.min(n, i + batch);
-    for (; i < end; i++) c.push(makeBlob(i), base + i * input.interval);
+    for (; i < end; i++) c.push(makeBlob(i), base + i * input.interval, i);
     if (i % every === 0 || i === n) sample(i);
     await settle(() => delivered + c.dropped() >= i, () => `${contestant} at ${i}: delivered ${delivered}, dropped ${c.dropped()}`);
   }
@@ -310,7 +318,7 @@ async function perChunkPrepare({ contestant, n, warm }) {
   c.subscribe((frame) => { arrivals.push([c.key(frame), now()]); delivered++; if (wake) wake(); });
   const base = now();
   let pushed = 0;
-  for (let i = 0; i < warm; i++) { c.push(makeBlob(i), base + (pushed++) * input.interval); await sleep(2); }
+  for (let i = 0; i < warm; i++) { c.push(makeBlob(i), base + (pushed++) * input.interval, i); await sleep(2); }
   await settle(() => delivered + c.dropped() >= pushed, () => `warm-up of ${contestant}`);
   const blobs = [];
   for (let i = 0; i < n; i++) blobs.push(makeBlob(warm + i));
@@ -329,9 +337,10 @@ async function perChunkRun({ paceMs }) {
   const startDropped = c.dropped();
   const t0 = now();
   for (const blob of blobs) {
-    const ts = base + (pc.pushed++) * input.interval;
+    const index = pc.pushed++;
+    const ts = base + index * input.interval;
     const a = now();
-    const key = c.push(blob, ts);
+    const key = c.push(blob, ts, index);
     const b = now();
     syncMs += b - a;
     sent.push([key, a]);
@@ -505,6 +514,98 @@ async function capture({ contestant, seconds }) {
   return out;
 }
 
+// ---------------------------------------------------------------- stream pool (issue 3)
+
+const POOL_CONFIG = { width: 1280, height: 720, frameRate: 30 };
+
+async function timeIt(fn) {
+  const a = now();
+  const v = await fn();
+  return [now() - a, v];
+}
+
+/** Acquire times: raw getUserMedia, our pool with nothing pooled (maxPoolSize 0) and with
+ * reuse, the seed's OptimizedStreamManager fresh and reused; `rounds` each. */
+async function poolAcquire({ rounds }) {
+  const out = { raw: [], oursFresh: [], oursPooled: [], seedFresh: [], seedPooled: [] };
+  const constraints = { video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } }, audio: true };
+  for (let i = 0; i < rounds; i++) {
+    const [t, m] = await timeIt(() => navigator.mediaDevices.getUserMedia(constraints));
+    m.getTracks().forEach((tr) => tr.stop());
+    out.raw.push(t);
+  }
+  const fresh = new StreamPool({ maxPoolSize: 0 });
+  for (let i = 0; i < rounds; i++) {
+    const [t, m] = await timeIt(() => fresh.acquire(POOL_CONFIG));
+    fresh.release(m);
+    out.oursFresh.push(t);
+  }
+  fresh.destroy();
+  const pool = new StreamPool();
+  pool.release(await pool.acquire(POOL_CONFIG)); // the one creation; every later acquire reuses it
+  for (let i = 0; i < rounds; i++) {
+    const [t, m] = await timeIt(() => pool.acquire(POOL_CONFIG));
+    pool.release(m);
+    out.oursPooled.push(t);
+  }
+  const stats = pool.stats();
+  pool.destroy();
+  // The seed's OptimizedStreamManager: fresh (a new manager each time) and reused.
+  const seedCfg = { ...POOL_CONFIG, facingMode: 'user' };
+  for (let i = 0; i < rounds; i++) {
+    const mgr = new OptimizedStreamManager();
+    const [t, m] = await timeIt(() => mgr.getOptimizedStream(seedCfg));
+    out.seedFresh.push(t);
+    mgr.releaseStream(m, seedCfg);
+    mgr.destroy();
+  }
+  const mgr = new OptimizedStreamManager();
+  mgr.releaseStream(await mgr.getOptimizedStream(seedCfg), seedCfg);
+  for (let i = 0; i < rounds; i++) {
+    const [t, m] = await timeIt(() => mgr.getOptimizedStream(seedCfg));
+    mgr.releaseStream(m, seedCfg);
+    out.seedPooled.push(t);
+  }
+  mgr.destroy();
+  return { rounds, times: out, oursStats: stats };
+}
+
+/** Start → first frame through a producer using a pool: cold (the pool is empty) and
+ * warm (the previous stream was given back to it). */
+async function poolFirstFrame({ trials, waitMs }) {
+  const out = [];
+  for (let t = 0; t < trials; t++) {
+    const pool = new StreamPool();
+    const producer = new MediaRecorderProducer({ probeOnConnect: false });
+    producer.usePool(pool);
+    await producer.connect();
+    let first = null;
+    let useful = null;
+    let watch = clusterWatcher();
+    producer.onFrame((frame) => {
+      const at = now();
+      if (first === null) first = at;
+      if (useful === null && watch(frame.data)) useful = at;
+    });
+    for (const kind of ['cold', 'warm']) {
+      first = null;
+      useful = null;
+      watch = clusterWatcher();
+      const t0 = now();
+      const s = await producer.startStream(POOL_CONFIG);
+      const started = now() - t0;
+      const end = now() + waitMs;
+      while (useful === null && now() < end) await sleep(5);
+      out.push({ trial: t, kind, startCallMs: started, firstFrameMs: first === null ? null : first - t0, firstUsefulMs: useful === null ? null : useful - t0 });
+      await producer.stopStream(s.id);
+    }
+    out.at(-1).stats = pool.stats();
+    producer.destroy();
+    pool.destroy();
+  }
+  return out;
+}
+
 function info() {
   return {
     crossOriginIsolated: globalThis.crossOriginIsolated,
@@ -527,5 +628,5 @@ function info() {
   };
 }
 
-window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture };
+window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, pkg: PKG, hasPool: typeof StreamPool === 'function' };
 window.benchReady = true;

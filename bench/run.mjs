@@ -7,7 +7,7 @@
 //
 //   node bench/run.mjs            full run (≈ 10–20 min), rewrites BENCHMARKS.md
 //   node bench/run.mjs --quick    small N (< 2 min), writes only to bench/results/quick/
-//   --only soak,per-chunk,capture,size   run only these workloads (others keep their files)
+//   --only size,soak,per-chunk,capture,pool,metrics   run only these workloads (others keep their files)
 //   --rev <commit>                build the library from that commit (git archive) instead
 //                                 of the working tree
 //
@@ -31,14 +31,15 @@ const QUICK = argv.includes('--quick');
 const arg = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
 const ONLY = arg('--only')?.split(',');
 const REV = arg('--rev');
-const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture'];
+const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics'];
 const runs = (w) => !ONLY || ONLY.includes(w);
+for (const w of ONLY ?? []) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload "${w}" (known: ${WORKLOADS.join(', ')})`);
 
 const CONFIG = QUICK
-  ? { recordSeconds: 3, soak: { n: 1500, batch: 10, samples: 30 }, perChunk: { n: 300, warm: 20, paceMs: 10 }, capture: { seconds: 5, trials: 2, waitMs: 3000 } }
-  : { recordSeconds: 10, soak: { n: 30000, batch: 10, samples: 120 }, perChunk: { n: 3000, warm: 50, paceMs: 10 }, capture: { seconds: 60, trials: 5, waitMs: 3000 } };
+  ? { recordSeconds: 2, soak: { n: 800, batch: 10, samples: 20 }, perChunk: { n: 200, warm: 20, paceMs: 10, rounds: 2 }, capture: { seconds: 2, trials: 2, waitMs: 3000 }, pool: { rounds: 10, trials: 2, waitMs: 3000 }, metrics: { n: 150, warm: 20, paceMs: 10, rounds: 2 } }
+  : { recordSeconds: 10, soak: { n: 30000, batch: 10, samples: 120 }, perChunk: { n: 3000, warm: 50, paceMs: 10, rounds: 5 }, capture: { seconds: 60, trials: 9, waitMs: 3000 }, pool: { rounds: 50, trials: 7, waitMs: 3000 }, metrics: { n: 4000, warm: 50, paceMs: 10, rounds: 8 } };
 
-const COMMAND = `npm run bench${QUICK ? ' -- --quick' : ''}${ONLY ? ` -- --only ${ONLY.join(',')}` : ''}${REV ? ` -- --rev ${REV}` : ''}`;
+const COMMAND = argv.length ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
 const RESULTS = QUICK ? join(BENCH, 'results', 'quick') : join(BENCH, 'results');
 const PKG = join(BENCH, 'pkg');
 
@@ -59,27 +60,42 @@ function git(...a) {
 
 // ------------------------------------------------------------------ build
 
-function build() {
+const BUILD_ENV = {
+  ...process.env,
   // npm's binaryen (node_modules/.bin) first: Debian's wasm-opt 108 cannot read wasm-bindgen's output.
-  const env = { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${join(os.homedir(), '.cargo', 'bin')}:${process.env.PATH}` };
+  PATH: `${join(ROOT, 'node_modules', '.bin')}:${join(os.homedir(), '.cargo', 'bin')}:${process.env.PATH}`,
+};
+
+/** Builds the release wasm (web target) into `outDir`, from the working tree (`rev`
+ * undefined) or from a commit: its tree is unpacked (git archive) into a directory kept per
+ * commit, with one shared target directory, so a rebuild of the same commit is quick. */
+function build(rev, outDir) {
+  const env = { ...BUILD_ENV };
   let crateDir = ROOT;
   let targetDir = process.env.CARGO_TARGET_DIR || join(ROOT, 'target');
-  if (REV) {
-    crateDir = mkdtempSync(join(os.tmpdir(), 'mrp-bench-src-'));
-    execFileSync('bash', ['-c', `git -C "${ROOT}" archive "${REV}" | tar -x -C "${crateDir}"`]);
+  let sha = null;
+  if (rev) {
+    sha = git('rev-parse', '--verify', `${rev}^{commit}`);
+    if (!sha) throw new Error(`--rev ${rev}: not a commit`);
+    crateDir = join(os.tmpdir(), `mrp-bench-src-${sha.slice(0, 12)}`);
+    if (!existsSync(join(crateDir, 'Cargo.toml'))) {
+      mkdirSync(crateDir, { recursive: true });
+      execFileSync('bash', ['-c', `git -C "${ROOT}" archive "${sha}" | tar -x -C "${crateDir}"`]);
+    }
     targetDir = join(os.tmpdir(), 'mrp-bench-target');
     env.CARGO_TARGET_DIR = targetDir;
   }
-  log(`building the release wasm (web target) from ${REV ? `commit ${REV}` : 'the working tree'} into bench/pkg`);
+  const what = rev ? `commit ${sha.slice(0, 10)}${rev !== sha ? ` (${rev})` : ''}` : 'the working tree';
+  log(`building the release wasm (web target) from ${what} into ${outDir.replace(`${ROOT}/`, '')}`);
   const started = Date.now();
-  const r = spawnSync('wasm-pack', ['build', '--release', '--target', 'web', '--out-dir', PKG], { cwd: crateDir, env, encoding: 'utf8' });
+  const r = spawnSync('wasm-pack', ['build', '--release', '--target', 'web', '--out-dir', outDir], { cwd: crateDir, env, encoding: 'utf8' });
   if (r.status !== 0) {
     console.error(r.stdout, r.stderr);
-    throw new Error('wasm-pack build failed (see above)');
+    throw new Error(`wasm-pack build of ${what} failed (see above)`);
   }
   const buildMs = Date.now() - started;
   log(`built in ${(buildMs / 1000).toFixed(1)} s`);
-  return { crateDir, targetDir, env, buildMs, cleanup: () => { if (REV) rmSync(crateDir, { recursive: true, force: true }); } };
+  return { crateDir, targetDir, env, buildMs, sha };
 }
 
 /** Shipped size beside RecordRTC, and where our wasm's bytes go. */
@@ -121,12 +137,12 @@ function measureSize(b) {
 
 // ------------------------------------------------------------------ browser
 
-async function openPage(browser, url, { input = true } = {}) {
+async function openPage(browser, url, { input = true, query = '' } = {}) {
   const page = await browser.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console.error: ${m.text()}`); });
-  await page.goto(`${url}page.html`);
+  await page.goto(`${url}page.html${query}`);
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30_000 });
   if (input) await page.evaluate(() => window.bench.loadInput());
   return { page, problems };
@@ -161,32 +177,64 @@ async function runSoak(browser, url) {
 }
 
 async function runPerChunk(browser, url) {
-  const { n, warm, paceMs } = CONFIG.perChunk;
-  const out = { config: CONFIG.perChunk, feed: `one chunk every ${paceMs} ms (setTimeout); latency = performance.now() just before push → the last of two frame listeners called; main-thread time from CDP Performance.getMetrics (ThreadTime, TaskDuration) over the run`, contestants: {} };
-  for (const contestant of ['none', 'naive', 'floor', 'seed', 'ours']) {
-    const { page, problems } = await openPage(browser, url);
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Performance.enable');
-    await page.evaluate((o) => window.bench.perChunkPrepare(o), { contestant, n, warm });
-    const before = await cdpMetrics(cdp);
-    const r = await page.evaluate((o) => window.bench.perChunkRun(o), { paceMs });
-    const after = await cdpMetrics(cdp);
-    const lat = [...r.latencies].sort((a, b) => a - b);
-    const d = (k) => (after[k] - before[k]) * 1000; // seconds → ms
-    out.contestants[contestant] = {
-      n: r.n, delivered: r.delivered, dropped: r.dropped, wallMs: r.wallMs,
-      syncPushMsPerChunk: r.syncMs / r.n,
-      threadMsPerChunk: d('ThreadTime') / r.n,
-      taskMsPerChunk: d('TaskDuration') / r.n,
-      scriptMsPerChunk: d('ScriptDuration') / r.n,
+  const { n, warm, paceMs, rounds } = CONFIG.perChunk;
+  const per = Math.ceil(n / rounds);
+  const out = {
+    config: CONFIG.perChunk,
+    feed: `one chunk every ${paceMs} ms (setTimeout); latency = performance.now() just before push → the last of two frame listeners called; main-thread time from CDP Performance.getMetrics (ThreadTime, TaskDuration) over the run; ${rounds} rounds of ${per} chunks, every contestant once per round in a fresh page (order rotating), so that load from other processes hits all of them alike; per-chunk times are the median over rounds, ratios the median of the per-round ratios, latency percentiles over all chunks`,
+    contestants: {},
+    rounds: [],
+  };
+  const names = ['none', 'naive', 'floor', 'seed', 'ours'];
+  const raw = Object.fromEntries(names.map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    const rd = { loadavg: os.loadavg()[0] };
+    for (let k = 0; k < names.length; k++) {
+      const contestant = names[(r + k) % names.length];
+      const { page, problems } = await openPage(browser, url);
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      await page.evaluate((o) => window.bench.perChunkPrepare(o), { contestant, n: per, warm });
+      const before = await cdpMetrics(cdp);
+      const res = await page.evaluate((o) => window.bench.perChunkRun(o), { paceMs });
+      const after = await cdpMetrics(cdp);
+      const d = (key) => (after[key] - before[key]) * 1000 / res.n; // seconds → ms per chunk
+      raw[contestant].push({ ...res, thread: d('ThreadTime'), task: d('TaskDuration'), script: d('ScriptDuration'), problems });
+      rd[contestant] = d('ThreadTime');
+      await page.close();
+    }
+    out.rounds.push(rd);
+    log(`per-chunk: round ${r + 1}/${rounds}: ${names.map((k) => `${k} ${rd[k].toFixed(3)}`).join(', ')} ms/chunk main thread`);
+  }
+  const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+  for (const k of names) {
+    const rs = raw[k];
+    const lat = rs.flatMap((x) => x.latencies).sort((a, b) => a - b);
+    out.contestants[k] = {
+      n: rs.reduce((a, x) => a + x.n, 0),
+      delivered: rs.reduce((a, x) => a + x.delivered, 0),
+      dropped: rs.reduce((a, x) => a + x.dropped, 0),
+      syncPushMsPerChunk: rs.reduce((a, x) => a + x.syncMs, 0) / rs.reduce((a, x) => a + x.n, 0),
+      threadMsPerChunk: med(rs.map((x) => x.thread)),
+      threadMsPerChunkRounds: rs.map((x) => round(x.thread, 5)),
+      taskMsPerChunk: med(rs.map((x) => x.task)),
+      scriptMsPerChunk: med(rs.map((x) => x.script)),
       latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), p99: percentile(lat, 99), max: lat.at(-1) ?? null, mean: lat.reduce((a, b) => a + b, 0) / Math.max(1, lat.length) },
-      latencies: r.latencies.map((x) => round(x, 4)),
-      finish: r.finish,
-      problems,
+      latencies: rs.flatMap((x) => x.latencies).map((x) => round(x, 4)),
+      finish: rs.at(-1).finish,
+      problems: rs.flatMap((x) => x.problems),
     };
-    const c = out.contestants[contestant];
-    log(`per-chunk: ${contestant}: thread ${c.threadMsPerChunk.toFixed(4)} ms/chunk, latency p50 ${c.latencyMs.p50?.toFixed(3)} ms, p99 ${c.latencyMs.p99?.toFixed(3)} ms`);
-    await page.close();
+  }
+  // Per-round ratios of the net main-thread time (minus the harness-only contestant).
+  out.ratios = {};
+  for (const other of ['seed', 'floor']) {
+    const net = out.rounds.map((rd) => (rd.ours - rd.none) / (rd[other] - rd.none));
+    const gross = out.rounds.map((rd) => rd.ours / rd[other]);
+    out.ratios[other] = { netThread: med(net), netThreadRounds: net.map((x) => round(x, 4)), grossThread: med(gross) };
+  }
+  for (const k of names) {
+    const c = out.contestants[k];
+    log(`per-chunk: ${k}: thread ${c.threadMsPerChunk.toFixed(4)} ms/chunk, latency p50 ${c.latencyMs.p50?.toFixed(3)} ms, p99 ${c.latencyMs.p99?.toFixed(3)} ms`);
   }
   return out;
 }
@@ -225,11 +273,90 @@ async function runCapture(browser, url) {
   return out;
 }
 
+async function runPool(browser, url) {
+  const { rounds, trials, waitMs } = CONFIG.pool;
+  const { page, problems } = await openPage(browser, url, { input: false });
+  if (!(await page.evaluate(() => window.bench.hasPool))) {
+    await page.close();
+    log('pool: this build has no StreamPool; skipped');
+    return { skipped: 'this build has no StreamPool' };
+  }
+  const warm = await page.evaluate(() => window.bench.warmCamera());
+  log(`pool: acquire, ${rounds} rounds each (raw getUserMedia, ours fresh/pooled, seed fresh/pooled)`);
+  const acquire = await page.evaluate((o) => window.bench.poolAcquire(o), { rounds });
+  log(`pool: start → first frame through a pool, cold vs warm, ${trials} trials`);
+  const firstFrame = await page.evaluate((o) => window.bench.poolFirstFrame(o), { trials, waitMs });
+  await page.close();
+  const summary = {};
+  for (const [k, xs] of Object.entries(acquire.times)) {
+    const s = [...xs].sort((a, b) => a - b);
+    summary[k] = { p50: percentile(s, 50), p95: percentile(s, 95), min: s[0], max: s.at(-1) };
+  }
+  log(`pool: acquire p50 ms: ${Object.entries(summary).map(([k, v]) => `${k} ${v.p50.toFixed(3)}`).join(', ')}`);
+  return { config: CONFIG.pool, warmCameraMs: warm, acquire: { ...acquire, summary }, firstFrame, problems };
+}
+
+/** The commit that added the memory monitor and metrics (issue 4) and its parent: the
+ * first commit that created src/web/monitor.rs. */
+function metricsCommits() {
+  const added = git('log', '--diff-filter=A', '--format=%H', '--', 'src/web/monitor.rs');
+  const after = added?.split('\n').filter(Boolean).at(-1);
+  if (!after) return null;
+  const before = git('rev-parse', `${after}^`);
+  return before ? { before, after, subject: git('log', '-1', '--format=%s', after) } : null;
+}
+
+/** Per-chunk main-thread time of the library just before and just after the monitor and
+ * metrics landed (two builds), the same feed as the per-chunk workload, rounds alternating. */
+async function runMetrics(browser, url, builds) {
+  const { n, warm, paceMs, rounds } = CONFIG.metrics;
+  const per = Math.ceil(n / rounds);
+  const variants = [['none', 'pkg', 'none'], ['before', builds.beforeDir, 'ours'], ['after', builds.afterDir, 'ours']];
+  const out = { config: CONFIG.metrics, commits: builds.commits, rounds: [], variants: {} };
+  const raw = { none: [], before: [], after: [] };
+  for (let r = 0; r < rounds; r++) {
+    const rd = { loadavg: os.loadavg()[0] };
+    for (let k = 0; k < variants.length; k++) {
+      const [name, dir, contestant] = variants[(r + k) % variants.length];
+      const { page, problems } = await openPage(browser, url, { query: `?pkg=${dir}` });
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      await page.evaluate((o) => window.bench.perChunkPrepare(o), { contestant, n: per, warm });
+      const before = await cdpMetrics(cdp);
+      const res = await page.evaluate((o) => window.bench.perChunkRun(o), { paceMs });
+      const after = await cdpMetrics(cdp);
+      const thread = ((after.ThreadTime - before.ThreadTime) * 1000) / res.n;
+      const lat = [...res.latencies].sort((a, b) => a - b);
+      raw[name].push({ thread, p50: percentile(lat, 50), delivered: res.delivered, dropped: res.dropped, problems });
+      rd[name] = thread;
+      await page.close();
+    }
+    rd.ratio = (rd.after - rd.none) / (rd.before - rd.none);
+    out.rounds.push(rd);
+    log(`metrics: round ${r + 1}/${rounds}: harness ${rd.none.toFixed(3)}, before ${rd.before.toFixed(3)}, after ${rd.after.toFixed(3)} ms/chunk; net after/before ${rd.ratio.toFixed(3)}`);
+  }
+  const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+  for (const [name] of variants) {
+    out.variants[name] = {
+      threadMsPerChunk: med(raw[name].map((x) => x.thread)),
+      threadMsPerChunkRounds: raw[name].map((x) => round(x.thread, 5)),
+      latencyP50Ms: med(raw[name].map((x) => x.p50)),
+      delivered: raw[name].reduce((a, x) => a + x.delivered, 0),
+      dropped: raw[name].reduce((a, x) => a + x.dropped, 0),
+      problems: raw[name].flatMap((x) => x.problems),
+    };
+  }
+  out.netRatio = med(out.rounds.map((r) => r.ratio));
+  out.grossRatio = med(out.rounds.map((r) => r.after / r.before));
+  log(`metrics: net after/before ${out.netRatio.toFixed(3)} (median of ${rounds} rounds)`);
+  return out;
+}
+
 // ------------------------------------------------------------------ main
 
 async function main() {
   mkdirSync(RESULTS, { recursive: true });
-  const b = build();
+  const b = build(REV, PKG);
   const meta = {
     command: COMMAND,
     quick: QUICK,
@@ -245,6 +372,7 @@ async function main() {
     buildMs: b.buildMs,
     config: CONFIG,
     workloads: {},
+    loadavgAtStart: os.loadavg().map((x) => round(x, 2)),
   };
   // Every results file says which run made it (a partial run with --only keeps the others).
   const runInfo = () => ({
@@ -252,7 +380,23 @@ async function main() {
     commit: meta.commit, built: meta.built, dirty: meta.dirty, quick: QUICK,
   });
   const save = (name, data) => writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify({ run: runInfo(), ...data }, null, 1)}\n`);
-  try {
+  let metricsBuilds = null;
+  if (runs('metrics')) {
+    const commits = metricsCommits();
+    if (commits && QUICK) {
+      // A smoke test of the harness only: both variants are the build under test (no extra builds).
+      metricsBuilds = { commits: { ...commits, quickSelfTest: true }, beforeDir: 'pkg', afterDir: 'pkg' };
+    } else if (commits) {
+      const beforeDir = 'pkg-before-metrics';
+      const afterDir = 'pkg-after-metrics';
+      build(commits.before, join(BENCH, beforeDir));
+      build(commits.after, join(BENCH, afterDir));
+      metricsBuilds = { commits, beforeDir, afterDir };
+    } else {
+      log('metrics: no commit adds src/web/monitor.rs in this history; skipped');
+    }
+  }
+  {
     const size = runs('size') ? measureSize(b) : null;
     const server = await serve(BENCH);
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -266,7 +410,7 @@ async function main() {
       meta.page = await page.evaluate(() => window.bench.info());
       if (!meta.page.crossOriginIsolated) throw new Error('the bench page is not cross-origin isolated (COOP/COEP headers?)');
       log(`Chromium ${meta.chromium}, ${meta.cores} cores, crossOriginIsolated, timer step ${meta.page.timerStepUs} µs`);
-      const needInput = runs('soak') || runs('per-chunk');
+      const needInput = runs('soak') || runs('per-chunk') || !!metricsBuilds;
       if (needInput) {
         log(`recording ${CONFIG.recordSeconds} s from the fake camera (timeslice 100 ms) as the input`);
         const rec = await page.evaluate((o) => window.bench.record(o), { seconds: CONFIG.recordSeconds });
@@ -290,14 +434,15 @@ async function main() {
       if (runs('soak')) { const t = Date.now(); save('soak', await runSoak(browser, server.url)); meta.workloads.soak = Date.now() - t; }
       if (runs('per-chunk')) { const t = Date.now(); save('per-chunk', await runPerChunk(browser, server.url)); meta.workloads['per-chunk'] = Date.now() - t; }
       if (runs('capture')) { const t = Date.now(); save('capture', await runCapture(browser, server.url)); meta.workloads.capture = Date.now() - t; }
+      if (runs('pool')) { const t = Date.now(); save('pool', await runPool(browser, server.url)); meta.workloads.pool = Date.now() - t; }
+      if (metricsBuilds) { const t = Date.now(); save('metrics', await runMetrics(browser, server.url, metricsBuilds)); meta.workloads.metrics = Date.now() - t; }
     } finally {
       await browser.close();
       await server.close();
     }
-  } finally {
-    b.cleanup();
   }
   meta.totalMs = Date.now() - t0;
+  meta.loadavgAtEnd = os.loadavg().map((x) => round(x, 2));
   save('meta', meta);
   const report = QUICK
     ? { md: join(RESULTS, 'BENCHMARKS.md'), plots: join(RESULTS, 'plots'), link: 'plots/' }

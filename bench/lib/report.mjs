@@ -1,1 +1,453 @@
-export function writeReport() {}
+// Turns bench/results/*.json into BENCHMARKS.md (tables), SVG plots, and merges in the
+// hand-written commentary (bench/COMMENTARY.md). Also runnable alone to regenerate the
+// report from existing results: `node bench/lib/report.mjs [--quick]`.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { COLORS, barChart, fmt, lineChart } from './svg.mjs';
+
+const NAMES = {
+  ours: 'ours (wasm)',
+  seed: 'seed-design',
+  naive: 'naive (origin)',
+  floor: 'floor: arrayBuffer() loop',
+  none: 'harness only',
+  raw: 'raw MediaRecorder',
+};
+
+const num = (v, d = 3) => (v == null || Number.isNaN(v) ? '–' : Number(v.toPrecision(d)).toLocaleString('en-US', { maximumFractionDigits: 6 }));
+const ms = (v, d = 3) => (v == null ? '–' : `${num(v, d)} ms`);
+const bytes = (v) => (v == null ? '–' : `${fmt(v, { bytes: true })}`);
+const exactBytes = (v) => (v == null ? '–' : `${v.toLocaleString('en-US')} B`);
+const ratio = (a, b) => (a == null || b == null || b === 0 ? null : a / b);
+const rx = (v) => (v == null ? '–' : `${num(v, 3)}×`);
+const median = (xs) => {
+  const s = xs.filter((x) => x != null).sort((a, b) => a - b);
+  if (!s.length) return null;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const yes = (ok) => (ok == null ? '–' : ok ? '**yes**' : '**no**');
+
+function load(dir, name) {
+  const p = join(dir, `${name}.json`);
+  return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : null;
+}
+
+/** "command · date · Chromium · cores": stated with every figure. */
+function stamp(run) {
+  if (!run) return '';
+  const date = run.date ? run.date.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '?';
+  return `\`${run.command}\` · ${date} · Chromium ${run.chromium ?? '?'} · ${run.cores} cores`;
+}
+const plainStamp = (run) => stamp(run).replace(/`/g, '');
+
+function table(head, rows) {
+  return [`| ${head.join(' | ')} |`, `| ${head.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function figure(link, file, alt, run) {
+  return `![${alt}](${link}${file})\n\n<sub>${alt} — ${stamp(run)}</sub>`;
+}
+
+// ------------------------------------------------------------------ sections
+
+function soakSection(soak, ctx) {
+  const out = ['## Soak: a 1-hour-equivalent stream'];
+  if (!soak) return [...out, '', '_Not run yet: `npm run bench`._'].join('\n');
+  const C = soak.contestants;
+  const order = ['naive', 'floor', 'seed', 'ours'].filter((k) => C[k]);
+  out.push('', `_${stamp(soak.run)}_`, '');
+  out.push(`${soak.config.n.toLocaleString('en-US')} chunks at the recorded sizes (the recording's chunks in order, then its media chunks cycled), each a fresh Blob. Feed: ${soak.feed}. "Held" is what the contestant keeps referenced: ours \`metrics().bytesHeld\`, naive the sum of its array's Blob sizes, seed-design its CircularBuffer's slots (cleared slots included: \`clear()\` does not release them) plus the batch it is reading, the floor its queue. Heap is \`performance.memory.usedJSHeapSize\` (precise); "after GC" is read after a forced collection (CDP \`HeapProfiler.collectGarbage\`). Blob bytes live outside the JS heap, so the heap does not see them.`);
+  out.push('');
+  out.push(table(
+    ['contestant', 'chunks/s', 'wall', 'held at the last sample', 'max held', 'held when drained', 'JS heap at end', 'JS heap after GC', 'wasm memory', 'delivered', 'dropped'],
+    order.map((k) => {
+      const c = C[k];
+      const maxHeld = Math.max(...c.samples.map((s) => s.held));
+      return [NAMES[k], num(c.throughput, 4), ms(c.elapsedMs, 4), bytes(c.samples.at(-1).held), bytes(maxHeld), bytes(c.settled.held), bytes(c.settled.heap), bytes(c.end.afterGc.heap), c.settled.wasm ? bytes(c.settled.wasm) : '–', c.delivered.toLocaleString('en-US'), c.dropped.toLocaleString('en-US')];
+    }),
+  ));
+  const ua = order.filter((k) => C[k].end.uaMemory).map((k) => {
+    const u = C[k].end.uaMemory;
+    return `${NAMES[k]}: ${u.bytes != null ? `${bytes(u.bytes)} (took ${ms(u.ms, 3)})` : u.timedOut ? `timed out after ${u.timedOut} ms` : u.error}`;
+  });
+  if (ua.length) out.push('', `\`performance.measureUserAgentSpecificMemory()\` at the end (page total, JS and DOM; Blob bytes are in the browser process and not counted): ${ua.join('; ')}.`);
+  const o = C.ours;
+  const n = C.naive;
+  if (o && n) {
+    const endRatio = ratio(o.samples.at(-1).held, n.samples.at(-1).held);
+    out.push('', `Ours at the end holds ${bytes(o.samples.at(-1).held)} against naive's ${bytes(n.samples.at(-1).held)}: **${num(endRatio * 100, 3)} %** (goal ≤ 1 %); drained, ours holds ${exactBytes(o.settled.held)} (the pinned header run).`);
+  }
+  ctx.plots.push(['soak-bytes-held.svg', lineChart({
+    title: 'Soak: bytes held vs chunks fed',
+    subtitle: plainStamp(soak.run),
+    xLabel: 'chunks fed',
+    yLabel: 'bytes held',
+    yLog: true,
+    series: order.map((k) => ({ name: NAMES[k], color: COLORS[k], dash: k === 'seed', points: C[k].samples.map((s) => [s.i, s.held]) })),
+    yFormat: (v) => fmt(v, { bytes: true }),
+  })]);
+  ctx.plots.push(['soak-heap.svg', lineChart({
+    title: 'Soak: JS heap (and our wasm memory) vs chunks fed',
+    subtitle: plainStamp(soak.run),
+    xLabel: 'chunks fed',
+    yLabel: 'bytes',
+    series: [
+      ...order.map((k) => ({ name: `${NAMES[k]} JS heap`, color: COLORS[k], points: C[k].samples.map((s) => [s.i, s.heap]) })),
+      ...(o ? [{ name: 'ours wasm memory', color: COLORS.wasm, dash: true, points: o.samples.map((s) => [s.i, s.wasm]) }] : []),
+    ],
+    yFormat: (v) => fmt(v, { bytes: true }),
+  })]);
+  ctx.plots.push(['soak-throughput.svg', lineChart({
+    title: 'Soak: chunks fed vs time',
+    subtitle: plainStamp(soak.run),
+    xLabel: 'seconds',
+    yLabel: 'chunks fed',
+    series: order.map((k) => ({ name: NAMES[k], color: COLORS[k], points: C[k].samples.map((s) => [s.t / 1000, s.i]) })),
+  })]);
+  out.push('', figure(ctx.link, 'soak-bytes-held.svg', 'Soak: bytes held vs chunks fed (log scale)', soak.run));
+  out.push('', figure(ctx.link, 'soak-heap.svg', 'Soak: JS heap and wasm memory vs chunks fed (sampled without forcing GC)', soak.run));
+  out.push('', figure(ctx.link, 'soak-throughput.svg', 'Soak: progress over time (slope = throughput)', soak.run));
+  return out.join('\n');
+}
+
+function perChunkSection(pc, ctx) {
+  const out = ['## Per-chunk cost: main-thread time and added latency'];
+  if (!pc) return [...out, '', '_Not run yet: `npm run bench`._'].join('\n');
+  const C = pc.contestants;
+  const order = ['none', 'naive', 'floor', 'seed', 'ours'].filter((k) => C[k]);
+  const base = C.none ? C.none.threadMsPerChunk : 0;
+  const net = (k) => (C[k] ? C[k].threadMsPerChunk - base : null);
+  out.push('', `_${stamp(pc.run)}_`, '');
+  out.push(`${pc.config.n.toLocaleString('en-US')} chunks per contestant (after ${pc.config.warm} warm-up chunks), each in a fresh page. Feed: ${pc.feed}. "Net" subtracts the harness-only row (the same feed calling the listeners at once), leaving what the contestant adds. The naive contestant hands out the Blob unread, so its consumer still pays the floor's read; the seed design reads on a 50 ms tick, so its latency is mostly waiting for the tick.`);
+  out.push('');
+  out.push(table(
+    ['contestant', 'delivered', 'dropped', 'main thread / chunk', 'net of harness', 'tasks / chunk', 'sync in push()', 'latency p50', 'p95', 'p99', 'max'],
+    order.map((k) => {
+      const c = C[k];
+      return [NAMES[k], c.delivered.toLocaleString('en-US'), String(c.dropped), ms(c.threadMsPerChunk), k === 'none' ? '–' : ms(net(k)), ms(c.taskMsPerChunk), ms(c.syncPushMsPerChunk), ms(c.latencyMs.p50), ms(c.latencyMs.p95), ms(c.latencyMs.p99), ms(c.latencyMs.max)];
+    }),
+  ));
+  if (C.ours) {
+    const rows = [];
+    for (const [other, goal] of [['seed', 1.0], ['floor', 1.1]]) {
+      if (!C[other]) continue;
+      const tr = pc.ratios?.[other]?.netThread ?? ratio(net('ours'), net(other));
+      const trg = pc.ratios?.[other]?.grossThread ?? ratio(C.ours.threadMsPerChunk, C[other].threadMsPerChunk);
+      const l = (p) => ratio(C.ours.latencyMs[p], C[other].latencyMs[p]);
+      rows.push([`ours / ${NAMES[other]}`, `≤ ${goal.toFixed(2)}`, rx(tr), rx(trg), rx(l('p50')), rx(l('p95')), rx(l('p99')), yes(tr != null && tr <= goal && l('p50') <= goal)]);
+    }
+    out.push('', 'Ratios (below 1: ours is cheaper or faster):', '');
+    out.push(table(['ratio', 'goal', 'main thread (net)', 'main thread (gross)', 'latency p50', 'p95', 'p99', 'goal met (net thread and p50)'], rows));
+    if (pc.rounds?.length) {
+      const list = (xs) => xs.map((x) => num(x, 3)).join(', ');
+      out.push('', `Spread over the ${pc.rounds.length} rounds (main thread per chunk, ms): ${['none', 'floor', 'seed', 'ours'].filter((k) => C[k]).map((k) => `${NAMES[k]} [${list(C[k].threadMsPerChunkRounds)}]`).join('; ')}. Net ratios per round: ours / seed-design [${list(pc.ratios.seed.netThreadRounds)}], ours / floor [${list(pc.ratios.floor.netThreadRounds)}]. 1-minute load average at each round's start: [${list(pc.rounds.map((r) => r.loadavg))}].`);
+    }
+  }
+  ctx.plots.push(['per-chunk-latency.svg', barChart({
+    title: 'Per chunk: latency from arrival to the last listener called',
+    subtitle: plainStamp(pc.run),
+    yLabel: 'milliseconds',
+    yLog: true,
+    categories: order.map((k) => NAMES[k]),
+    series: [['p50', '#54aeff'], ['p95', '#0969da'], ['p99', '#0a3069']].map(([p, color]) => ({ name: p, color, values: order.map((k) => C[k].latencyMs[p]) })),
+    yFormat: (v) => `${num(v, 2)}`,
+    labelFormat: (v) => num(v, 2),
+  })]);
+  ctx.plots.push(['per-chunk-cpu.svg', barChart({
+    title: 'Per chunk: main-thread time (CDP ThreadTime / chunks)',
+    subtitle: plainStamp(pc.run),
+    yLabel: 'milliseconds per chunk',
+    categories: order.map((k) => NAMES[k]),
+    series: [{ name: 'main thread per chunk (incl. harness)', color: '#0969da', values: order.map((k) => C[k].threadMsPerChunk) }],
+    yFormat: (v) => num(v, 2),
+    labelFormat: (v) => num(v, 3),
+  })]);
+  out.push('', figure(ctx.link, 'per-chunk-latency.svg', 'Per-chunk latency p50/p95/p99 (log scale)', pc.run));
+  out.push('', figure(ctx.link, 'per-chunk-cpu.svg', 'Main-thread time per chunk', pc.run));
+  return out.join('\n');
+}
+
+function captureSection(cap, ctx) {
+  const out = ['## Real capture from the fake camera'];
+  if (!cap) return [...out, '', '_Not run yet: `npm run bench`._'].join('\n');
+  const order = ['raw', 'ours', 'seed'].filter((k) => cap.runs[k]);
+  out.push('', `_${stamp(cap.run)}_`, '');
+  out.push(`Each contestant records ${cap.config.seconds} s (1280×720 ideal at 30 fps ideal, camera and microphone, \`video/webm;codecs=vp9,opus\`, timeslice 100 ms) in its own page: ours with \`new MediaRecorderProducer()\` (defaults: the device probe on connect), \`startStream()\` and \`onFrame\`; the raw MediaRecorder is getUserMedia + \`new MediaRecorder\` + \`start(100)\`; seed-design is the seed's producer (stream pool, 50 ms tick, FileReader). Long tasks come from a \`PerformanceObserver\` of type \`longtask\` (every entry is ≥ 50 ms). Main-thread time is CDP ThreadTime over the whole run.`);
+  out.push('');
+  const phases = ['connect', 'start', 'stop', 'destroy'];
+  out.push(table(
+    ['contestant', 'frames', 'bytes', 'dropped', 'main thread', ...phases.map((p) => `${p}`), 'long tasks (connect/start/stop/destroy)', 'long tasks while recording'],
+    order.map((k) => {
+      const r = cap.runs[k];
+      const lt = phases.map((p) => r.phases[p].longTasks);
+      return [NAMES[k], String(r.frames), bytes(r.bytes), r.dropped == null ? '–' : String(r.dropped), `${ms(r.threadMs, 3)} (${num((r.threadMs / r.phases.record.ms) * 100, 2)} % of the recording)`, ...phases.map((p) => ms(r.phases[p].ms)), lt.join(' / '), String(r.phases.record.longTasks)];
+    }),
+  ));
+  const trials = cap.firstFrame.trials;
+  const med = (k, f) => median(trials.filter((t) => t.contestant === k).map((t) => t[f]));
+  const rawUseful = med('raw', 'firstUsefulMs');
+  const rawFirst = med('raw', 'firstFrameMs');
+  out.push('', `Start → first frame, median of ${cap.config.trials} trials each, alternating order in one page after a warm-up getUserMedia (${ms(cap.firstFrame.warmCameraMs)}). "Start" is the call to \`startStream()\` (ours, seed) or to \`getUserMedia\` (raw). The first frame is usually Chromium's 1-byte first chunk; "first useful" is the frame holding the first Cluster start (the first media), seen by a listener with the bytes (ours, seed) or as a \`dataavailable\` Blob not yet read (raw).`, '');
+  out.push(table(
+    ['contestant', 'start() resolved', 'first frame', 'first useful frame', 'useful vs raw'],
+    order.map((k) => [NAMES[k], ms(med(k, 'startCallMs')), ms(med(k, 'firstFrameMs')), ms(med(k, 'firstUsefulMs')), k === 'raw' ? '–' : `${med(k, 'firstUsefulMs') - rawUseful >= 0 ? '+' : ''}${ms(med(k, 'firstUsefulMs') - rawUseful)}`]),
+  ));
+  if (cap.runs.ours) {
+    const o = cap.runs.ours;
+    const ltStartStop = phases.reduce((a, p) => a + o.phases[p].longTasks, 0);
+    const delta = med('ours', 'firstUsefulMs') - rawUseful;
+    out.push('', `Goals: start → first useful frame within +5 ms of raw: ${yes(delta <= 5)} (${delta >= 0 ? '+' : ''}${ms(delta)}; the spread between trials is larger than that, see results/capture.json); no long task during connect/start/stop/destroy: ${yes(ltStartStop === 0)} (${ltStartStop}).`);
+  }
+  ctx.plots.push(['capture-first-frame.svg', barChart({
+    title: 'Real capture: start → first frame (median)',
+    subtitle: plainStamp(cap.run),
+    yLabel: 'milliseconds',
+    categories: order.map((k) => NAMES[k]),
+    series: [
+      { name: 'start() resolved', color: '#afb8c1', values: order.map((k) => med(k, 'startCallMs')) },
+      { name: 'first frame', color: '#54aeff', values: order.map((k) => med(k, 'firstFrameMs')) },
+      { name: 'first useful frame', color: '#0a3069', values: order.map((k) => med(k, 'firstUsefulMs')) },
+    ],
+    yFormat: (v) => num(v, 3),
+    labelFormat: (v) => num(v, 3),
+  })]);
+  out.push('', figure(ctx.link, 'capture-first-frame.svg', 'Start → first frame and first useful frame', cap.run));
+  void rawFirst;
+  return out.join('\n');
+}
+
+function sizeSection(size, ctx) {
+  const out = ['## Shipped size'];
+  if (!size) return [...out, '', '_Not run yet: `npm run bench`._'].join('\n');
+  const o = size.ours;
+  out.push('', `_${stamp(size.run)}_`, '');
+  out.push(`Our release package (\`wasm-pack build --release --target web\`, \`opt-level = "s"\`, LTO, \`wasm-opt -Oz\`) beside RecordRTC ${size.recordrtc.version}'s \`RecordRTC.min.js\` from npm, measured in the same run; gzip is node's zlib at level 9.`, '');
+  out.push(table(['file', 'bytes', 'gzip -9'], [
+    ['ours: `media_recorder_producer_bg.wasm`', exactBytes(o.wasm.bytes), exactBytes(o.wasm.gzip9)],
+    ['ours: `media_recorder_producer.js` (glue)', exactBytes(o.js.bytes), exactBytes(o.js.gzip9)],
+    ['**ours: total**', `**${exactBytes(o.total.bytes)}**`, `**${exactBytes(o.total.gzip9)}**`],
+    [`RecordRTC ${size.recordrtc.version}: \`RecordRTC.min.js\``, exactBytes(size.recordrtc.bytes), exactBytes(size.recordrtc.gzip9)],
+  ]));
+  out.push('', `Goal ≤ 18 KB gzip: ${yes(o.total.gzip9 <= 18 * 1024)} (${num(o.total.gzip9 / 1024, 3)} KiB; ${rx(o.total.gzip9 / size.recordrtc.gzip9)} RecordRTC's).`);
+  out.push('', 'Sections of the shipped `.wasm`:', '');
+  out.push(table(['section', 'bytes'], size.sections.map((s) => [s.name, exactBytes(s.size)])));
+  const c = size.contributors;
+  if (c?.available) {
+    out.push('', `Largest contributors (${c.method}; the named build's code section is ${c.sameCode ? 'byte-for-byte the same size as' : 'not the same size as'} the shipped one). Sizes are uncompressed function bodies.`, '');
+    out.push(table(['crate', 'code bytes', 'share of code'], c.byCrate.slice(0, 12).map((x) => [x.name, exactBytes(x.size), `${num((x.size / c.codeBytes) * 100, 2)} %`])));
+    out.push('', table(['module of ours', 'code bytes'], c.byModule.slice(0, 12).map((x) => [`\`${x.name}\``, exactBytes(x.size)])));
+    out.push('', table(['largest functions', 'bytes'], c.topFunctions.map((x) => [`\`${x.name.replace(/\|/g, '\\|')}\``, exactBytes(x.size)])));
+  } else {
+    out.push('', `Largest contributors: not available in this run (${c?.why || 'unknown reason'}).`);
+  }
+  ctx.plots.push(['size.svg', barChart({
+    title: 'Shipped size: ours vs RecordRTC.min.js',
+    subtitle: plainStamp(size.run),
+    yLabel: 'bytes',
+    categories: ['ours .wasm', 'ours .js glue', 'ours total', 'RecordRTC.min.js'],
+    series: [
+      { name: 'raw', color: '#54aeff', values: [o.wasm.bytes, o.js.bytes, o.total.bytes, size.recordrtc.bytes] },
+      { name: 'gzip -9', color: '#0a3069', values: [o.wasm.gzip9, o.js.gzip9, o.total.gzip9, size.recordrtc.gzip9] },
+    ],
+    yFormat: (v) => fmt(v, { bytes: true }),
+  })]);
+  out.push('', figure(ctx.link, 'size.svg', 'Shipped size, raw and gzip -9', size.run));
+  return out.join('\n');
+}
+
+function inputSection(input) {
+  if (!input) return '';
+  const cb = input.chunkBytes;
+  return [
+    '## Input',
+    '',
+    `_${stamp(input.run)}_`,
+    '',
+    `Recorded first in the same run: ${input.seconds} s from Chromium's fake camera and microphone (${input.video.width}×${input.video.height} at ${input.video.frameRate} fps asked 1280×720@30), \`${input.mimeType}\`, timeslice 100 ms.`,
+    '',
+    table(['chunks', 'bytes', 'bitrate', 'chunk every', 'chunk min', 'p50', 'p95', 'max', 'mean'], [[
+      String(input.chunks), exactBytes(input.bytes), `${num(input.bitrateKbps, 3)} kbit/s`, ms(input.meanIntervalMs), exactBytes(cb.min), exactBytes(cb.p50), exactBytes(cb.p95), exactBytes(cb.max), exactBytes(Math.round(cb.mean)),
+    ]]),
+  ].join('\n');
+}
+
+function poolSection(pool, ctx) {
+  const out = ['## Stream pool (issue 3)'];
+  if (!pool) return [...out, '', '_Not run yet: `npm run bench`._'].join('\n');
+  if (pool.skipped) return [...out, '', `_Skipped: ${pool.skipped}._`].join('\n');
+  const S = pool.acquire.summary;
+  out.push('', `_${stamp(pool.run)}_`, '');
+  out.push(`Acquire time, ${pool.config.rounds} rounds each in one page after a warm-up getUserMedia (${ms(pool.warmCameraMs)}), asking 1280×720 at 30 fps with audio: a raw \`getUserMedia\` (tracks stopped each round); our \`StreamPool\` with \`maxPoolSize: 0\` (nothing kept: every acquire opens the devices) and with the defaults (after one creation, every acquire reuses the released stream); the seed's \`OptimizedStreamManager\` fresh (a new manager each round) and reused.`, '');
+  const rows = [['raw', 'raw getUserMedia'], ['oursFresh', 'ours: StreamPool, nothing pooled'], ['oursPooled', 'ours: StreamPool, reused'], ['seedFresh', 'seed-design: OptimizedStreamManager, fresh'], ['seedPooled', 'seed-design: OptimizedStreamManager, reused']];
+  out.push(table(['acquire', 'p50', 'p95', 'min', 'max'], rows.filter(([k]) => S[k]).map(([k, label]) => [label, ms(S[k].p50), ms(S[k].p95), ms(S[k].min), ms(S[k].max)])));
+  const r50 = ratio(S.oursPooled.p50, S.oursFresh.p50);
+  const r95 = ratio(S.oursPooled.p95, S.oursFresh.p95);
+  out.push('', `Ours pooled / fresh: p50 ${rx(r50)}, p95 ${rx(r95)} (goal ≤ 0.005: ${yes(r50 <= 0.005)}); pooled / raw getUserMedia p50 ${rx(ratio(S.oursPooled.p50, S.raw.p50))}; ours pooled / seed-design reused p50 ${rx(ratio(S.oursPooled.p50, S.seedPooled.p50))}. Pool stats after the reuse rounds: ${Object.entries(pool.acquire.oursStats).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+  const ff = pool.firstFrame;
+  const med = (kind, f) => median(ff.filter((t) => t.kind === kind).map((t) => t[f]));
+  out.push('', `Start → first frame through a producer with \`usePool(pool)\`, median of ${pool.config.trials} trials: cold (the pool is empty, so \`startStream()\` opens the devices) and then warm (the cold stream was stopped, so the pool holds its MediaStream).`, '');
+  out.push(table(['pool', 'start() resolved', 'first frame', 'first useful frame'], ['cold', 'warm'].map((k) => [k, ms(med(k, 'startCallMs')), ms(med(k, 'firstFrameMs')), ms(med(k, 'firstUsefulMs'))])));
+  const series = [['raw', 'raw gUM'], ['oursFresh', 'ours fresh'], ['oursPooled', 'ours pooled'], ['seedFresh', 'seed fresh'], ['seedPooled', 'seed reused']].filter(([k]) => S[k]);
+  ctx.plots.push(['pool-acquire.svg', barChart({
+    title: 'Stream pool: acquire time (p50 and p95)',
+    subtitle: plainStamp(pool.run),
+    yLabel: 'milliseconds',
+    yLog: true,
+    categories: series.map(([, l]) => l),
+    series: [
+      { name: 'p50', color: '#54aeff', values: series.map(([k]) => S[k].p50) },
+      { name: 'p95', color: '#0a3069', values: series.map(([k]) => S[k].p95) },
+    ],
+    yFormat: (v) => num(v, 2),
+    labelFormat: (v) => num(v, 2),
+  })]);
+  out.push('', figure(ctx.link, 'pool-acquire.svg', 'Acquire time, fresh vs pooled (log scale)', pool.run));
+  return out.join('\n');
+}
+
+function metricsSection(mt, ctx) {
+  const out = ['## Memory monitor and metrics (issue 4): per-chunk cost before and after'];
+  if (!mt) return [...out, '', '_Not run yet: `npm run bench`._'].join('\n');
+  const V = mt.variants;
+  const c = mt.commits;
+  out.push('', `_${stamp(mt.run)}_`, '');
+  if (c.quickSelfTest) out.push('**Quick run: both variants are the build under test (a smoke test of the harness, no extra builds); the ratio says nothing about the monitor.**', '');
+  out.push(`The monitor and the metrics are always on in the library (no switch turns them off), so "without" is the commit just before they landed and "with" is the commit that added them: \`${c.before.slice(0, 10)}\` vs \`${c.after.slice(0, 10)}\` (${c.subject.length > 90 ? `${c.subject.slice(0, 90)}…` : c.subject}), both built here. Same feed and measure as the per-chunk workload (ours through \`pushChunk\`, one chunk every ${mt.config.paceMs} ms, CDP ThreadTime), ${mt.config.rounds} rounds of ${Math.ceil(mt.config.n / mt.config.rounds)} chunks, the three pages in rotating order each round; net = minus the harness-only page of the same round.`, '');
+  out.push(table(['build', 'main thread / chunk (median)', 'per round', 'latency p50 (median)', 'delivered', 'dropped'], [['harness only', 'none'], ['without (before)', 'before'], ['with (after)', 'after']].map(([label, k]) => [label, ms(V[k].threadMsPerChunk), V[k].threadMsPerChunkRounds.map((x) => num(x, 3)).join(', '), k === 'none' ? '–' : ms(V[k].latencyP50Ms), V[k].delivered.toLocaleString('en-US'), String(V[k].dropped)])));
+  out.push('', `Net main-thread time with / without, median of the per-round ratios: **${rx(mt.netRatio)}** (goal ≤ 1.02: ${yes(mt.netRatio <= 1.02)}); per round: ${mt.rounds.map((r) => num(r.ratio, 3)).join(', ')}; gross ${rx(mt.grossRatio)}. The per-round spread is the noise floor of this measure on this machine: a difference smaller than it is not resolved.`);
+  ctx.plots.push(['metrics-before-after.svg', barChart({
+    title: 'Monitor and metrics: main-thread time per chunk, before vs after',
+    subtitle: plainStamp(mt.run),
+    yLabel: 'ms per chunk',
+    categories: mt.rounds.map((_, i) => `round ${i + 1}`),
+    series: [
+      { name: 'harness only', color: COLORS.none, values: V.none.threadMsPerChunkRounds },
+      { name: 'without (before)', color: '#54aeff', values: V.before.threadMsPerChunkRounds },
+      { name: 'with (after)', color: COLORS.ours, values: V.after.threadMsPerChunkRounds },
+    ],
+    yFormat: (v) => num(v, 2),
+    labelFormat: (v) => num(v, 2),
+  })]);
+  out.push('', figure(ctx.link, 'metrics-before-after.svg', 'Main-thread time per chunk before and after the monitor and metrics, per round', mt.run));
+  return out.join('\n');
+}
+
+function pendingSection() {
+  return [
+    '## Workloads still to come',
+    '',
+    table(['workload', 'what it will measure', 'status'], [
+      ['adaptive quality', 'under CDP CPU throttling 6× with a realistic consumer (checksum + MessageChannel post), beside the seed\'s FrameProcessor: delivered cadence, drops, quality level over time, time back to full quality (goals: cadence ≥ seed\'s; full quality within 10 s)', 'pending: lands with issue 5'],
+    ]),
+    '',
+    'No numbers are shown for these until the features exist.',
+  ].join('\n');
+}
+
+function headline(ctx) {
+  const { soak, pc, cap, size } = ctx.data;
+  const rows = [];
+  if (soak?.contestants.ours && soak.contestants.naive) {
+    const o = soak.contestants.ours;
+    const maxHeld = Math.max(...o.samples.map((s) => s.held));
+    const bound = 8 * 1024 * 1024;
+    rows.push(['soak: ours\' bytes held stay within its bound (8 MiB + one chunk)', `max ${bytes(maxHeld)}`, yes(maxHeld <= bound + 1024 * 1024)]);
+    const r = ratio(o.samples.at(-1).held, soak.contestants.naive.samples.at(-1).held);
+    rows.push(['soak: ours ≤ 1 % of naive\'s bytes held at the end', `${num(r * 100, 3)} %`, yes(r <= 0.01)]);
+  }
+  if (pc?.contestants.ours) {
+    const C = pc.contestants;
+    const base = C.none ? C.none.threadMsPerChunk : 0;
+    for (const [other, goal] of [['seed', 1.0], ['floor', 1.1]]) {
+      if (!C[other]) continue;
+      const t = pc.ratios?.[other]?.netThread ?? ratio(C.ours.threadMsPerChunk - base, C[other].threadMsPerChunk - base);
+      const l = ratio(C.ours.latencyMs.p50, C[other].latencyMs.p50);
+      rows.push([`per chunk: main thread, ours / ${NAMES[other]} ≤ ${goal.toFixed(2)}`, rx(t), yes(t <= goal)]);
+      rows.push([`per chunk: latency p50, ours / ${NAMES[other]} ≤ ${goal.toFixed(2)}`, rx(l), yes(l <= goal)]);
+    }
+  }
+  if (cap?.runs.ours && cap.runs.raw) {
+    const trials = cap.firstFrame.trials;
+    const med = (k) => median(trials.filter((t) => t.contestant === k).map((t) => t.firstUsefulMs));
+    const d = med('ours') - med('raw');
+    rows.push(['capture: start → first useful frame ≤ raw + 5 ms', `${d >= 0 ? '+' : ''}${ms(d)}`, yes(d <= 5)]);
+    const lt = ['connect', 'start', 'stop', 'destroy'].reduce((a, p) => a + cap.runs.ours.phases[p].longTasks, 0);
+    rows.push(['capture: no long task (≥ 50 ms) in connect/start/stop/destroy', String(lt), yes(lt === 0)]);
+    rows.push(['capture: drops in the long run', String(cap.runs.ours.dropped), yes(cap.runs.ours.dropped === 0)]);
+  }
+  const { pool, metrics } = ctx.data;
+  if (pool?.acquire) {
+    const S = pool.acquire.summary;
+    const r = ratio(S.oursPooled.p50, S.oursFresh.p50);
+    rows.push(['pool: acquire p50, pooled / fresh ≤ 0.005', rx(r), yes(r <= 0.005)]);
+  }
+  if (metrics?.netRatio != null && !metrics.commits?.quickSelfTest) rows.push(['monitor and metrics: main thread per chunk, with / without ≤ 1.02', rx(metrics.netRatio), yes(metrics.netRatio <= 1.02)]);
+  if (size) rows.push(['size: ours ≤ 18 KB gzip -9', `${num(size.ours.total.gzip9 / 1024, 3)} KiB`, yes(size.ours.total.gzip9 <= 18 * 1024)]);
+  if (!rows.length) return '';
+  return ['## Goals of issue 8 at a glance', '', 'Measured in the runs below (the tables state each run); "no" means we miss the goal, and the commentary says why.', '', table(['goal', 'measured', 'met'], rows)].join('\n');
+}
+
+/** Writes `md` (BENCHMARKS.md) and the plots into `plots`, linking them as `${link}x.svg`. */
+export function writeReport({ results, commentary, md, plots, link }) {
+  const data = {
+    meta: load(results, 'meta'),
+    input: load(results, 'input'),
+    soak: load(results, 'soak'),
+    pc: load(results, 'per-chunk'),
+    cap: load(results, 'capture'),
+    size: load(results, 'size'),
+    pool: load(results, 'pool'),
+    metrics: load(results, 'metrics'),
+  };
+  const ctx = { data, link, plots: [] };
+  const m = data.meta;
+  const body = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by bench/run.mjs (npm run bench) from bench/results/*.json; edit bench/COMMENTARY.md or the generator, not this file. -->',
+    '',
+    'Ours (the wasm package, fed through `pushChunk`, the path MediaRecorder chunks take) against the alternatives a user would pick, in one headless Chromium run with fake devices: **naive** (the origin\'s behaviour: every Blob kept until stop, frames carry the Blob; `bench/baselines/naive.js`), **seed-design** (the seed review\'s classes transcribed to plain JS, fixed only where they would crash; `bench/baselines/seed-design.js`), the **floor** (a loop that awaits `blob.arrayBuffer()` per chunk and calls the listeners), and for real capture a **raw MediaRecorder**. All are fed the same chunks, from a recording made at the start of the run.',
+    '',
+    m ? `Last run: ${stamp(m)} (${m.cpuModel ?? 'cpu ?'}, ${m.memoryGiB} GiB, node ${m.node}); library built from the ${m.built}${m.commit ? ` at ${m.commit.slice(0, 10)}` : ''}${m.dirty ? ' with uncommitted changes under src/' : ''}; page cross-origin isolated (timer step ${m.page?.timerStepUs ?? '?'} µs). Each section states the run that produced it.` : '',
+    '',
+    'Reproduce: `npm run bench` (full, ~10 min, rewrites this file) or `npm run bench -- --quick` (small N, < 2 min, writes only to the git-ignored `bench/results/quick/`). No test asserts a timing: timings are reported here, as ratios where they are compared.',
+    '',
+    headline(ctx),
+    '',
+    inputSection(data.input),
+    '',
+    soakSection(data.soak, ctx),
+    '',
+    perChunkSection(data.pc, ctx),
+    '',
+    captureSection(data.cap, ctx),
+    '',
+    sizeSection(data.size, ctx),
+    '',
+    poolSection(data.pool, ctx),
+    '',
+    metricsSection(data.metrics, ctx),
+    '',
+    pendingSection(),
+    '',
+    existsSync(commentary) ? readFileSync(commentary, 'utf8').trim() : '## Commentary\n\n_bench/COMMENTARY.md is missing._',
+    '',
+  ].join('\n');
+  mkdirSync(plots, { recursive: true });
+  for (const [file, svg] of ctx.plots) writeFileSync(join(plots, file), svg);
+  mkdirSync(dirname(md), { recursive: true });
+  writeFileSync(md, body.replace(/\n{3,}/g, '\n\n'));
+  return { md, plots: ctx.plots.map(([f]) => f) };
+}
+
+// Standalone: regenerate from existing results.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const BENCH = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  const quick = process.argv.includes('--quick');
+  const results = quick ? join(BENCH, 'results', 'quick') : join(BENCH, 'results');
+  const r = writeReport(quick
+    ? { results, commentary: join(BENCH, 'COMMENTARY.md'), md: join(results, 'BENCHMARKS.md'), plots: join(results, 'plots'), link: 'plots/' }
+    : { results, commentary: join(BENCH, 'COMMENTARY.md'), md: join(BENCH, '..', 'BENCHMARKS.md'), plots: join(BENCH, 'plots'), link: 'bench/plots/' });
+  console.log(`wrote ${r.md} and ${r.plots.length} plots`);
+}

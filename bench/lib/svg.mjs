@@ -64,15 +64,20 @@ function frame({ width, height, title, subtitle }) {
   ];
 }
 
-function legend(series, x, y) {
+/** Legend items laid out left to right, wrapping at `maxX`; returns the SVG and its line count. */
+function legend(series, x, y, maxX) {
   const out = [];
   let cx = x;
+  let cy = y;
+  let lines = 1;
   for (const s of series) {
-    out.push(`<rect x="${cx}" y="${y - 9}" width="12" height="12" fill="${s.color}"${s.dash ? ' fill-opacity="0.5"' : ''}/>`);
-    out.push(`<text x="${cx + 16}" y="${y + 1}" font-size="12" fill="#1f2328">${esc(s.name)}</text>`);
-    cx += 28 + s.name.length * 6.6;
+    const w = 28 + s.name.length * 6.6;
+    if (cx > x && cx + w > maxX) { cx = x; cy += 18; lines++; }
+    out.push(`<rect x="${cx}" y="${cy - 9}" width="12" height="12" fill="${s.color}"${s.dash ? ' fill-opacity="0.5"' : ''}/>`);
+    out.push(`<text x="${cx + 16}" y="${cy + 1}" font-size="12" fill="#1f2328">${esc(s.name)}</text>`);
+    cx += w;
   }
-  return out;
+  return { svg: out, lines };
 }
 
 /**
@@ -81,6 +86,8 @@ function legend(series, x, y) {
  */
 export function lineChart({ title, subtitle, xLabel, yLabel, series, yLog = false, width = 820, height = 440, xFormat = (v) => fmt(v), yFormat = (v) => fmt(v) }) {
   const m = { l: 78, r: 24, t: 78, b: 56 };
+  const leg = legend(series, m.l, 62, width - m.r);
+  m.t += (leg.lines - 1) * 18;
   const W = width - m.l - m.r;
   const H = height - m.t - m.b;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
@@ -90,7 +97,7 @@ export function lineChart({ title, subtitle, xLabel, yLabel, series, yLog = fals
   const X = (v) => m.l + xsc.map(v, 0, W);
   const Y = (v) => m.t + H - ysc.map(v, 0, H);
   const out = frame({ width, height, title, subtitle });
-  out.push(...legend(series, m.l, m.t - 16));
+  out.push(...leg.svg);
   for (const t of ysc.ticks) {
     out.push(`<line x1="${m.l}" x2="${m.l + W}" y1="${Y(t)}" y2="${Y(t)}" stroke="#d0d7de" stroke-width="1"/>`);
     out.push(`<text x="${m.l - 6}" y="${Y(t) + 4}" font-size="11" text-anchor="end" fill="#57606a">${esc(yFormat(t))}</text>`);
@@ -118,13 +125,15 @@ export function lineChart({ title, subtitle, xLabel, yLabel, series, yLog = fals
  */
 export function barChart({ title, subtitle, yLabel, categories, series, yLog = false, width = 820, height = 440, yFormat = (v) => fmt(v), labelFormat = yFormat }) {
   const m = { l: 78, r: 24, t: 78, b: 56 };
+  const leg = legend(series, m.l, 62, width - m.r);
+  m.t += (leg.lines - 1) * 18;
   const W = width - m.l - m.r;
   const H = height - m.t - m.b;
   const vals = series.flatMap((s) => s.values).filter((v) => v != null && (!yLog || v > 0));
   const ysc = yLog ? logScale(Math.min(...vals), Math.max(...vals)) : linearScale(0, Math.max(...vals) * 1.08, 5);
   const Y = (v) => m.t + H - ysc.map(v, 0, H);
   const out = frame({ width, height, title, subtitle });
-  out.push(...legend(series, m.l, m.t - 16));
+  out.push(...leg.svg);
   for (const t of ysc.ticks) {
     out.push(`<line x1="${m.l}" x2="${m.l + W}" y1="${Y(t)}" y2="${Y(t)}" stroke="#d0d7de"/>`);
     out.push(`<text x="${m.l - 6}" y="${Y(t) + 4}" font-size="11" text-anchor="end" fill="#57606a">${esc(yFormat(t))}</text>`);
