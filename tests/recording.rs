@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use media_recorder_producer::core::webm::{HeaderScanner, ScanResult};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -44,24 +43,7 @@ async fn records_three_seconds_in_order_and_the_frames_play() {
     assert!(meta(&all[0], "width").as_f64().is_some());
     // The header run is exactly the chunks up to the one where the first Cluster starts,
     // as an independent scan of this browser's bytes says.
-    let mut scanner = HeaderScanner::new();
-    let mut end = ScanResult::NeedMore;
-    for (i, f) in all.iter().enumerate() {
-        end = scanner.feed(i as u64, &concat(std::slice::from_ref(f)));
-        if end != ScanResult::NeedMore {
-            break;
-        }
-    }
-    let ScanResult::HeaderEnd { last_seq, .. } = end else {
-        panic!("this browser's WebM has no Cluster the scanner can find: {end:?}");
-    };
-    for (i, f) in all.iter().enumerate() {
-        assert_eq!(
-            meta(f, "isHeader").as_bool(),
-            Some(i as u64 <= last_seq),
-            "frame {i}"
-        );
-    }
+    assert_header_flags(&all);
     let m = p.metrics();
     assert_eq!(get_f64(&m, "framesDelivered") as usize, all.len());
     assert_eq!(get_f64(&m, "framesDropped"), 0.0);

@@ -6,7 +6,7 @@
 //! - the rings' backlog at its end;
 //! - main-thread busy time: the larger of the Long Tasks total (`PerformanceObserver`,
 //!   where the browser has `longtask`: Chromium) and the lateness of a probe timer whose
-//!   delay is drawn at random each time (20–60 ms), so that a regular busy loop cannot
+//!   delay is drawn at random each time (5–25 ms), so that a regular busy loop cannot
 //!   line up with it and hide (Firefox has no Long Tasks; this is its signal).
 //!
 //! A level change is applied live with `MediaStreamTrack.applyConstraints` (size and
@@ -102,6 +102,7 @@ pub struct Adaptive {
     probe: Option<Timeout>,
     probe_due_ms: f64,
     lateness_ms: f64,
+    window_start_ms: f64,
     longtasks_ms: Rc<Cell<f64>>,
     observer: Option<LongTaskObserver>,
     processing_sum: f64,
@@ -127,6 +128,7 @@ impl Adaptive {
             probe: None,
             probe_due_ms: 0.0,
             lateness_ms: 0.0,
+            window_start_ms: 0.0,
             longtasks_ms: Rc::new(Cell::new(0.0)),
             observer: None,
             processing_sum: 0.0,
@@ -213,6 +215,7 @@ pub fn start(shared: &Rc<Shared>) {
     {
         let mut a = shared.adaptive.borrow_mut();
         a.window = Some(window);
+        a.window_start_ms = shared.now_precise();
         a.lateness_ms = 0.0;
         a.processing_sum = 0.0;
         a.processing_n = 0;
@@ -235,7 +238,9 @@ pub fn stop_if_idle(shared: &Shared) {
 }
 
 fn arm_probe(shared: &Rc<Shared>) {
-    let delay = 20.0 + js_sys::Math::random() * 40.0;
+    // Short, random delays: the probe is due early in any busy stretch (so its lateness
+    // covers most of it) and cannot line up with a regular busy loop.
+    let delay = 5.0 + js_sys::Math::random() * 20.0;
     let weak: Weak<Shared> = Rc::downgrade(shared);
     let timeout = Timeout::new(delay as u32, move || {
         let Some(shared) = weak.upgrade() else { return };
@@ -267,7 +272,7 @@ fn on_window(shared: &Rc<Shared>) {
     if shared.is_destroyed() {
         return;
     }
-    let window_ms = shared.config.adaptive.window_ms as f64;
+    let now = shared.now_precise();
     let backlog: u64 = shared
         .live_streams()
         .iter()
@@ -276,6 +281,9 @@ fn on_window(shared: &Rc<Shared>) {
     let change = {
         let mut a = shared.adaptive.borrow_mut();
         let busy_ms = a.lateness_ms.max(a.longtasks_ms.get());
+        // The real length of the window: its timer is late too when the thread is busy.
+        let window_ms = (now - a.window_start_ms).max(1.0);
+        a.window_start_ms = now;
         let sample = LoadSample {
             processing_ms: if a.processing_n > 0 {
                 a.processing_sum / a.processing_n as f64
@@ -350,17 +358,24 @@ fn apply_change(shared: &Rc<Shared>, change: QualityChange) {
             .collect();
         for s in &streams {
             apply_level(s.clone(), change.to).await;
-            let bps = s.st.borrow().video_bps;
-            if shared.config.adaptive.restart_on_bitrate_change
-                && bps.is_some_and(|b| b != change.to.video_bps)
-            {
-                crate::web::stream::restart_recorder(
-                    shared.clone(),
-                    s.clone(),
-                    change.to.video_bps,
-                )
-                .await;
-            }
+        }
+        if shared.config.adaptive.restart_on_bitrate_change {
+            // After the event below: a restart waits for the old recorder's last chunk.
+            let shared = shared.clone();
+            let streams = streams.clone();
+            spawn_local(async move {
+                for s in streams {
+                    let bps = s.st.borrow().video_bps;
+                    if bps.is_some_and(|b| b != change.to.video_bps) {
+                        crate::web::stream::restart_recorder(
+                            shared.clone(),
+                            s,
+                            change.to.video_bps,
+                        )
+                        .await;
+                    }
+                }
+            });
         }
         if shared.is_destroyed() {
             return;

@@ -229,3 +229,30 @@ pub fn sequences(frames: &[JsValue]) -> Vec<u64> {
 pub fn names(errors: &[JsValue]) -> Vec<String> {
     errors.iter().map(err_name).collect()
 }
+
+/// Where the header run of these frames (one recording, in order) ends, by an
+/// independent scan of their bytes: the sequence index of its last chunk.
+pub fn header_run_end(frames: &[JsValue]) -> u64 {
+    use media_recorder_producer::core::webm::{HeaderScanner, ScanResult};
+    let mut scanner = HeaderScanner::new();
+    for (i, f) in frames.iter().enumerate() {
+        match scanner.feed(i as u64, &concat(std::slice::from_ref(f))) {
+            ScanResult::NeedMore => continue,
+            ScanResult::HeaderEnd { last_seq, .. } => return last_seq,
+            other => panic!("no WebM header in these frames: {other:?}"),
+        }
+    }
+    panic!("the frames end before the header does");
+}
+
+/// Asserts that exactly the frames of the header run are flagged `isHeader`.
+pub fn assert_header_flags(frames: &[JsValue]) {
+    let last = header_run_end(frames);
+    for (i, f) in frames.iter().enumerate() {
+        assert_eq!(
+            meta(f, "isHeader").as_bool(),
+            Some(i as u64 <= last),
+            "frame {i}"
+        );
+    }
+}
