@@ -41,8 +41,10 @@ function stamp(run) {
 }
 const plainStamp = (run) => stamp(run).replace(/`/g, '');
 
-function table(head, rows) {
-  return [`| ${head.join(' | ')} |`, `| ${head.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+/** A Markdown table; the first column is left-aligned, the others right-aligned (numbers)
+ * unless `left` is true. */
+function table(head, rows, { left = false } = {}) {
+  return [`| ${head.join(' | ')} |`, `| ${head.map((h, i) => (i === 0 || left ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 function figure(link, file, alt, run) {
@@ -338,10 +340,10 @@ function pendingSection() {
     '## Workloads still to come',
     '',
     table(['workload', 'what it will measure', 'status'], [
-      ['adaptive quality', 'under CDP CPU throttling 6× with a realistic consumer (checksum + MessageChannel post), beside the seed\'s FrameProcessor: delivered cadence, drops, quality level over time, time back to full quality (goals: cadence ≥ seed\'s; full quality within 10 s)', 'pending: lands with issue 5'],
-    ]),
+      ['adaptive quality', 'under CDP CPU throttling 6× with a realistic consumer (checksum + MessageChannel post), beside the seed\'s FrameProcessor: delivered cadence, drops, quality level over time, time back to full quality (goals: cadence ≥ seed\'s; full quality within 10 s)', 'pending: issue 5\'s feature landed (db4199c) while this harness was being built; its workload is not written yet'],
+    ], { left: true }),
     '',
-    'No numbers are shown for these until the features exist.',
+    'No numbers are shown for this until the workload exists.',
   ].join('\n');
 }
 
