@@ -33,6 +33,9 @@ step "e2e (Chromium via playwright-core, Firefox via puppeteer-core): demo, inst
 wasm-pack build --dev --target bundler --out-dir pkg
 node --test www/e2e/
 
+step "bench smoke test (quick; writes only bench/results/quick/, never BENCHMARKS.md)"
+npm run bench -- --quick
+
 # One closing line over every runner: cargo/wasm-bindgen-test ("test result: ok. N passed;
 # M failed") and node's test runner ("# pass N" / "# fail M").
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
