@@ -64,6 +64,53 @@ async fn pushed_chunks_become_frames_in_order() {
 }
 
 #[wasm_bindgen_test]
+async fn a_pushed_webm_stream_has_its_header_run_found_like_a_recorded_one() {
+    // Chromium's shape: a 1-byte first chunk, the rest of the header in the second.
+    let p = producer(r#"{"probeOnConnect":false,"bufferMaxBytes":4096,"bufferCapacity":1000}"#);
+    settle(p.connect()).await.unwrap();
+    let id = get_str(
+        &settle(p.start_stream(js(r#"{"source":"external","mimeType":"video/webm"}"#)))
+            .await
+            .unwrap(),
+        "id",
+    );
+    p.push_chunk(&id, Uint8Array::from(&HEAD[..1]).into(), JsValue::UNDEFINED)
+        .unwrap();
+    p.push_chunk(
+        &id,
+        Uint8Array::from(&HEAD[1..1500]).into(),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    // Let the scan read the header candidates.
+    sleep(100).await;
+    for _ in 0..50 {
+        p.push_chunk(
+            &id,
+            Uint8Array::from(&HEAD[1500..2500]).into(),
+            JsValue::UNDEFINED,
+        )
+        .unwrap();
+    }
+    let s0 = js_sys::Array::from(&get(&p.metrics(), "streams")).get(0);
+    assert_eq!(
+        get_f64(&s0, "pinnedBytes"),
+        1500.0,
+        "both header chunks pinned, nothing else"
+    );
+    // A late subscriber gets the whole header run first.
+    let frames = collect(&p, Event::Frame);
+    assert!(wait_until(2000, || frames.len() >= 3).await);
+    let all = frames.all();
+    assert_eq!(sequences(&all[..2]), vec![0, 1]);
+    assert!(all[..2]
+        .iter()
+        .all(|f| meta(f, "isHeader").as_bool() == Some(true)));
+    assert_eq!(meta(&all[2], "isHeader").as_bool(), Some(false));
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
 async fn pushing_without_a_listener_is_bounded_and_counted() {
     let p = producer(r#"{"probeOnConnect":false,"bufferMaxBytes":4096,"bufferCapacity":1000}"#);
     settle(p.connect()).await.unwrap();

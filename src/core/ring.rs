@@ -128,6 +128,7 @@ pub struct ChunkRing<T> {
     limits: RingLimits,
     policy: HeaderPolicy,
     header_open: bool,
+    open_candidates: usize,
     next_seq: u64,
     stats: RingStats,
 }
@@ -135,6 +136,11 @@ pub struct ChunkRing<T> {
 /// How large an open header run may grow before the ring gives up waiting for its end
 /// and keeps only the first chunk pinned. Chromium's WebM header is under 300 bytes.
 pub const MAX_OPEN_HEADER_BYTES: u64 = 1024 * 1024;
+
+/// How many chunks may wait pinned as header candidates while the header's end is not
+/// known yet (Chromium's header run is 1 or 2 chunks). Chunks pushed in a burst beyond
+/// this are not pinned, so a burst cannot hold the budget hostage until the scan answers.
+pub const MAX_OPEN_HEADER_CHUNKS: usize = 8;
 
 impl<T: Clone> ChunkRing<T> {
     /// An empty ring.
@@ -144,6 +150,7 @@ impl<T: Clone> ChunkRing<T> {
             limits,
             policy,
             header_open: policy != HeaderPolicy::None,
+            open_candidates: 0,
             next_seq: 0,
             stats: RingStats::default(),
         }
@@ -164,8 +171,11 @@ impl<T: Clone> ChunkRing<T> {
                 }
                 p
             }
-            None => self.header_open,
+            None => self.header_open && self.open_candidates < MAX_OPEN_HEADER_CHUNKS,
         };
+        if pin.is_none() && pinned {
+            self.open_candidates += 1;
+        }
         if self.policy == HeaderPolicy::FirstChunk {
             self.header_open = false;
         }
@@ -208,6 +218,7 @@ impl<T: Clone> ChunkRing<T> {
 
     fn close_header_inner(&mut self, last_header_seq: u64) {
         self.header_open = false;
+        self.open_candidates = 0;
         for slot in self.slots.iter_mut() {
             if slot.pinned && slot.seq > last_header_seq {
                 slot.pinned = false;
@@ -243,6 +254,7 @@ impl<T: Clone> ChunkRing<T> {
             self.release_delivered_unpinned();
         }
         self.header_open = self.policy != HeaderPolicy::None;
+        self.open_candidates = 0;
         self.enforce_limits()
     }
 
@@ -558,6 +570,18 @@ mod tests {
         assert!(r.header_open());
         r.close_header(4);
         assert_eq!(r.stats().pinned_bytes, 81);
+    }
+
+    #[test]
+    fn a_burst_while_the_header_is_open_pins_at_most_a_few_chunks() {
+        let mut r = ChunkRing::new(limits(1000, 100), HeaderPolicy::Scan);
+        for i in 0..50u64 {
+            r.push(i, 10, None);
+        }
+        assert_eq!(r.stats().pinned_bytes, 10 * MAX_OPEN_HEADER_CHUNKS as u64);
+        assert!(r.stats().held_bytes <= 100 + 10 * MAX_OPEN_HEADER_CHUNKS as u64);
+        r.close_header(1);
+        assert_eq!(r.stats().pinned_bytes, 20);
     }
 
     #[test]

@@ -1012,7 +1012,9 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
             }
         )
     });
-    let policy = if is_webm(&mime_type) && captures {
+    // WebM (recorded or pushed) is scanned for the end of its header; other containers
+    // pin their first chunk. Pushed chunks may say otherwise (`isHeader`).
+    let policy = if is_webm(&mime_type) {
         HeaderPolicy::Scan
     } else {
         HeaderPolicy::FirstChunk

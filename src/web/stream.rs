@@ -169,14 +169,24 @@ pub fn on_chunk(
     let (seq, dropped, start_scan) = {
         let mut st = stream.st.borrow_mut();
         let was_open = st.ring.header_open();
+        let pinned_before = st.ring.stats().pinned_bytes;
         let chunk = Chunk {
             blob: blob.clone(),
             arrival_ms,
             segment: st.segment,
         };
-        let (seq, dropped) = st.ring.push(chunk, size as u64, pin);
+        let (seq, mut dropped) = st.ring.push(chunk, size as u64, pin);
+        let candidate = st.ring.stats().pinned_bytes > pinned_before;
         let mut start_scan = false;
-        if was_open && st.scanner.is_some() {
+        if pin.is_some() && st.scanner.is_some() {
+            // The app says where its header is (`isHeader`): no scan second-guesses it,
+            // and later unflagged chunks are not header candidates.
+            st.scanner = None;
+            st.scan_queue.clear();
+            if st.ring.header_open() {
+                dropped.extend(st.ring.close_header(seq));
+            }
+        } else if was_open && candidate && st.scanner.is_some() {
             st.scan_queue.push_back((seq, blob));
             start_scan = !st.scanning;
             st.scanning = true;
