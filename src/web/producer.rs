@@ -1079,6 +1079,7 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
         finalized: Default::default(),
         is_finalized: Cell::new(false),
         idle: Default::default(),
+        consts: RefCell::new(None),
     });
 
     if let Some(m) = &media_stream {

@@ -107,6 +107,8 @@ pub struct Stream {
     pub is_finalized: Cell<bool>,
     /// Woken when the delivery loop goes idle.
     pub idle: Signal,
+    /// Frame values that stay the same for the stream (made at its first frame).
+    pub consts: RefCell<Option<FrameConsts>>,
 }
 
 impl Stream {
@@ -348,42 +350,93 @@ fn report_rejections(shared: &Rc<Shared>, outcome: &JsValue) {
     }
 }
 
-fn set(target: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+thread_local! {
+    /// Property names as JS strings, made once: a frame sets ~15 properties, and
+    /// decoding each name from UTF-8 on every frame showed in the per-chunk cost.
+    static KEYS: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn set(target: &Object, key: &'static str, value: &JsValue) {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        let idx = match keys
+            .iter()
+            .position(|(k, _)| std::ptr::eq(*k, key) || *k == key)
+        {
+            Some(i) => i,
+            None => {
+                keys.push((key, JsValue::from_str(key)));
+                keys.len() - 1
+            }
+        };
+        let _ = Reflect::set(target, &keys[idx].1, value);
+    });
+}
+
+/// Per-stream frame values that do not change from frame to frame, as JS values.
+pub struct FrameConsts {
+    stream_id: JsValue,
+    kind: JsValue,
+    mime: JsValue,
+    format: Option<JsValue>,
+    codec: Option<JsValue>,
+}
+
+impl FrameConsts {
+    fn new(info: &StreamInfo) -> Self {
+        let mime = &info.mime_type;
+        FrameConsts {
+            stream_id: JsValue::from_str(&info.id),
+            kind: JsValue::from_str(info.kind),
+            mime: JsValue::from_str(mime),
+            format: mime
+                .split(['/', ';'])
+                .nth(1)
+                .map(|f| JsValue::from_str(f.trim())),
+            codec: mime
+                .split("codecs=")
+                .nth(1)
+                .map(|c| JsValue::from_str(c.trim_matches('"'))),
+        }
+    }
 }
 
 /// The `SensorFrame` for a delivered chunk (or, with `complete`, the whole recording).
 fn build_frame(stream: &Stream, taken: &Taken<Chunk>, buffer: &JsValue, complete: bool) -> JsValue {
-    let (id, kind, mime) = {
-        let info = stream.info.borrow();
-        (info.id.clone(), info.kind, info.mime_type.clone())
-    };
     let (settings, video_bps, level) = {
         let st = stream.st.borrow();
         (st.settings, st.video_bps, st.level)
     };
+    if stream.consts.borrow().is_none() {
+        *stream.consts.borrow_mut() = Some(FrameConsts::new(&stream.info.borrow()));
+    }
+    let consts = stream.consts.borrow();
+    let Some(c) = consts.as_ref() else {
+        return JsValue::UNDEFINED;
+    };
     let frame = Object::new();
+    let id = stream.info.borrow().id.clone();
     let frame_id = if complete {
         format!("{id}-complete-{}", taken.item.segment)
     } else {
         format!("{id}-{}", taken.seq)
     };
     set(&frame, "id", &frame_id.into());
-    set(&frame, "type", &kind.into());
+    set(&frame, "type", &c.kind);
     set(&frame, "data", buffer);
     set(&frame, "timestamp", &taken.item.arrival_ms.into());
     set(&frame, "size", &(taken.size as f64).into());
     let meta = Object::new();
-    set(&meta, "streamId", &id.into());
+    set(&meta, "streamId", &c.stream_id);
     set(&meta, "sequence", &(taken.seq as f64).into());
     set(&meta, "isHeader", &taken.pinned.into());
     set(&meta, "segment", &taken.item.segment.into());
-    set(&meta, "mimeType", &mime.as_str().into());
-    if let Some(format) = mime.split(['/', ';']).nth(1) {
-        set(&meta, "format", &format.trim().into());
+    set(&meta, "mimeType", &c.mime);
+    if let Some(f) = &c.format {
+        set(&meta, "format", f);
     }
-    if let Some(codecs) = mime.split("codecs=").nth(1) {
-        set(&meta, "codec", &codecs.trim_matches('"').into());
+    if let Some(codec) = &c.codec {
+        set(&meta, "codec", codec);
     }
     if let Some(w) = settings.width {
         set(&meta, "width", &w.into());
