@@ -606,6 +606,157 @@ async function poolFirstFrame({ trials, waitMs }) {
   return out;
 }
 
+// ---------------------------------------------------------------- adaptive quality (issue 5)
+
+/** FNV-1a (32 bit) over every byte: the consumer's per-frame work. */
+function fnv1a(buf, h = 0x811c9dc5) {
+  const b = new Uint8Array(buf);
+  for (let i = 0; i < b.length; i++) {
+    h ^= b[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+let ad = null;
+
+/** How many FNV-1a passes over a `bytes`-long buffer take `targetMs` (unthrottled). */
+function adaptiveCalibrate({ bytes, targetMs }) {
+  const buf = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) buf[i] = (i * 2654435761) >>> 24;
+  let h = 0;
+  for (let i = 0; i < 20; i++) h ^= fnv1a(buf.buffer); // warm the JIT
+  const ms = [];
+  for (let r = 0; r < 5; r++) {
+    const a = now();
+    for (let i = 0; i < 20; i++) h ^= fnv1a(buf.buffer);
+    ms.push((now() - a) / 20);
+  }
+  ms.sort((x, y) => x - y);
+  const msPerPass = ms[2];
+  return { bytes, targetMs, msPerPass, passes: Math.max(1, Math.round(targetMs / msPerPass)), h };
+}
+
+/** Starts one contestant recording from the fake camera with a realistic consumer: every
+ * frame's bytes checksummed (FNV-1a) and posted (structured clone, a copy) through a
+ * MessageChannel whose other port, in this page, counts what arrives. Samples every
+ * `sampleMs`: frames, drops, the quality level, the track's settings, the sampler's own
+ * lateness. The runner throttles the CPU (CDP) between adaptiveMark() calls. */
+async function adaptiveStart({ contestant, sampleMs, qualityWindow, passes = 1 }) {
+  const channel = new MessageChannel();
+  const got = { messages: 0, bytes: 0, checksums: 0 };
+  channel.port2.onmessage = (e) => { got.messages++; got.bytes += e.data.data.byteLength; got.checksums ^= e.data.sum; };
+  channel.port2.start();
+  const arrivals = [];
+  let seq = 0;
+  let consumerMs = 0;
+  const consume = (buf) => {
+    const a = now();
+    let sum = 0x811c9dc5;
+    for (let p = 0; p < passes; p++) sum = fnv1a(buf, sum); // passes > 1: the heavy consumer
+    channel.port1.postMessage({ seq: seq++, sum, data: buf });
+    const b = now();
+    consumerMs += b - a;
+    arrivals.push([round3(a - t0), buf.byteLength]);
+  };
+  const events = [];
+  const errors = [];
+  const marks = [];
+  let t0 = now();
+  let k;
+  if (contestant === 'ours') {
+    const producer = new MediaRecorderProducer({ qualityWindow });
+    producer.onFrame((frame) => consume(frame.data));
+    producer.onQualityChange((e) => events.push({
+      t: round3(now() - t0), reason: e.reason,
+      from: { index: e.from.index, quality: e.from.quality, width: e.from.width, height: e.from.height, frameRate: e.from.frameRate },
+      to: { index: e.to.index, quality: e.to.quality, width: e.to.width, height: e.to.height, frameRate: e.to.frameRate },
+      sample: e.sample, streams: e.streams,
+    }));
+    producer.onError((e) => errors.push({ t: round3(now() - t0), name: e.name, message: e.message, framesDropped: e.framesDropped ?? null }));
+    await producer.connect();
+    const stream = await producer.startStream();
+    const track = () => producer.getMediaStream(stream.id)?.getVideoTracks()[0];
+    const q0 = producer.quality();
+    k = {
+      start: { mimeType: stream.mimeType ?? null, quality: { level: q0.level, floor: q0.floor, ladder: q0.ladder, profile: q0.profile, enabled: q0.enabled } },
+      read() {
+        const m = producer.metrics();
+        const lv = producer.quality().level;
+        return { dropped: m.framesDropped, quality: m.qualityLevel, levelQuality: lv.quality, index: lv.index, avgProcessingMs: round3(m.averageProcessingTime), adaptations: m.qualityAdaptations, deliveredFps: m.deliveredFps, trackFrameRate: m.trackFrameRate, backlog: m.chunksHeld };
+      },
+      settings: () => track()?.getSettings() ?? {},
+      async stop() {
+        await producer.stopStream(stream.id);
+        const m = producer.metrics();
+        const q = producer.quality();
+        producer.destroy();
+        return { metrics: { ...m, memoryTrend: m.memoryTrend.length, streams: m.streams.length }, quality: q.level };
+      },
+    };
+  } else {
+    const p = new OptimizedMediaRecorderProducer();
+    const origWarn = console.warn;
+    p.onFrame((frame) => consume(frame.data));
+    await p.connect();
+    const s = await p.startStream();
+    // The seed's reduceQuality() warns on the console; count those as its "events".
+    console.warn = (...a) => { if (String(a[0]).startsWith('Reducing video quality')) events.push({ t: round3(now() - t0), message: String(a[0]), quality: p.frameProcessor.currentQuality }); else origWarn(...a); };
+    k = {
+      start: { mimeType: s.mimeType, quality: { currentQuality: p.frameProcessor.currentQuality, config: p.frameProcessor.config } },
+      read: () => ({ dropped: p.framesDropped(), quality: p.frameProcessor.currentQuality, avgProcessingMs: p.frameProcessor.getAverageProcessingTime(), backlog: p.chunkBuffer.size }),
+      settings: () => p.mediaStream?.getVideoTracks()[0]?.getSettings() ?? {},
+      async stop() {
+        await p.stopStream();
+        const m = p.performanceMetrics.getMetrics();
+        const out = { metrics: { ...m, memoryUsageTrend: m.memoryUsageTrend.length }, quality: p.frameProcessor.getCurrentQuality(), framesDelivered: p.framesDelivered, framesDropped: p.framesDropped() };
+        p.destroy();
+        console.warn = origWarn;
+        return out;
+      },
+    };
+  }
+  t0 = now(); // the clock starts when the recording has started
+  const samples = [];
+  const ltFrom = longTasks.length;
+  let expected = now() + sampleMs;
+  const sample = () => {
+    const t = now();
+    const st = k.settings();
+    samples.push({ t: round3(t - t0), late: round3(t - expected), frames: arrivals.length, received: got.messages, ...k.read(), width: st.width ?? null, height: st.height ?? null, frameRate: st.frameRate == null ? null : round3(st.frameRate) });
+    expected = t + sampleMs;
+  };
+  sample();
+  const timer = setInterval(sample, sampleMs);
+  ad = { contestant, k, t0, marks, samples, arrivals, events, errors, got, timer, ltFrom, channel, get consumerMs() { return consumerMs; } };
+  return { contestant, start: k.start };
+}
+
+const round3 = (x) => Math.round(x * 1000) / 1000;
+
+/** Marks a phase boundary (the runner calls it right after changing the throttling). */
+function adaptiveMark({ name }) {
+  const t = round3(now() - ad.t0);
+  ad.marks.push({ name, t, frames: ad.arrivals.length, consumerMs: round3(ad.consumerMs) });
+  return t;
+}
+
+async function adaptiveStop() {
+  const a = ad;
+  clearInterval(a.timer);
+  const end = round3(now() - a.t0);
+  const fin = await a.k.stop();
+  await sleep(200); // the last messages and long-task entries
+  a.channel.port1.close();
+  a.channel.port2.close();
+  const tasks = longTasks.slice(a.ltFrom).map((x) => ({ start: round3(x.start - a.t0), duration: round3(x.duration) })).filter((x) => x.start >= 0);
+  ad = null;
+  return {
+    contestant: a.contestant, endT: end, marks: a.marks, samples: a.samples, arrivals: a.arrivals, events: a.events,
+    errors: a.errors, received: a.got, consumerMs: round3(a.consumerMs), longTasks: tasks, finish: fin,
+  };
+}
+
 function info() {
   return {
     crossOriginIsolated: globalThis.crossOriginIsolated,
@@ -628,5 +779,5 @@ function info() {
   };
 }
 
-window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, pkg: PKG, hasPool: typeof StreamPool === 'function' };
+window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, pkg: PKG, hasPool: typeof StreamPool === 'function' };
 window.benchReady = true;

@@ -7,7 +7,7 @@
 //
 //   node bench/run.mjs            full run (≈ 10–20 min), rewrites BENCHMARKS.md
 //   node bench/run.mjs --quick    small N (< 2 min), writes only to bench/results/quick/
-//   --only size,soak,per-chunk,capture,pool,metrics   run only these workloads (others keep their files)
+//   --only size,soak,per-chunk,capture,pool,metrics,adaptive   run only these workloads (others keep their files)
 //   --rev <commit>                build the library from that commit (git archive) instead
 //                                 of the working tree
 //
@@ -31,13 +31,13 @@ const QUICK = argv.includes('--quick');
 const arg = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
 const ONLY = arg('--only')?.split(',');
 const REV = arg('--rev');
-const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics'];
+const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics', 'adaptive'];
 const runs = (w) => !ONLY || ONLY.includes(w);
 for (const w of ONLY ?? []) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload "${w}" (known: ${WORKLOADS.join(', ')})`);
 
 const CONFIG = QUICK
-  ? { recordSeconds: 2, soak: { n: 800, batch: 10, samples: 20 }, perChunk: { n: 200, warm: 20, paceMs: 10, rounds: 2 }, capture: { seconds: 2, trials: 2, waitMs: 3000 }, pool: { rounds: 10, trials: 2, waitMs: 3000 }, metrics: { n: 150, warm: 20, paceMs: 10, rounds: 2 } }
-  : { recordSeconds: 10, soak: { n: 30000, batch: 10, samples: 120 }, perChunk: { n: 3000, warm: 50, paceMs: 10, rounds: 5 }, capture: { seconds: 60, trials: 9, waitMs: 3000 }, pool: { rounds: 50, trials: 7, waitMs: 3000 }, metrics: { n: 4000, warm: 50, paceMs: 10, rounds: 8 } };
+  ? { recordSeconds: 2, soak: { n: 800, batch: 10, samples: 20 }, perChunk: { n: 200, warm: 20, paceMs: 10, rounds: 2 }, capture: { seconds: 2, trials: 2, waitMs: 3000 }, pool: { rounds: 10, trials: 2, waitMs: 3000 }, metrics: { n: 150, warm: 20, paceMs: 10, rounds: 2 }, adaptive: { rate: 6, sampleMs: 250, qualityWindow: 500, scenarios: [{ name: 'light', phases: { before: 2, throttled: 5, after: 3 } }] } }
+  : { recordSeconds: 10, soak: { n: 30000, batch: 10, samples: 120 }, perChunk: { n: 3000, warm: 50, paceMs: 10, rounds: 5 }, capture: { seconds: 60, trials: 9, waitMs: 3000 }, pool: { rounds: 50, trials: 7, waitMs: 3000 }, metrics: { n: 4000, warm: 50, paceMs: 10, rounds: 8 }, adaptive: { rate: 6, sampleMs: 250, qualityWindow: 500, scenarios: [{ name: 'light', phases: { before: 10, throttled: 20, after: 15 } }, { name: 'heavy', targetMs: 10, phases: { before: 10, throttled: 20, after: 30 } }] } };
 
 const COMMAND = argv.length ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
 const RESULTS = QUICK ? join(BENCH, 'results', 'quick') : join(BENCH, 'results');
@@ -352,6 +352,160 @@ async function runMetrics(browser, url, builds) {
   return out;
 }
 
+// ------------------------------------------------------------------ adaptive quality (issue 5)
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Ours and the seed design, one after the other in one page, each recording from the fake
+ * camera with a consumer (checksum + MessageChannel post per frame) through three phases:
+ * unthrottled, CDP CPU throttling `rate`×, unthrottled again. The page samples every
+ * `sampleMs`; the runner changes the throttling and marks each boundary. Scenarios: "light"
+ * is one checksum pass per frame (the consumer issue 5 names); "heavy" repeats the pass so
+ * that a frame of the light run's mean size costs `targetMs` unthrottled. */
+async function runAdaptive(browser, url) {
+  const { rate, sampleMs, qualityWindow, scenarios } = CONFIG.adaptive;
+  const { page, problems } = await openPage(browser, url, { input: false });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const order = ['ours', 'seed'];
+  const out = {
+    config: CONFIG.adaptive,
+    order,
+    feed: `one page; per scenario the contestants one after the other (${order.join(', then ')}), each a fresh recording from the fake camera (1280×720 ideal at 30 fps ideal, with audio, timeslice 100 ms; ours \`new MediaRecorderProducer({ qualityWindow: ${qualityWindow} })\` + \`startStream()\`, seed-design its producer's \`startStream()\`: getUserMedia through its stream manager, a MediaRecorder, CircularBuffer, 50 ms tick, FrameProcessor); a consumer on every frame: FNV-1a over the frame's ArrayBuffer (heavy: repeated), then postMessage({ seq, sum, data }) on a MessageChannel (a structured-clone copy of the bytes) whose other port, in the same page, counts what arrives; phases unthrottled, CDP Emulation.setCPUThrottlingRate ${rate}, unthrottled; samples every ${sampleMs} ms in the page`,
+    scenarios: {},
+  };
+  let lightMeanBytes = null;
+  try {
+    for (const sc of scenarios) {
+      const { phases } = sc;
+      let calibration = null;
+      let passes = 1;
+      if (sc.targetMs) {
+        calibration = await page.evaluate((o) => window.bench.adaptiveCalibrate(o), { bytes: Math.round(lightMeanBytes ?? 10_000), targetMs: sc.targetMs });
+        passes = calibration.passes;
+        log(`adaptive: ${sc.name}: ${passes} checksum passes per frame (${calibration.msPerPass.toFixed(3)} ms per pass over ${calibration.bytes} B)`);
+      }
+      const so = { phases, passes, calibration, contestants: {} };
+      for (const contestant of order) {
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+        const started = await page.evaluate((o) => window.bench.adaptiveStart(o), { contestant, sampleMs, qualityWindow, passes });
+        const perf = [];
+        const boundary = async (name) => {
+          const t = await page.evaluate((o) => window.bench.adaptiveMark(o), { name });
+          const m = await cdpMetrics(cdp);
+          perf.push({ name, t, threadS: m.ThreadTime, taskS: m.TaskDuration, scriptS: m.ScriptDuration });
+        };
+        log(`adaptive: ${sc.name}: ${contestant}: ${phases.before} s unthrottled, ${phases.throttled} s at CPU throttling ${rate}×, ${phases.after} s unthrottled`);
+        await boundary('before');
+        await sleep(phases.before * 1000);
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+        await boundary('throttled');
+        await sleep(phases.throttled * 1000);
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+        await boundary('after');
+        await sleep(phases.after * 1000);
+        await boundary('end');
+        const r = await page.evaluate(() => window.bench.adaptiveStop());
+        const res = analyzeAdaptive(r, perf, contestant);
+        so.contestants[contestant] = { start: started.start, ...res, raw: r };
+        if (sc.name === 'light' && contestant === 'ours') {
+          const a = r.arrivals.filter(([, b]) => b > 100);
+          lightMeanBytes = a.reduce((n, [, b]) => n + b, 0) / Math.max(1, a.length);
+        }
+        const ph = res.phases;
+        log(`adaptive: ${sc.name}: ${contestant}: chunks/s ${ph.map((p) => `${p.name} ${p.cadence.toFixed(2)}`).join(', ')}; consumer ms/frame ${ph.map((p) => p.consumerMsPerFrame.toFixed(2)).join(', ')}; dropped ${res.dropped}; quality min ${res.minQuality}; ${res.recovery.text}`);
+      }
+      out.scenarios[sc.name] = so;
+    }
+  } finally {
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 }).catch(() => {});
+  }
+  out.problems = problems;
+  await page.close();
+  return out;
+}
+
+/** Per-phase figures from one contestant's samples, arrivals, long tasks and CDP metrics. */
+function analyzeAdaptive(r, perf, contestant) {
+  const bounds = ['before', 'throttled', 'after', 'end'].map((n) => r.marks.find((m) => m.name === n).t);
+  const names = ['before', 'throttled', 'after'];
+  const qOf = (s) => (s.quality ?? s.levelQuality ?? null);
+  const phases = names.map((name, i) => {
+    const [a, b] = [bounds[i], bounds[i + 1]];
+    const secs = (b - a) / 1000;
+    const arr = r.arrivals.filter(([t]) => t >= a && t < b);
+    const times = arr.map(([t]) => t);
+    const gaps = times.slice(1).map((t, j) => t - times[j]);
+    const ss = r.samples.filter((s) => s.t >= a && s.t < b);
+    const dAt = (t) => { const x = r.samples.filter((s) => s.t <= t).at(-1); return x ? x.dropped : 0; };
+    const lt = r.longTasks.filter((x) => x.start >= a && x.start < b);
+    const late = ss.map((s) => s.late).sort((x, y) => x - y);
+    const p0 = perf[i];
+    const p1 = perf[i + 1];
+    const qs = ss.map(qOf).filter((q) => q != null);
+    const m0 = r.marks[i];
+    const m1 = r.marks[i + 1];
+    const proc = ss.map((s) => s.avgProcessingMs).filter((x) => x != null);
+    return {
+      name, from: a, to: b, seconds: secs,
+      frames: arr.length,
+      cadence: arr.length / secs,
+      bytes: arr.reduce((n, [, sz]) => n + sz, 0),
+      maxGapMs: gaps.length ? Math.max(...gaps) : null,
+      consumerMsPerFrame: (m1.consumerMs - m0.consumerMs) / Math.max(1, m1.frames - m0.frames),
+      processingMs: { mean: proc.length ? proc.reduce((x, y) => x + y, 0) / proc.length : null, max: proc.length ? Math.max(...proc) : null },
+      dropped: dAt(b) - dAt(a),
+      quality: { min: qs.length ? Math.min(...qs) : null, max: qs.length ? Math.max(...qs) : null, end: ss.length ? qOf(ss.at(-1)) : null },
+      settingsAtEnd: ss.length ? { width: ss.at(-1).width, height: ss.at(-1).height, frameRate: ss.at(-1).frameRate } : null,
+      longTasks: lt.length,
+      longTaskMs: round(lt.reduce((n, x) => n + x.duration, 0), 1),
+      samplerLateMs: { p50: percentile(late, 50), p95: percentile(late, 95), max: late.at(-1) ?? null },
+      threadShare: (p1.threadS - p0.threadS) / ((p1.t - p0.t) / 1000),
+      taskShare: (p1.taskS - p0.taskS) / ((p1.t - p0.t) / 1000),
+      scriptShare: (p1.scriptS - p0.scriptS) / ((p1.t - p0.t) / 1000),
+    };
+  });
+  const all = r.samples.map(qOf).filter((q) => q != null);
+  const minQuality = all.length ? Math.min(...all) : null;
+  const throttledAt = bounds[1];
+  const afterAt = bounds[2];
+  const firstDown = r.samples.find((s) => s.t >= throttledAt && qOf(s) != null && qOf(s) < 1);
+  const dropsBelowFull = minQuality != null && minQuality < 1;
+  let recovery;
+  if (contestant === 'seed') {
+    const endQ = qOf(r.samples.at(-1));
+    recovery = {
+      steppedDown: dropsBelowFull, backToFull: false, ms: null,
+      text: dropsBelowFull ? `never back: currentQuality stays ${endQ} (the seed has no step up)` : 'currentQuality never left 1.0 (and the seed has no step up)',
+    };
+  } else if (!dropsBelowFull) {
+    recovery = { steppedDown: false, backToFull: true, ms: null, text: 'never left full quality' };
+  } else {
+    const lowAtAfter = r.samples.filter((s) => s.t <= afterAt).at(-1);
+    const wasDown = lowAtAfter && qOf(lowAtAfter) != null && qOf(lowAtAfter) < 1;
+    const back = r.samples.find((s) => s.t >= afterAt && qOf(s) === 1);
+    recovery = wasDown
+      ? { steppedDown: true, backToFull: !!back, ms: back ? back.t - afterAt : null, text: back ? `back to full quality ${((back.t - afterAt) / 1000).toFixed(2)} s after the load ended` : `not back to full quality within the ${((bounds[3] - afterAt) / 1000).toFixed(0)} s after the load` }
+      : { steppedDown: true, backToFull: true, ms: 0, text: 'already back at full quality when the load ended' };
+  }
+  // Distinct track settings over time (ours changes them; the seed's never change).
+  const settings = [];
+  for (const s of r.samples) {
+    const key = `${s.width}x${s.height}@${s.frameRate}`;
+    if (!settings.length || settings.at(-1).key !== key) settings.push({ key, t: s.t, width: s.width, height: s.height, frameRate: s.frameRate });
+  }
+  return {
+    phases,
+    dropped: r.samples.at(-1)?.dropped ?? 0,
+    droppedAtStop: contestant === 'ours' ? r.finish.metrics.framesDropped : r.finish.framesDropped,
+    minQuality,
+    firstStepDownMs: firstDown ? firstDown.t - throttledAt : null,
+    recovery,
+    settings,
+    events: r.events.length,
+  };
+}
+
 // ------------------------------------------------------------------ main
 
 async function main() {
@@ -371,6 +525,7 @@ async function main() {
     dirty: REV ? false : (git('status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock') ?? '') !== '',
     buildMs: b.buildMs,
     config: CONFIG,
+    only: ONLY ?? null,
     workloads: {},
     loadavgAtStart: os.loadavg().map((x) => round(x, 2)),
   };
@@ -436,6 +591,7 @@ async function main() {
       if (runs('capture')) { const t = Date.now(); save('capture', await runCapture(browser, server.url)); meta.workloads.capture = Date.now() - t; }
       if (runs('pool')) { const t = Date.now(); save('pool', await runPool(browser, server.url)); meta.workloads.pool = Date.now() - t; }
       if (metricsBuilds) { const t = Date.now(); save('metrics', await runMetrics(browser, server.url, metricsBuilds)); meta.workloads.metrics = Date.now() - t; }
+      if (runs('adaptive')) { const t = Date.now(); save('adaptive', await runAdaptive(browser, server.url)); meta.workloads.adaptive = Date.now() - t; }
     } finally {
       await browser.close();
       await server.close();

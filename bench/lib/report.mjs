@@ -335,16 +335,120 @@ function metricsSection(mt, ctx) {
   return out.join('\n');
 }
 
-function pendingSection() {
-  return [
-    '## Workloads still to come',
-    '',
-    table(['workload', 'what it will measure', 'status'], [
-      ['adaptive quality', 'under CDP CPU throttling 6× with a realistic consumer (checksum + MessageChannel post), beside the seed\'s FrameProcessor: delivered cadence, drops, quality level over time, time back to full quality (goals: cadence ≥ seed\'s; full quality within 10 s)', 'pending: issue 5\'s feature landed (db4199c) while this harness was being built; its workload is not written yet'],
-    ], { left: true }),
-    '',
-    'No numbers are shown for this until the workload exists.',
-  ].join('\n');
+const SCENARIO_TITLES = {
+  light: 'light consumer: one FNV-1a pass + MessageChannel post per frame (the consumer issue 5 names)',
+  heavy: 'heavy consumer: the same checksum repeated so that a mean-size frame costs ≈ 10 ms unthrottled',
+};
+const PHASE_NAMES = { before: 'unthrottled', throttled: 'throttled', after: 'unthrottled again' };
+
+/** "ours steps down / comes back" numbers of one scenario, for the section and the headline. */
+function adaptiveGoals(sc) {
+  const o = sc.contestants.ours;
+  const sd = sc.contestants.seed;
+  if (!o || !sd) return null;
+  const th = (c) => c.phases.find((p) => p.name === 'throttled');
+  // One chunk of slack: a phase's edges fall between chunks, so equal cadences can differ by one.
+  return { cadenceOurs: th(o).cadence, cadenceSeed: th(sd).cadence, framesOurs: th(o).frames, framesSeed: th(sd).frames, cadenceMet: th(o).frames >= th(sd).frames - 1, recovery: o.recovery };
+}
+
+function adaptiveSection(ad, ctx) {
+  const out = ['## Adaptive quality under CPU throttling (issue 5)'];
+  if (!ad) return [...out, '', '_Not run yet: `npm run bench -- --only adaptive`._'].join('\n');
+  const cfg = ad.config;
+  out.push('', `_${stamp(ad.run)}_`, '');
+  out.push(`Feed: ${ad.feed}. The throttled phase is Chrome DevTools CPU throttling (\`Emulation.setCPUThrottlingRate\`, rate ${cfg.rate}): it slows the page's main thread, not the camera or the encoder, so it loads the page only as much as the page works. "Quality" is ours' \`metrics().qualityLevel\` (1 = the top rung of its ladder), and the seed design's \`FrameProcessor.currentQuality\`, a number its \`reduceQuality()\` multiplies by 0.8 and that nothing reads: it changes nothing the camera or the recorder produces, and nothing in the seed ever raises it again. Chunks/s counts frames that reached the consumer. Drops are ours' \`metrics().framesDropped\` and seed-design's dropped count (evictions from its CircularBuffer plus chunks its FrameProcessor skipped: every one is a hole in the recording). Main-thread busy is CDP \`TaskDuration\` over the phase's wall time (throttling stretches tasks, so it shows what the library's busy signal can see); long tasks come from a \`longtask\` observer in the page; "sampler late" is how late the page's ${cfg.sampleMs} ms sampling timer fired (p95).`);
+  for (const [name, sc] of Object.entries(ad.scenarios)) {
+    const C = sc.contestants;
+    const order = ad.order.filter((k) => C[k]);
+    const ph = sc.phases;
+    out.push('', `### ${name === 'light' ? 'Light' : name === 'heavy' ? 'Heavy' : name} consumer`, '');
+    out.push(`${SCENARIO_TITLES[name] ?? name}. Phases: ${ph.before} s unthrottled, ${ph.throttled} s throttled ${cfg.rate}×, ${ph.after} s unthrottled.${sc.calibration ? ` ${sc.passes} passes per frame (${num(sc.calibration.msPerPass, 3)} ms per pass over ${sc.calibration.bytes} B, calibrated unthrottled in this page before the scenario).` : ''}`, '');
+    const rows = [];
+    for (const k of order) {
+      for (const p of C[k].phases) {
+        const st = p.settingsAtEnd;
+        rows.push([
+          NAMES[k], PHASE_NAMES[p.name] ?? p.name, num(p.seconds, 3), String(p.frames), `**${num(p.cadence, 3)}**`, bytes(p.bytes / Math.max(1, p.frames)), ms(p.maxGapMs, 3), String(p.dropped),
+          p.quality.min == null ? '–' : `${num(p.quality.min, 2)} / ${num(p.quality.end, 2)}`,
+          st ? `${st.width}×${st.height}@${num(st.frameRate, 3)}` : '–',
+          ms(p.consumerMsPerFrame, 3), p.processingMs?.mean == null ? '–' : ms(p.processingMs.mean, 3),
+          `${num(p.taskShare * 100, 2)} %`, `${p.longTasks} (${ms(p.longTaskMs, 3)})`, ms(p.samplerLateMs.p95, 2),
+        ]);
+      }
+    }
+    out.push(table(['contestant', 'phase', 's', 'chunks', 'chunks/s', 'bytes / chunk', 'longest gap', 'dropped', 'quality min / end', 'track settings at end', 'consumer / frame', 'processing (mean)', 'main thread busy', 'long tasks', 'sampler late p95'], rows));
+    out.push('', '"processing (mean)": ours\' `metrics().averageProcessingTime` (arrival → every listener done, EWMA), seed-design\'s `FrameProcessor.getAverageProcessingTime()` (its FileReader read only, the consumer excluded), averaged over the phase\'s samples.');
+    const o = C.ours;
+    if (o) {
+      const ev = o.raw.events;
+      const thAt = o.raw.marks.find((m) => m.name === 'throttled').t;
+      if (ev.length) {
+        out.push('', `Ours' \`onQualityChange\` events (time from the start of throttling; the sample is the window that tipped it, \`sample.busy\` the library's main-thread busy share, overloaded above 0.5):`, '');
+        out.push(table(['t', 'reason', 'from → to (ladder)', 'processing', 'backlog', 'busy', 'track after'], ev.map((e) => [
+          `${num((e.t - thAt) / 1000, 3)} s`, e.reason, `${num(e.from.quality, 2)} → ${num(e.to.quality, 2)} (${e.to.width}×${e.to.height}@${e.to.frameRate})`,
+          ms(e.sample.processingMs, 3), String(e.sample.backlog), num(e.sample.busy, 2),
+          e.streams.map((x) => `${x.width}×${x.height}@${num(x.frameRate, 3)}`).join(', '),
+        ])));
+      } else {
+        out.push('', '**Ours never changed level in this scenario: no `onQualityChange` event**, so the library\'s own busy sample is not visible; the busy, long-task and lateness columns above are what its signal could see.');
+      }
+      out.push('', `Ours' track \`getSettings()\` over time (sampled every ${cfg.sampleMs} ms; time from the start of throttling): ${o.settings.map((x) => `${num((x.t - thAt) / 1000, 3)} s ${x.width}×${x.height}@${num(x.frameRate, 3)}`).join(' → ')}.`);
+    }
+    const g = adaptiveGoals(sc);
+    if (g) {
+      const r = g.recovery;
+      const back = !r.steppedDown ? 'not tested: ours never stepped down' : r.ms == null ? `**no**: ${r.text}` : `${yes(r.ms <= 10_000)} (${num(r.ms / 1000, 3)} s)`;
+      out.push('', `Goals: chunks/s while throttled, ours ≥ seed-design (one chunk of slack: a phase's edges fall between chunks): ${yes(g.cadenceMet)} (${num(g.cadenceOurs, 3)} vs ${num(g.cadenceSeed, 3)}, ${g.framesOurs} vs ${g.framesSeed} chunks); full quality back within 10 s of the load ending: ${back}. ${o?.firstStepDownMs != null ? `Ours first stepped down ${num(o.firstStepDownMs / 1000, 3)} s after throttling began. ` : ''}Seed-design: ${C.seed.recovery.text}.`);
+    }
+    // Plots: quality over time (aligned on the start of throttling), and chunks per second.
+    const align = (c) => c.raw.marks.find((m) => m.name === 'throttled').t;
+    const band = [{ x0: 0, x1: ph.throttled, label: `CPU throttled ${cfg.rate}×` }];
+    const qs = (k) => C[k].raw.samples.map((x) => [(x.t - align(C[k])) / 1000, x.quality ?? x.levelQuality ?? null]);
+    const series = [];
+    if (C.ours) {
+      const top = C.ours.settings[0]?.height || 720;
+      series.push({ name: 'ours: metrics().qualityLevel', color: COLORS.ours, step: true, width: 3, points: qs('ours') });
+      series.push({ name: `ours: track height / ${top} (getSettings)`, color: '#0a3069', dot: true, step: true, points: C.ours.raw.samples.map((x) => [(x.t - align(C.ours)) / 1000, x.height == null ? null : x.height / top]) });
+    }
+    if (C.seed) series.push({ name: 'seed-design: currentQuality (changes nothing)', color: COLORS.seed, dash: true, step: true, points: qs('seed') });
+    const qfile = `adaptive-quality-${name}.svg`;
+    ctx.plots.push([qfile, lineChart({
+      title: `Adaptive quality, ${name} consumer: quality level over time`,
+      subtitle: plainStamp(ad.run),
+      xLabel: 'seconds from the start of throttling',
+      yLabel: 'quality level (1 = top)',
+      yMin: 0, yMax: 1,
+      bands: band,
+      series,
+      yFormat: (v) => num(v, 2),
+    })]);
+    const bins = (k) => {
+      const c = C[k];
+      const a = align(c);
+      const end = c.raw.marks.find((m) => m.name === 'end').t;
+      const first = c.raw.marks.find((m) => m.name === 'before').t;
+      const pts = [];
+      for (let t = first; t + 1000 <= end + 1; t += 1000) {
+        const n = c.raw.arrivals.filter(([x]) => x >= t && x < t + 1000).length;
+        pts.push([(t + 500 - a) / 1000, n]);
+      }
+      return pts;
+    };
+    const cfile = `adaptive-cadence-${name}.svg`;
+    ctx.plots.push([cfile, lineChart({
+      title: `Adaptive quality, ${name} consumer: chunks delivered per second`,
+      subtitle: plainStamp(ad.run),
+      xLabel: 'seconds from the start of throttling (1 s bins)',
+      yLabel: 'chunks delivered to the consumer per second',
+      yMin: 0,
+      bands: band,
+      series: order.map((k) => ({ name: NAMES[k], color: COLORS[k], dash: k === 'seed', points: bins(k) })),
+      yFormat: (v) => num(v, 2),
+    })]);
+    out.push('', figure(ctx.link, qfile, `Quality level over time, ${name} consumer (shaded: CPU throttled ${cfg.rate}×)`, ad.run));
+    out.push('', figure(ctx.link, cfile, `Chunks delivered per second, ${name} consumer (shaded: CPU throttled ${cfg.rate}×)`, ad.run));
+  }
+  return out.join('\n');
 }
 
 function headline(ctx) {
@@ -385,6 +489,14 @@ function headline(ctx) {
     rows.push(['pool: acquire p50, pooled / fresh ≤ 0.005', rx(r), yes(r <= 0.005)]);
   }
   if (metrics?.netRatio != null && !metrics.commits?.quickSelfTest) rows.push(['monitor and metrics: main thread per chunk, with / without ≤ 1.02', rx(metrics.netRatio), yes(metrics.netRatio <= 1.02)]);
+  const { adaptive } = ctx.data;
+  for (const [name, sc] of Object.entries(adaptive?.scenarios ?? {})) {
+    const g = adaptiveGoals(sc);
+    if (!g) continue;
+    rows.push([`adaptive (${name} consumer): chunks/s while throttled, ours ≥ seed-design (± 1 chunk)`, `${num(g.cadenceOurs, 3)} vs ${num(g.cadenceSeed, 3)}`, yes(g.cadenceMet)]);
+    const r = g.recovery;
+    rows.push([`adaptive (${name} consumer): full quality back ≤ 10 s after the load`, !r.steppedDown ? 'never stepped down' : r.ms == null ? r.text : `${num(r.ms / 1000, 3)} s`, !r.steppedDown ? '– (not tested)' : yes(r.ms != null && r.ms <= 10_000)]);
+  }
   if (size) rows.push(['size: ours ≤ 18 KB gzip -9', `${num(size.ours.total.gzip9 / 1024, 3)} KiB`, yes(size.ours.total.gzip9 <= 18 * 1024)]);
   if (!rows.length) return '';
   return ['## Goals of issue 8 at a glance', '', 'Measured in the runs below (the tables state each run); "no" means we miss the goal, and the commentary says why.', '', table(['goal', 'measured', 'met'], rows)].join('\n');
@@ -401,6 +513,7 @@ export function writeReport({ results, commentary, md, plots, link }) {
     size: load(results, 'size'),
     pool: load(results, 'pool'),
     metrics: load(results, 'metrics'),
+    adaptive: load(results, 'adaptive'),
   };
   const ctx = { data, link, plots: [] };
   const m = data.meta;
@@ -411,7 +524,7 @@ export function writeReport({ results, commentary, md, plots, link }) {
     '',
     'Ours (the wasm package, fed through `pushChunk`, the path MediaRecorder chunks take) against the alternatives a user would pick, in one headless Chromium run with fake devices: **naive** (the origin\'s behaviour: every Blob kept until stop, frames carry the Blob; `bench/baselines/naive.js`), **seed-design** (the seed review\'s classes transcribed to plain JS, fixed only where they would crash; `bench/baselines/seed-design.js`), the **floor** (a loop that awaits `blob.arrayBuffer()` per chunk and calls the listeners), and for real capture a **raw MediaRecorder**. All are fed the same chunks, from a recording made at the start of the run.',
     '',
-    m ? `Last run: ${stamp(m)} (${m.cpuModel ?? 'cpu ?'}, ${m.memoryGiB} GiB, node ${m.node}); library built from the ${m.built}${m.commit ? ` at ${m.commit.slice(0, 10)}` : ''}${m.dirty ? ' with uncommitted changes under src/' : ''}; page cross-origin isolated (timer step ${m.page?.timerStepUs ?? '?'} µs). Each section states the run that produced it.` : '',
+    m ? `Last run${m.only ? ` (only ${m.only.join(', ')}; the other sections keep their earlier runs)` : ''}: ${stamp(m)} (${m.cpuModel ?? 'cpu ?'}, ${m.memoryGiB} GiB, node ${m.node}); library built from the ${m.built}${m.commit ? ` at ${m.commit.slice(0, 10)}` : ''}${m.dirty ? ' with uncommitted changes under src/' : ''}; page cross-origin isolated (timer step ${m.page?.timerStepUs ?? '?'} µs). Each section states the run that produced it.` : '',
     '',
     'Reproduce: `npm run bench` (full, ~10 min, rewrites this file) or `npm run bench -- --quick` (small N, < 2 min, writes only to the git-ignored `bench/results/quick/`). No test asserts a timing: timings are reported here, as ratios where they are compared.',
     '',
@@ -431,7 +544,7 @@ export function writeReport({ results, commentary, md, plots, link }) {
     '',
     metricsSection(data.metrics, ctx),
     '',
-    pendingSection(),
+    adaptiveSection(data.adaptive, ctx),
     '',
     existsSync(commentary) ? readFileSync(commentary, 'utf8').trim() : '## Commentary\n\n_bench/COMMENTARY.md is missing._',
     '',

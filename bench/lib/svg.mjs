@@ -81,10 +81,13 @@ function legend(series, x, y, maxX) {
 }
 
 /**
- * series: [{ name, color, points: [[x, y], …], dash? }]
- * yLog: log10 y axis (values ≤ 0 are drawn at the bottom).
+ * series: [{ name, color, points: [[x, y], …], dash?, dot?, step? }]
+ *   dash: dashed line; dot: dotted thin line; step: drawn as a step function (the value
+ *   holds until the next point).
+ * bands: [{ x0, x1, label, color }] shaded x ranges drawn behind the data (e.g. a phase).
+ * yLog: log10 y axis (values ≤ 0 are drawn at the bottom). yMax/yMin: fixed y range.
  */
-export function lineChart({ title, subtitle, xLabel, yLabel, series, yLog = false, width = 820, height = 440, xFormat = (v) => fmt(v), yFormat = (v) => fmt(v) }) {
+export function lineChart({ title, subtitle, xLabel, yLabel, series, bands = [], yLog = false, yMin, yMax, width = 820, height = 440, xFormat = (v) => fmt(v), yFormat = (v) => fmt(v) }) {
   const m = { l: 78, r: 24, t: 78, b: 56 };
   const leg = legend(series, m.l, 62, width - m.r);
   m.t += (leg.lines - 1) * 18;
@@ -93,11 +96,17 @@ export function lineChart({ title, subtitle, xLabel, yLabel, series, yLog = fals
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => v != null && (!yLog || v > 0));
   const xsc = linearScale(Math.min(...xs), Math.max(...xs), 6);
-  const ysc = yLog ? logScale(Math.min(...ys), Math.max(...ys)) : linearScale(Math.min(0, ...ys), Math.max(...ys), 5);
+  const ysc = yLog ? logScale(Math.min(...ys), Math.max(...ys)) : linearScale(yMin ?? Math.min(0, ...ys), yMax ?? Math.max(...ys), 5);
   const X = (v) => m.l + xsc.map(v, 0, W);
   const Y = (v) => m.t + H - ysc.map(v, 0, H);
   const out = frame({ width, height, title, subtitle });
   out.push(...leg.svg);
+  for (const b of bands) {
+    const x0 = Math.max(m.l, X(b.x0));
+    const x1 = Math.min(m.l + W, X(b.x1));
+    out.push(`<rect x="${x0.toFixed(1)}" y="${m.t}" width="${Math.max(0, x1 - x0).toFixed(1)}" height="${H}" fill="${b.color || '#fff1e5'}"/>`);
+    if (b.label) out.push(`<text x="${((x0 + x1) / 2).toFixed(1)}" y="${m.t + 14}" font-size="11" text-anchor="middle" fill="#953800">${esc(b.label)}</text>`);
+  }
   for (const t of ysc.ticks) {
     out.push(`<line x1="${m.l}" x2="${m.l + W}" y1="${Y(t)}" y2="${Y(t)}" stroke="#d0d7de" stroke-width="1"/>`);
     out.push(`<text x="${m.l - 6}" y="${Y(t) + 4}" font-size="11" text-anchor="end" fill="#57606a">${esc(yFormat(t))}</text>`);
@@ -111,9 +120,12 @@ export function lineChart({ title, subtitle, xLabel, yLabel, series, yLog = fals
   out.push(`<text x="${m.l + W / 2}" y="${height - 12}" font-size="12" text-anchor="middle" fill="#1f2328">${esc(xLabel)}</text>`);
   out.push(`<text transform="translate(16 ${m.t + H / 2}) rotate(-90)" font-size="12" text-anchor="middle" fill="#1f2328">${esc(yLabel)}${yLog ? ' (log scale)' : ''}</text>`);
   for (const s of series) {
-    const pts = s.points.filter((p) => p[1] != null).map((p) => `${X(p[0]).toFixed(1)},${Y(yLog && p[1] <= 0 ? ysc.lo : p[1]).toFixed(1)}`);
+    const valid = s.points.filter((p) => p[1] != null);
+    const stepped = s.step ? valid.flatMap((p, i) => (i === 0 ? [p] : [[p[0], valid[i - 1][1]], p])) : valid;
+    const pts = stepped.map((p) => `${X(p[0]).toFixed(1)},${Y(yLog && p[1] <= 0 ? ysc.lo : p[1]).toFixed(1)}`);
     if (!pts.length) continue;
-    out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 4"' : ''} points="${pts.join(' ')}"/>`);
+    const style = s.dot ? ' stroke-width="1.5" stroke-dasharray="2 3"' : ` stroke-width="${s.width ?? 2}"${s.dash ? ' stroke-dasharray="6 4"' : ''}`;
+    out.push(`<polyline fill="none" stroke="${s.color}"${style} points="${pts.join(' ')}"/>`);
   }
   out.push('</svg>');
   return `${out.join('\n')}\n`;
