@@ -398,7 +398,7 @@ function adaptiveSection(ad, ctx) {
     if (g) {
       const r = g.recovery;
       const back = !r.steppedDown ? 'not tested: ours never stepped down' : r.ms == null ? `**no**: ${r.text}` : `${yes(r.ms <= 10_000)} (${num(r.ms / 1000, 3)} s)`;
-      out.push('', `Goals: chunks/s while throttled, ours ≥ seed-design (one chunk of slack: a phase's edges fall between chunks): ${yes(g.cadenceMet)} (${num(g.cadenceOurs, 3)} vs ${num(g.cadenceSeed, 3)}, ${g.framesOurs} vs ${g.framesSeed} chunks); full quality back within 10 s of the load ending: ${back}. ${o?.firstStepDownMs != null ? `Ours first stepped down ${num(o.firstStepDownMs / 1000, 3)} s after throttling began. ` : ''}Seed-design: ${C.seed.recovery.text}.`);
+      out.push('', `Goals: chunks/s while throttled, ours ≥ seed-design (one chunk of slack: a phase's edges fall between chunks): ${yes(g.cadenceMet)} (${num(g.cadenceOurs, 3)} vs ${num(g.cadenceSeed, 3)}, ${g.framesOurs} vs ${g.framesSeed} chunks); full quality back within 10 s of the load ending: ${back}. ${o?.firstStepDownMs != null ? `Ours first stepped down ${num(o.firstStepDownMs / 1000, 3)} s after throttling began. ` : ''}Seed-design: ${C.seed.recovery.text}. Dropped over the whole run, counted after stop: ours ${o?.droppedAtStop ?? '–'}, seed-design ${C.seed.droppedAtStop ?? '–'}.`);
     }
     // Plots: quality over time (aligned on the start of throttling), and chunks per second.
     const align = (c) => c.raw.marks.find((m) => m.name === 'throttled').t;
