@@ -224,7 +224,7 @@ function sizeSection(size, ctx) {
   if (!size) return [...out, '', '_Not run yet: `npm run bench`._'].join('\n');
   const o = size.ours;
   out.push('', `_${stamp(size.run)}_`, '');
-  out.push(`Our release package (\`wasm-pack build --release --target web\`, \`opt-level = "s"\`, LTO, \`wasm-opt -Oz\`) beside RecordRTC ${size.recordrtc.version}'s \`RecordRTC.min.js\` from npm, measured in the same run; gzip is node's zlib at level 9.`, '');
+  out.push(`Our release package (\`wasm-pack build --release --target web\`, \`opt-level = "z"\`, LTO, \`wasm-opt -Oz --strip-debug\`) beside RecordRTC ${size.recordrtc.version}'s \`RecordRTC.min.js\` from npm, measured in the same run; gzip is node's zlib at level 9.`, '');
   out.push(table(['file', 'bytes', 'gzip -9'], [
     ['ours: `media_recorder_producer_bg.wasm`', exactBytes(o.wasm.bytes), exactBytes(o.wasm.gzip9)],
     ['ours: `media_recorder_producer.js` (glue)', exactBytes(o.js.bytes), exactBytes(o.js.gzip9)],
