@@ -67,13 +67,7 @@ async fn pushed_chunks_become_frames_in_order() {
 async fn a_pushed_webm_stream_has_its_header_run_found_like_a_recorded_one() {
     // Chromium's shape: a 1-byte first chunk, the rest of the header in the second.
     let p = producer(r#"{"probeOnConnect":false,"bufferMaxBytes":4096,"bufferCapacity":1000}"#);
-    settle(p.connect()).await.unwrap();
-    let id = get_str(
-        &settle(p.start_stream(js(r#"{"source":"external","mimeType":"video/webm"}"#)))
-            .await
-            .unwrap(),
-        "id",
-    );
+    let id = external_stream(&p, "video/webm").await;
     p.push_chunk(&id, Uint8Array::from(&HEAD[..1]).into(), JsValue::UNDEFINED)
         .unwrap();
     p.push_chunk(
@@ -113,13 +107,7 @@ async fn a_pushed_webm_stream_has_its_header_run_found_like_a_recorded_one() {
 #[wasm_bindgen_test]
 async fn pushing_without_a_listener_is_bounded_and_counted() {
     let p = producer(r#"{"probeOnConnect":false,"bufferMaxBytes":4096,"bufferCapacity":1000}"#);
-    settle(p.connect()).await.unwrap();
-    let id = get_str(
-        &settle(p.start_stream(js(r#"{"source":"external","mimeType":"video/webm"}"#)))
-            .await
-            .unwrap(),
-        "id",
-    );
+    let id = external_stream(&p, "video/webm").await;
     // The app says which chunks are the header.
     p.push_chunk(
         &id,
@@ -182,4 +170,18 @@ async fn push_chunk_is_refused_for_a_camera_stream() {
         .unwrap_err();
     assert_eq!(err_name(&e), "InvalidStateError");
     p.destroy();
+}
+
+/// Connects `p` and starts a `source: "external"` stream of `mime`; returns its id.
+async fn external_stream(
+    p: &media_recorder_producer::web::MediaRecorderProducer,
+    mime: &str,
+) -> String {
+    settle(p.connect()).await.unwrap();
+    let s = settle(p.start_stream(js(&format!(
+        r#"{{"source":"external","mimeType":"{mime}"}}"#
+    ))))
+    .await
+    .unwrap();
+    get_str(&s, "id")
 }
