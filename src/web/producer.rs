@@ -1080,6 +1080,9 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
         is_finalized: Cell::new(false),
         idle: Default::default(),
         consts: RefCell::new(None),
+        delivery: RefCell::new(None),
+        in_flight: RefCell::new(None),
+        awaiting: RefCell::new(None),
     });
 
     if let Some(m) = &media_stream {

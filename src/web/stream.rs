@@ -18,6 +18,7 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Blob, MediaStream};
@@ -109,6 +110,12 @@ pub struct Stream {
     pub idle: Signal,
     /// Frame values that stay the same for the stream (made at its first frame).
     pub consts: RefCell<Option<FrameConsts>>,
+    /// The delivery loop's callbacks (made at the first delivery).
+    pub delivery: RefCell<Option<Delivery>>,
+    /// The chunk whose bytes are being read.
+    pub in_flight: RefCell<Option<InFlight>>,
+    /// Size and start time of the frame whose listeners' Promises are awaited.
+    pub awaiting: RefCell<Option<(u64, f64)>>,
 }
 
 impl Stream {
@@ -242,6 +249,7 @@ async fn scan_header(shared: Rc<Shared>, stream: Rc<Stream>) {
         break;
     }
     stream.st.borrow_mut().scanning = false;
+    kick_delivery(&shared, &stream);
 }
 
 /// Starts the delivery loop if it is idle and there is work and someone to give it to.
@@ -256,83 +264,182 @@ pub fn kick_delivery(shared: &Rc<Shared>, stream: &Rc<Stream>) {
         }
         st.delivering = true;
     }
-    spawn_local(deliver(shared.clone(), stream.clone()));
+    next_chunk(shared, stream);
 }
 
-/// Delivers pending chunks in order, one at a time, until none is left (or no listener).
-async fn deliver(shared: Rc<Shared>, stream: Rc<Stream>) {
-    loop {
-        let taken = {
-            let mut st = stream.st.borrow_mut();
-            if shared.is_destroyed() || shared.on_frame.is_empty() {
-                None
-            } else {
-                st.ring.take_next()
-            }
-        };
-        let Some(taken) = taken else { break };
-        let started = shared.now_precise();
-        let bytes = JsFuture::from(taken.item.blob.array_buffer()).await;
-        if shared.is_destroyed() {
-            break;
+/// The delivery loop's callbacks, made once per stream and reused for every chunk: the
+/// loop is a chain of `promise.then(callback)` rather than an `async fn`, because a
+/// `JsFuture` per chunk cost two fresh closures and a task each time (measured in
+/// bench/, per-chunk workload).
+pub struct Delivery {
+    on_bytes: Closure<dyn FnMut(JsValue)>,
+    on_read_error: Closure<dyn FnMut(JsValue)>,
+    on_listeners_done: Closure<dyn FnMut(JsValue)>,
+}
+
+/// A chunk between `arrayBuffer()` and the end of its listeners.
+pub struct InFlight {
+    taken: Taken<Chunk>,
+    started_ms: f64,
+}
+
+thread_local! {
+    /// Streams with a delivery callback still to come: kept alive until it comes, so a
+    /// destroyed producer's last callback finds its closures (and does nothing).
+    static WAITING: RefCell<Vec<Rc<Stream>>> = const { RefCell::new(Vec::new()) };
+}
+
+fn hold(stream: &Rc<Stream>) {
+    WAITING.with(|w| w.borrow_mut().push(stream.clone()));
+}
+
+fn unhold(stream: &Rc<Stream>) {
+    WAITING.with(|w| {
+        let mut w = w.borrow_mut();
+        if let Some(i) = w.iter().position(|s| Rc::ptr_eq(s, stream)) {
+            w.swap_remove(i);
         }
-        if shared.on_frame.is_empty() {
-            // The last listener left while the bytes were read: nobody got this frame.
-            stream.st.borrow_mut().ring.untake(taken.seq);
-            break;
-        }
-        let buffer = match bytes {
-            Ok(b) => b,
-            Err(e) => {
-                let lost = stream.st.borrow_mut().ring.abandon(taken.seq);
-                stream.refresh_counts();
-                if let Some(d) = lost {
-                    shared.metrics.borrow_mut().record_drops(1, d.size);
-                    let reason = crate::web::error::from_js(&e);
-                    shared.emit_error(ProducerError::new(
-                        ErrorKind::DataLoss,
-                        format!(
-                            "Stream {}: frame {} could not be read and was dropped ({})",
-                            stream.id(),
-                            taken.seq,
-                            reason.message
-                        ),
-                    ));
-                }
-                continue;
-            }
-        };
-        let frame = build_frame(&stream, &taken, &buffer, false);
-        let dispatch = shared.on_frame.dispatch(&frame, || !shared.is_destroyed());
-        stream.st.borrow_mut().ring.finish(taken.seq);
-        stream.refresh_counts();
-        for thrown in dispatch.thrown {
-            shared.emit_listener_error("onFrame", thrown);
-        }
-        if !dispatch.promises.is_empty() {
-            if let Some(flush) = stream.flush_promise() {
-                let all =
-                    js_sys::Promise::all_settled(&dispatch.promises.iter().collect::<Array>());
-                let race = js_sys::Promise::race(&Array::of2(&all, &flush));
-                if let Ok(outcome) = JsFuture::from(race).await {
-                    report_rejections(&shared, &outcome);
-                }
-            }
-        }
-        let processing_ms = shared.now_precise() - started;
-        shared
-            .metrics
-            .borrow_mut()
-            .record_frame(taken.size, processing_ms, js_sys::Date::now());
-        shared
-            .adaptive
-            .borrow_mut()
-            .record_processing(processing_ms);
+    });
+}
+
+fn callbacks(shared: &Rc<Shared>, stream: &Rc<Stream>) {
+    if stream.delivery.borrow().is_some() {
+        return;
     }
+    let make = |f: fn(&Rc<Shared>, &Rc<Stream>, JsValue)| {
+        let (ws, wst) = (Rc::downgrade(shared), Rc::downgrade(stream));
+        Closure::<dyn FnMut(JsValue)>::new(move |v: JsValue| {
+            if let (Some(sh), Some(st)) = (ws.upgrade(), wst.upgrade()) {
+                unhold(&st);
+                f(&sh, &st, v);
+            }
+        })
+    };
+    *stream.delivery.borrow_mut() = Some(Delivery {
+        on_bytes: make(on_bytes),
+        on_read_error: make(on_read_error),
+        on_listeners_done: make(on_listeners_done),
+    });
+}
+
+fn go_idle(stream: &Rc<Stream>) {
     stream.st.borrow_mut().delivering = false;
     stream.idle.wake_all();
-    // A chunk may have arrived between the last take and here while no listener was
-    // subscribed; the next push or subscription restarts the loop.
+}
+
+/// Takes the next pending chunk and asks for its bytes; ends the loop when none is left
+/// (or no listener, or the producer is destroyed).
+fn next_chunk(shared: &Rc<Shared>, stream: &Rc<Stream>) {
+    let taken = {
+        let mut st = stream.st.borrow_mut();
+        if shared.is_destroyed() || shared.on_frame.is_empty() {
+            None
+        } else if st.scanner.is_some() && st.ring.header_open() && !st.flushing {
+            // Where the header run ends is not known yet: a frame's `isHeader` would be a
+            // guess. The scan kicks delivery again when it knows. (A stopping stream
+            // delivers what it has: its candidates are flagged as header.)
+            None
+        } else {
+            st.ring.take_next()
+        }
+    };
+    let Some(taken) = taken else {
+        return go_idle(stream);
+    };
+    callbacks(shared, stream);
+    let promise = taken.item.blob.array_buffer();
+    *stream.in_flight.borrow_mut() = Some(InFlight {
+        taken,
+        started_ms: shared.now_precise(),
+    });
+    let delivery = stream.delivery.borrow();
+    if let Some(d) = delivery.as_ref() {
+        hold(stream);
+        let _ = promise.then2(&d.on_bytes, &d.on_read_error);
+    }
+}
+
+fn on_bytes(shared: &Rc<Shared>, stream: &Rc<Stream>, buffer: JsValue) {
+    let Some(InFlight { taken, started_ms }) = stream.in_flight.borrow_mut().take() else {
+        return;
+    };
+    if shared.is_destroyed() {
+        return go_idle(stream);
+    }
+    if shared.on_frame.is_empty() {
+        // The last listener left while the bytes were read: nobody got this frame.
+        stream.st.borrow_mut().ring.untake(taken.seq);
+        return go_idle(stream);
+    }
+    let frame = build_frame(stream, &taken, &buffer, false);
+    let dispatch = shared.on_frame.dispatch(&frame, || !shared.is_destroyed());
+    stream.st.borrow_mut().ring.finish(taken.seq);
+    stream.refresh_counts();
+    for thrown in dispatch.thrown {
+        shared.emit_listener_error("onFrame", thrown);
+    }
+    if !dispatch.promises.is_empty() {
+        // Backpressure: the next frame waits for the listeners' Promises (or for a stop).
+        if let Some(flush) = stream.flush_promise() {
+            let all = js_sys::Promise::all_settled(&dispatch.promises.iter().collect::<Array>());
+            let race = js_sys::Promise::race(&Array::of2(&all, &flush));
+            *stream.awaiting.borrow_mut() = Some((taken.size, started_ms));
+            let delivery = stream.delivery.borrow();
+            if let Some(d) = delivery.as_ref() {
+                hold(stream);
+                let _ = race.then2(&d.on_listeners_done, &d.on_listeners_done);
+                return;
+            }
+        }
+    }
+    frame_done(shared, taken.size, started_ms);
+    next_chunk(shared, stream);
+}
+
+fn on_listeners_done(shared: &Rc<Shared>, stream: &Rc<Stream>, outcome: JsValue) {
+    report_rejections(shared, &outcome);
+    if let Some((size, started_ms)) = stream.awaiting.borrow_mut().take() {
+        frame_done(shared, size, started_ms);
+    }
+    next_chunk(shared, stream);
+}
+
+fn on_read_error(shared: &Rc<Shared>, stream: &Rc<Stream>, error: JsValue) {
+    let Some(InFlight { taken, .. }) = stream.in_flight.borrow_mut().take() else {
+        return;
+    };
+    if shared.is_destroyed() {
+        return go_idle(stream);
+    }
+    let lost = stream.st.borrow_mut().ring.abandon(taken.seq);
+    stream.refresh_counts();
+    if let Some(d) = lost {
+        shared.metrics.borrow_mut().record_drops(1, d.size);
+        let reason = crate::web::error::from_js(&error);
+        shared.emit_error(ProducerError::new(
+            ErrorKind::DataLoss,
+            format!(
+                "Stream {}: frame {} could not be read and was dropped ({})",
+                stream.id(),
+                taken.seq,
+                reason.message
+            ),
+        ));
+    }
+    next_chunk(shared, stream);
+}
+
+/// A frame's listeners are done: record its processing time.
+fn frame_done(shared: &Rc<Shared>, size: u64, started_ms: f64) {
+    let processing_ms = shared.now_precise() - started_ms;
+    shared
+        .metrics
+        .borrow_mut()
+        .record_frame(size, processing_ms, js_sys::Date::now());
+    shared
+        .adaptive
+        .borrow_mut()
+        .record_processing(processing_ms);
 }
 
 fn report_rejections(shared: &Rc<Shared>, outcome: &JsValue) {
