@@ -138,6 +138,11 @@ impl Adaptive {
         }
     }
 
+    /// The device profile now (battery included once `getBattery()` has answered).
+    pub fn profile(&self) -> DeviceProfile {
+        self.profile
+    }
+
     /// The level now.
     pub fn level(&self) -> Level {
         self.controller.level()

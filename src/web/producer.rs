@@ -964,7 +964,9 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
     };
     let pool = shared.pool.borrow().clone();
     let media_stream = if captures {
-        let constraints = media_constraints(cfg, &req, &media::device_profile());
+        // The adaptive state's profile: it follows the battery once getBattery() answered.
+        let profile = shared.adaptive.borrow().profile();
+        let constraints = media_constraints(cfg, &req, &profile);
         let acquired = match &pool {
             Some(p) => p.acquire(req.source, &constraints).await,
             None => media::acquire(req.source, &constraints)
