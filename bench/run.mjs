@@ -176,6 +176,24 @@ async function runSoak(browser, url) {
   return out;
 }
 
+/** Median of numbers. */
+const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+/** One per-chunk measurement in a fresh page: feeds `n` chunks to `contestant` one every
+ * `paceMs`, returns the page's result and the main-thread time per chunk from CDP. */
+async function measurePerChunk(browser, url, { contestant, n, warm, paceMs, query }) {
+  const { page, problems } = await openPage(browser, url, query ? { query } : undefined);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.evaluate((o) => window.bench.perChunkPrepare(o), { contestant, n, warm });
+  const before = await cdpMetrics(cdp);
+  const res = await page.evaluate((o) => window.bench.perChunkRun(o), { paceMs });
+  const after = await cdpMetrics(cdp);
+  await page.close();
+  const d = (key) => (after[key] - before[key]) * 1000 / res.n; // seconds → ms per chunk
+  return { res, problems, thread: d('ThreadTime'), task: d('TaskDuration'), script: d('ScriptDuration') };
+}
+
 async function runPerChunk(browser, url) {
   const { n, warm, paceMs, rounds } = CONFIG.perChunk;
   const per = Math.ceil(n / rounds);
@@ -191,22 +209,13 @@ async function runPerChunk(browser, url) {
     const rd = { loadavg: os.loadavg()[0] };
     for (let k = 0; k < names.length; k++) {
       const contestant = names[(r + k) % names.length];
-      const { page, problems } = await openPage(browser, url);
-      const cdp = await page.context().newCDPSession(page);
-      await cdp.send('Performance.enable');
-      await page.evaluate((o) => window.bench.perChunkPrepare(o), { contestant, n: per, warm });
-      const before = await cdpMetrics(cdp);
-      const res = await page.evaluate((o) => window.bench.perChunkRun(o), { paceMs });
-      const after = await cdpMetrics(cdp);
-      const d = (key) => (after[key] - before[key]) * 1000 / res.n; // seconds → ms per chunk
-      raw[contestant].push({ ...res, thread: d('ThreadTime'), task: d('TaskDuration'), script: d('ScriptDuration'), problems });
-      rd[contestant] = d('ThreadTime');
-      await page.close();
+      const m = await measurePerChunk(browser, url, { contestant, n: per, warm, paceMs });
+      raw[contestant].push({ ...m.res, thread: m.thread, task: m.task, script: m.script, problems: m.problems });
+      rd[contestant] = m.thread;
     }
     out.rounds.push(rd);
     log(`per-chunk: round ${r + 1}/${rounds}: ${names.map((k) => `${k} ${rd[k].toFixed(3)}`).join(', ')} ms/chunk main thread`);
   }
-  const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
   for (const k of names) {
     const rs = raw[k];
     const lat = rs.flatMap((x) => x.latencies).sort((a, b) => a - b);
@@ -318,24 +327,15 @@ async function runMetrics(browser, url, builds) {
     const rd = { loadavg: os.loadavg()[0] };
     for (let k = 0; k < variants.length; k++) {
       const [name, dir, contestant] = variants[(r + k) % variants.length];
-      const { page, problems } = await openPage(browser, url, { query: `?pkg=${dir}` });
-      const cdp = await page.context().newCDPSession(page);
-      await cdp.send('Performance.enable');
-      await page.evaluate((o) => window.bench.perChunkPrepare(o), { contestant, n: per, warm });
-      const before = await cdpMetrics(cdp);
-      const res = await page.evaluate((o) => window.bench.perChunkRun(o), { paceMs });
-      const after = await cdpMetrics(cdp);
-      const thread = ((after.ThreadTime - before.ThreadTime) * 1000) / res.n;
+      const { res, problems, thread } = await measurePerChunk(browser, url, { contestant, n: per, warm, paceMs, query: `?pkg=${dir}` });
       const lat = [...res.latencies].sort((a, b) => a - b);
       raw[name].push({ thread, p50: percentile(lat, 50), delivered: res.delivered, dropped: res.dropped, problems });
       rd[name] = thread;
-      await page.close();
     }
     rd.ratio = (rd.after - rd.none) / (rd.before - rd.none);
     out.rounds.push(rd);
     log(`metrics: round ${r + 1}/${rounds}: harness ${rd.none.toFixed(3)}, before ${rd.before.toFixed(3)}, after ${rd.after.toFixed(3)} ms/chunk; net after/before ${rd.ratio.toFixed(3)}`);
   }
-  const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
   for (const [name] of variants) {
     out.variants[name] = {
       threadMsPerChunk: med(raw[name].map((x) => x.thread)),
