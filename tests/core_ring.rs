@@ -1,7 +1,9 @@
 //! Property tests of the chunk ring over random push / deliver / evict sequences.
 #![cfg(not(target_arch = "wasm32"))]
 
-use media_recorder_producer::core::ring::{ChunkRing, HeaderPolicy, RingLimits};
+use media_recorder_producer::core::ring::{
+    ChunkRing, HeaderPolicy, RingLimits, MAX_OPEN_HEADER_CHUNKS,
+};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
@@ -17,6 +19,9 @@ enum Op {
     Untake,
     CloseHeader(u64),
     SetMaxBytes(u64),
+    /// A new segment (recorder restart); an open header is closed first, as the browser
+    /// shell does once the old segment's scan has seen every chunk.
+    BeginSegment,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -29,6 +34,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Untake),
         1 => (0u64..8).prop_map(Op::CloseHeader),
         1 => (1024u64..40_000).prop_map(Op::SetMaxBytes),
+        1 => Just(Op::BeginSegment),
     ]
 }
 
@@ -58,6 +64,12 @@ proptest! {
         let mut in_flight: Option<(u64, u64, bool)> = None;
         let mut header_closed_at: Option<u64> = None;
         let mut explicit_unpinned: BTreeSet<u64> = BTreeSet::new();
+        // Per segment: first sequence number, where its header run was closed, and
+        // whether a push hint (isHeader) took over from the scan.
+        let mut segments: Vec<(u64, Option<u64>, bool)> = vec![(0, None, false)];
+        let mut segment_of: Vec<usize> = vec![];
+        // (seq, flagged as header, was its segment's header closed when it was taken)
+        let mut taken_log: Vec<(u64, bool, bool)> = vec![];
 
         for op in ops {
             match op {
@@ -66,6 +78,8 @@ proptest! {
                     let (seq, d) = ring.push(seq_item(pushed.len()), size, hint);
                     prop_assert_eq!(seq, pushed.len() as u64);
                     pushed.push(size);
+                    segment_of.push(segments.len() - 1);
+                    if hint.is_some() { segments.last_mut().unwrap().2 = true; }
                     if hint == Some(false) { explicit_unpinned.insert(seq); }
                     for x in d { prop_assert!(dropped.insert(x.seq), "dropped twice"); }
                 }
@@ -76,6 +90,8 @@ proptest! {
                             if let Some(&last) = delivered.last() { prop_assert!(t.seq > last); }
                             prop_assert_eq!(t.size, pushed[t.seq as usize]);
                             if t.pinned { pinned_ever.insert(t.seq); }
+                            let closed = segments[segment_of[t.seq as usize]].1.is_some();
+                            taken_log.push((t.seq, t.pinned, closed));
                             in_flight = Some((t.seq, t.size, t.pinned));
                         }
                     }
@@ -103,14 +119,28 @@ proptest! {
                     }
                 }
                 Op::CloseHeader(k) => {
-                    if ring.header_open() && !pushed.is_empty() {
-                        let last = k.min(pushed.len() as u64 - 1);
-                        header_closed_at = Some(last);
+                    let start = segments.last().unwrap().0;
+                    if ring.header_open() && (pushed.len() as u64) > start {
+                        let last = (start + k).min(pushed.len() as u64 - 1);
+                        if segments.len() == 1 { header_closed_at = Some(last); }
+                        segments.last_mut().unwrap().1 = Some(last);
                         for x in ring.close_header(last) { prop_assert!(dropped.insert(x.seq)); }
                     }
                 }
                 Op::SetMaxBytes(b) => {
                     for x in ring.set_max_bytes(b) { prop_assert!(dropped.insert(x.seq)); }
+                }
+                Op::BeginSegment => {
+                    let start = segments.last().unwrap().0;
+                    if policy == HeaderPolicy::Scan && ring.header_open() && (pushed.len() as u64) > start {
+                        let last = pushed.len() as u64 - 1;
+                        segments.last_mut().unwrap().1 = Some(last);
+                        for x in ring.close_header(last) { prop_assert!(dropped.insert(x.seq)); }
+                    }
+                    for x in ring.begin_segment() { prop_assert!(dropped.insert(x.seq)); }
+                    segments.push((pushed.len() as u64, None, false));
+                    prop_assert_eq!(ring.segment() as usize, segments.len() - 1);
+                    prop_assert_eq!(ring.segment_start(), pushed.len() as u64);
                 }
             }
             let s = ring.stats();
@@ -151,6 +181,28 @@ proptest! {
                 }
             }
             _ => {}
+        }
+        // Every segment's header run (as the scan closed it) is flagged `isHeader` and
+        // never evicted, even when a new segment began before it was delivered; what
+        // follows it is not flagged once the run is known.
+        if policy == HeaderPolicy::Scan {
+            for &(seq, flagged, closed_then) in &taken_log {
+                let (start, last, hinted) = segments[segment_of[seq as usize]];
+                let Some(last) = last else { continue };
+                if hinted { continue; }
+                if seq <= last && seq - start < MAX_OPEN_HEADER_CHUNKS as u64 {
+                    prop_assert!(flagged, "header chunk {} of segment at {} not flagged", seq, start);
+                } else if seq > last && closed_then {
+                    prop_assert!(!flagged, "chunk {} after the header run at {}..={} flagged", seq, start, last);
+                }
+            }
+            for &(start, last, hinted) in &segments {
+                let Some(last) = last else { continue };
+                if hinted { continue; }
+                for q in start..=last.min(start + MAX_OPEN_HEADER_CHUNKS as u64 - 1) {
+                    prop_assert!(!dropped.contains(&q) || pinned_ever.contains(&q), "header chunk {} dropped", q);
+                }
+            }
         }
         // Clearing accounts for everything.
         if let Some((seq, _, _)) = in_flight.take() { ring.finish(seq); delivered.push(seq); }

@@ -69,6 +69,8 @@ struct Slot<T> {
     seq: u64,
     size: u64,
     pinned: bool,
+    /// The segment it was pushed in (see [`ChunkRing::begin_segment`]).
+    segment: u32,
     state: SlotState,
     item: T,
 }
@@ -129,6 +131,12 @@ pub struct ChunkRing<T> {
     policy: HeaderPolicy,
     header_open: bool,
     open_candidates: usize,
+    /// Bytes pinned as candidates of the open header run.
+    open_bytes: u64,
+    /// The current segment: 0, then one more per [`ChunkRing::begin_segment`].
+    segment: u32,
+    /// The first sequence number of the current segment.
+    segment_start: u64,
     next_seq: u64,
     stats: RingStats,
 }
@@ -151,6 +159,9 @@ impl<T: Clone> ChunkRing<T> {
             policy,
             header_open: policy != HeaderPolicy::None,
             open_candidates: 0,
+            open_bytes: 0,
+            segment: 0,
+            segment_start: 0,
             next_seq: 0,
             stats: RingStats::default(),
         }
@@ -175,6 +186,7 @@ impl<T: Clone> ChunkRing<T> {
         };
         if pin.is_none() && pinned {
             self.open_candidates += 1;
+            self.open_bytes += size;
         }
         if self.policy == HeaderPolicy::FirstChunk {
             self.header_open = false;
@@ -183,6 +195,7 @@ impl<T: Clone> ChunkRing<T> {
             seq,
             size,
             pinned,
+            segment: self.segment,
             state: SlotState::Pending,
             item,
         });
@@ -194,11 +207,10 @@ impl<T: Clone> ChunkRing<T> {
         if pinned {
             self.stats.pinned_bytes += size;
         }
-        if self.header_open && self.stats.pinned_bytes > MAX_OPEN_HEADER_BYTES {
+        if self.header_open && self.open_bytes > MAX_OPEN_HEADER_BYTES {
             // No header end found in a megabyte: this is not the container we expected.
-            // Keep the first chunk as the header rather than pinning without bound.
-            let first = self.slots.front().map(|s| s.seq).unwrap_or(seq);
-            self.close_header_inner(first);
+            // Keep the segment's first chunk as the header rather than pinning without bound.
+            self.close_header_inner(self.segment_start);
         }
         let dropped = self.enforce_limits();
         (seq, dropped)
@@ -219,8 +231,11 @@ impl<T: Clone> ChunkRing<T> {
     fn close_header_inner(&mut self, last_header_seq: u64) {
         self.header_open = false;
         self.open_candidates = 0;
+        self.open_bytes = 0;
         for slot in self.slots.iter_mut() {
-            if slot.pinned && slot.seq > last_header_seq {
+            // Only the current segment's candidates: an earlier segment's header run
+            // stays pinned until it is delivered.
+            if slot.pinned && slot.seq > last_header_seq && slot.segment == self.segment {
                 slot.pinned = false;
                 self.stats.pinned_bytes -= slot.size;
             }
@@ -240,22 +255,54 @@ impl<T: Clone> ChunkRing<T> {
         before - self.stats.held_bytes
     }
 
-    /// Starts a new segment (a new recorder, a new container header): the previous
-    /// header run is unpinned (delivered header chunks are released) and the next chunks
-    /// are header candidates again, as at the start. Returns what had to be evicted.
+    /// Starts a new segment (a new recorder, a new container header) and returns what
+    /// had to be evicted. The next chunks are header candidates again, as at the start.
+    /// The previous header run is released once delivered: chunks of it already
+    /// delivered go now (unless delivered chunks are kept); those still waiting stay
+    /// pinned, and flagged as header, until they are delivered, so a slow consumer
+    /// still gets each segment's header before its body.
+    ///
+    /// Close the previous segment's header first ([`close_header`](Self::close_header)):
+    /// candidates still open here are kept as that segment's header run.
     pub fn begin_segment(&mut self) -> Vec<Dropped> {
-        for slot in self.slots.iter_mut() {
-            if slot.pinned {
-                slot.pinned = false;
-                self.stats.pinned_bytes -= slot.size;
+        self.segment += 1;
+        self.segment_start = self.next_seq;
+        let keep = self.limits.keep_delivered;
+        let mut i = 0;
+        while i < self.slots.len() {
+            let s = &mut self.slots[i];
+            if s.pinned && s.state == SlotState::Delivered {
+                s.pinned = false;
+                self.stats.pinned_bytes -= s.size;
+                if !keep {
+                    self.remove_at(i);
+                    continue;
+                }
             }
-        }
-        if !self.limits.keep_delivered {
-            self.release_delivered_unpinned();
+            i += 1;
         }
         self.header_open = self.policy != HeaderPolicy::None;
         self.open_candidates = 0;
+        self.open_bytes = 0;
         self.enforce_limits()
+    }
+
+    /// The current segment: 0, then one more per [`begin_segment`](Self::begin_segment).
+    pub fn segment(&self) -> u32 {
+        self.segment
+    }
+
+    /// The first sequence number of the current segment.
+    pub fn segment_start(&self) -> u64 {
+        self.segment_start
+    }
+
+    /// Chunks waiting for delivery that were pushed at or after sequence number `seq`.
+    pub fn pending_since(&self, seq: u64) -> u64 {
+        self.slots
+            .iter()
+            .filter(|s| s.seq >= seq && s.state == SlotState::Pending)
+            .count() as u64
     }
 
     /// Changes the byte bound (e.g. memory relief) and evicts to meet it.
@@ -293,14 +340,22 @@ impl<T: Clone> ChunkRing<T> {
             return;
         };
         let keep = self.limits.keep_delivered;
-        let (size, pinned) = {
+        let current = self.segment;
+        let (size, pinned, old_segment) = {
             let slot = &mut self.slots[idx];
             slot.state = SlotState::Delivered;
-            (slot.size, slot.pinned)
+            (slot.size, slot.pinned, slot.segment != current)
         };
         self.stats.delivered_chunks += 1;
         self.stats.delivered_bytes += size;
-        if !keep && !pinned {
+        if pinned && old_segment {
+            // An earlier segment's header run: pinned only until delivered.
+            self.slots[idx].pinned = false;
+            self.stats.pinned_bytes -= size;
+            if !keep {
+                self.remove_at(idx);
+            }
+        } else if !keep && !pinned {
             self.remove_at(idx);
         }
     }

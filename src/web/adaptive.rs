@@ -1,13 +1,20 @@
 //! Adaptive quality in the browser: measures load, feeds the core's
 //! [`QualityController`], and applies its levels to the real tracks.
 //!
-//! Load signal per window (`qualityWindow`, default 1 s):
-//! - processing times of the frames delivered in it (arrival → every listener done);
-//! - the rings' backlog at its end;
+//! Load signal per window (`qualityWindow`, default 1 s). Each input counts only what
+//! is load on this page, so that no quality step happens without real load:
+//! - processing time: how long the `onFrame` listeners ran on the main thread per
+//!   frame (not the time their Promises wait for a network or a disk);
+//! - backlog: chunks waiting for a consumer that is subscribed, counted from when it
+//!   subscribed (with no listener, undelivered chunks are not load: the ring's drop
+//!   accounting reports them);
 //! - main-thread busy time: the larger of the Long Tasks total (`PerformanceObserver`,
 //!   where the browser has `longtask`: Chromium) and the lateness of a probe timer whose
 //!   delay is drawn at random each time (5–25 ms), so that a regular busy loop cannot
 //!   line up with it and hide (Firefox has no Long Tasks; this is its signal).
+//!
+//! A window in which the page was hidden is not judged: browsers throttle a hidden
+//! page's timers to once a second or less, which the probe would read as load.
 //!
 //! A level change is applied live with `MediaStreamTrack.applyConstraints` (size and
 //! frame rate; no new recorder, no new header). Everything here is owned by the
@@ -109,6 +116,9 @@ pub struct Adaptive {
     processing_n: u32,
     battery_listeners: Vec<EventListener>,
     battery_requested: bool,
+    /// Whether the page was hidden at some point of the current window.
+    hidden_in_window: bool,
+    visibility: Option<EventListener>,
 }
 
 impl Adaptive {
@@ -135,6 +145,8 @@ impl Adaptive {
             processing_n: 0,
             battery_listeners: Vec::new(),
             battery_requested: false,
+            hidden_in_window: false,
+            visibility: None,
         }
     }
 
@@ -168,6 +180,7 @@ impl Adaptive {
         self.observer = None;
         self.battery_listeners.clear();
         self.battery_requested = false;
+        self.visibility = None;
     }
 }
 
@@ -225,7 +238,24 @@ pub fn start(shared: &Rc<Shared>) {
         a.processing_sum = 0.0;
         a.processing_n = 0;
         a.longtasks_ms.set(0.0);
-        a.observer = LongTaskObserver::new(a.longtasks_ms.clone());
+        a.hidden_in_window = page_hidden();
+    }
+    // Built outside the borrow: constructing the observer calls into JS.
+    let observer = LongTaskObserver::new(shared.adaptive.borrow().longtasks_ms.clone());
+    let visibility = web_sys::window().and_then(|w| w.document()).map(|d| {
+        let weak = Rc::downgrade(shared);
+        EventListener::new(&d, "visibilitychange", move |_| {
+            if let Some(shared) = weak.upgrade() {
+                if page_hidden() {
+                    shared.adaptive.borrow_mut().hidden_in_window = true;
+                }
+            }
+        })
+    });
+    {
+        let mut a = shared.adaptive.borrow_mut();
+        a.observer = observer;
+        a.visibility = visibility;
     }
     arm_probe(shared);
     watch_battery(shared);
@@ -278,13 +308,20 @@ fn on_window(shared: &Rc<Shared>) {
         return;
     }
     let now = shared.now_precise();
-    let backlog: u64 = shared
-        .live_streams()
-        .iter()
-        .map(|s| s.st.borrow().ring.stats().pending_chunks)
-        .sum();
+    let backlog = consumer_backlog(shared);
     let change = {
         let mut a = shared.adaptive.borrow_mut();
+        if std::mem::replace(&mut a.hidden_in_window, page_hidden()) {
+            // The page was hidden during this window: the browser throttles its timers
+            // (to once a second or less), so the probe's lateness measures the
+            // throttling, not load. The window is not judged either way.
+            a.window_start_ms = now;
+            a.lateness_ms = 0.0;
+            a.longtasks_ms.set(0.0);
+            a.processing_sum = 0.0;
+            a.processing_n = 0;
+            return;
+        }
         let busy_ms = a.lateness_ms.max(a.longtasks_ms.get());
         // The real length of the window: its timer is late too when the thread is busy.
         let window_ms = (now - a.window_start_ms).max(1.0);
@@ -307,6 +344,35 @@ fn on_window(shared: &Rc<Shared>) {
     if let Some(change) = change {
         apply_change(shared, change);
     }
+}
+
+/// Chunks waiting for a consumer that is there and falls behind, over every stream.
+///
+/// A backlog with no `onFrame` listener is not load (nobody is slow; the ring's own
+/// drop accounting reports what it evicts), and neither is what piled up before a
+/// listener subscribed: only chunks pushed since a consumer has been subscribed count.
+fn consumer_backlog(shared: &Shared) -> u64 {
+    let listening = !shared.on_frame.is_empty();
+    let mut backlog = 0;
+    for s in shared.live_streams() {
+        let mut st = s.st.borrow_mut();
+        if !listening {
+            st.consumer_from = None;
+            continue;
+        }
+        match st.consumer_from {
+            Some(from) => backlog += st.ring.pending_since(from),
+            None => st.consumer_from = Some(st.ring.next_seq()),
+        }
+    }
+    backlog
+}
+
+/// Whether the page is hidden now (`document.visibilityState`).
+fn page_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
 }
 
 /// The constraints for `level` on a stream that asked for `requested` (never above it).

@@ -832,7 +832,14 @@ impl MediaRecorderProducer {
         let f = self.listener(callback, "onFrame")?;
         let unsubscribe = self.shared.on_frame.subscribe(f);
         // Pending chunks (e.g. the header run, kept while nobody listened) go out now.
+        // What piled up before a consumer was there is not its backlog (adaptive quality).
         for s in self.shared.live_streams() {
+            {
+                let mut st = s.st.borrow_mut();
+                if st.consumer_from.is_none() {
+                    st.consumer_from = Some(st.ring.next_seq());
+                }
+            }
             stream::kick_delivery(&self.shared, &s);
         }
         Ok(unsubscribe)
@@ -1077,6 +1084,8 @@ async fn start(shared: Rc<Shared>, req: StreamRequest) -> Result<JsValue, Produc
             retiring: None,
             restarting: false,
             retired: false,
+            next_bps: None,
+            consumer_from: None,
         }),
         finalized: Default::default(),
         is_finalized: Cell::new(false),

@@ -51,8 +51,8 @@ pub struct StreamState {
     pub ring: ChunkRing<Chunk>,
     /// Finds the end of the WebM header; `None` once known or for other containers.
     pub scanner: Option<HeaderScanner>,
-    /// Header candidates waiting to be scanned, in order.
-    pub scan_queue: VecDeque<(u64, Blob)>,
+    /// Header candidates waiting to be scanned, in order: (ring segment, sequence, chunk).
+    pub scan_queue: VecDeque<(u32, u64, Blob)>,
     /// Whether the scan task runs.
     pub scanning: bool,
     /// Whether the delivery loop runs.
@@ -94,6 +94,11 @@ pub struct StreamState {
     pub restarting: bool,
     /// Set by the retiring recorder's `stop` event (its last chunk is in).
     pub retired: bool,
+    /// A bitrate asked for while a restart was under way: the next restart's target.
+    pub next_bps: Option<u32>,
+    /// First sequence number pushed since an `onFrame` consumer has been subscribed
+    /// (`None` while there is none): the backlog adaptive quality counts starts here.
+    pub consumer_from: Option<u64>,
 }
 
 /// One stream of a producer.
@@ -114,8 +119,9 @@ pub struct Stream {
     pub delivery: RefCell<Option<Delivery>>,
     /// The chunk whose bytes are being read.
     pub in_flight: RefCell<Option<InFlight>>,
-    /// Size and start time of the frame whose listeners' Promises are awaited.
-    pub awaiting: RefCell<Option<(u64, f64)>>,
+    /// Size, start time and synchronous listener time of the frame whose listeners'
+    /// Promises are awaited.
+    pub awaiting: RefCell<Option<(u64, f64, f64)>>,
 }
 
 impl Stream {
@@ -196,7 +202,8 @@ pub fn on_chunk(
                 dropped.extend(st.ring.close_header(seq));
             }
         } else if was_open && candidate && st.scanner.is_some() {
-            st.scan_queue.push_back((seq, blob));
+            let segment = st.ring.segment();
+            st.scan_queue.push_back((segment, seq, blob));
             start_scan = !st.scanning;
             st.scanning = true;
         }
@@ -216,27 +223,35 @@ pub fn on_chunk(
 async fn scan_header(shared: Rc<Shared>, stream: Rc<Stream>) {
     loop {
         let next = stream.st.borrow_mut().scan_queue.pop_front();
-        let Some((seq, blob)) = next else { break };
+        let Some((segment, seq, blob)) = next else {
+            break;
+        };
         let bytes = JsFuture::from(blob.array_buffer()).await;
         if shared.is_destroyed() {
             break;
         }
-        let result = match bytes {
-            Ok(buf) => {
-                let data = Uint8Array::new(&buf).to_vec();
-                let mut st = stream.st.borrow_mut();
-                match st.scanner.as_mut() {
-                    Some(scanner) => scanner.feed(seq, &data),
-                    None => break,
-                }
+        let result = {
+            let mut st = stream.st.borrow_mut();
+            if st.ring.segment() != segment {
+                // A chunk of a segment that has ended: it is not this scanner's to see.
+                continue;
             }
-            // Unreadable: give up on finding the end; keep only the first chunk pinned.
-            Err(_) => ScanResult::NotWebm,
+            match bytes {
+                Ok(buf) => {
+                    let data = Uint8Array::new(&buf).to_vec();
+                    match st.scanner.as_mut() {
+                        Some(scanner) => scanner.feed(seq, &data),
+                        None => break,
+                    }
+                }
+                // Unreadable: give up on finding the end; keep only the first chunk pinned.
+                Err(_) => ScanResult::NotWebm,
+            }
         };
         let last_seq = match result {
             ScanResult::NeedMore => continue,
             ScanResult::HeaderEnd { last_seq, .. } => last_seq,
-            ScanResult::NotWebm => 0,
+            ScanResult::NotWebm => stream.st.borrow().ring.segment_start(),
         };
         let dropped = {
             let mut st = stream.st.borrow_mut();
@@ -249,7 +264,41 @@ async fn scan_header(shared: Rc<Shared>, stream: Rc<Stream>) {
         break;
     }
     stream.st.borrow_mut().scanning = false;
+    stream.idle.wake_all();
     kick_delivery(&shared, &stream);
+}
+
+/// Waits until the header scan has seen every candidate pushed so far; if the header
+/// run is still open then (the segment ended before its first Cluster), every
+/// candidate is header. Called when no more chunks of the segment will come: before a
+/// new segment begins and before the last frames are delivered, so that `isHeader` is
+/// never a guess and a segment's header run is known before the next one starts.
+async fn settle_header(shared: &Rc<Shared>, stream: &Rc<Stream>) {
+    loop {
+        if shared.is_destroyed() {
+            return;
+        }
+        let waiting = {
+            let st = stream.st.borrow();
+            st.scanning || !st.scan_queue.is_empty()
+        };
+        if !waiting {
+            break;
+        }
+        let _ = stream.idle.wait().await;
+    }
+    let dropped = {
+        let mut st = stream.st.borrow_mut();
+        if st.scanner.take().is_some() && st.ring.header_open() {
+            let last = st.ring.next_seq().saturating_sub(1);
+            st.ring.close_header(last)
+        } else {
+            Vec::new()
+        }
+    };
+    stream.refresh_counts();
+    report_drops(shared, stream, dropped);
+    kick_delivery(shared, stream);
 }
 
 /// Starts the delivery loop if it is idle and there is work and someone to give it to.
@@ -372,7 +421,9 @@ fn on_bytes(shared: &Rc<Shared>, stream: &Rc<Stream>, buffer: JsValue) {
         return go_idle(stream);
     }
     let frame = build_frame(stream, &taken, &buffer, false);
+    let dispatch_start = shared.now_precise();
     let dispatch = shared.on_frame.dispatch(&frame, || !shared.is_destroyed());
+    let sync_ms = shared.now_precise() - dispatch_start;
     stream.st.borrow_mut().ring.finish(taken.seq);
     stream.refresh_counts();
     for thrown in dispatch.thrown {
@@ -383,7 +434,7 @@ fn on_bytes(shared: &Rc<Shared>, stream: &Rc<Stream>, buffer: JsValue) {
         if let Some(flush) = stream.flush_promise() {
             let all = js_sys::Promise::all_settled(&dispatch.promises.iter().collect::<Array>());
             let race = js_sys::Promise::race(&Array::of2(&all, &flush));
-            *stream.awaiting.borrow_mut() = Some((taken.size, started_ms));
+            *stream.awaiting.borrow_mut() = Some((taken.size, started_ms, sync_ms));
             let delivery = stream.delivery.borrow();
             if let Some(d) = delivery.as_ref() {
                 hold(stream);
@@ -392,14 +443,15 @@ fn on_bytes(shared: &Rc<Shared>, stream: &Rc<Stream>, buffer: JsValue) {
             }
         }
     }
-    frame_done(shared, taken.size, started_ms);
+    frame_done(shared, taken.size, started_ms, sync_ms);
     next_chunk(shared, stream);
 }
 
 fn on_listeners_done(shared: &Rc<Shared>, stream: &Rc<Stream>, outcome: JsValue) {
     report_rejections(shared, &outcome);
-    if let Some((size, started_ms)) = stream.awaiting.borrow_mut().take() {
-        frame_done(shared, size, started_ms);
+    let awaited = stream.awaiting.borrow_mut().take();
+    if let Some((size, started_ms, sync_ms)) = awaited {
+        frame_done(shared, size, started_ms, sync_ms);
     }
     next_chunk(shared, stream);
 }
@@ -430,16 +482,18 @@ fn on_read_error(shared: &Rc<Shared>, stream: &Rc<Stream>, error: JsValue) {
 }
 
 /// A frame's listeners are done: record its processing time.
-fn frame_done(shared: &Rc<Shared>, size: u64, started_ms: f64) {
+///
+/// Metrics get the whole time (read → every listener done, Promises included).
+/// Adaptive quality gets only the time listeners ran on the main thread: a listener
+/// whose Promise waits on the network or a disk is not load; if it falls behind, the
+/// backlog says so.
+fn frame_done(shared: &Rc<Shared>, size: u64, started_ms: f64, sync_ms: f64) {
     let processing_ms = shared.now_precise() - started_ms;
     shared
         .metrics
         .borrow_mut()
         .record_frame(size, processing_ms, js_sys::Date::now());
-    shared
-        .adaptive
-        .borrow_mut()
-        .record_processing(processing_ms);
+    shared.adaptive.borrow_mut().record_processing(sync_ms);
 }
 
 fn report_rejections(shared: &Rc<Shared>, outcome: &JsValue) {
@@ -730,7 +784,9 @@ pub async fn stop(shared: Rc<Shared>, stream: Rc<Stream>) {
     if stream.is_finalized.get() {
         return;
     }
-    // Let a recorder restart finish first, so that its last chunk is not lost.
+    // Let a recorder restart finish first, so that its last chunk is not lost; one that
+    // only waits to change the bitrate again is called off (the stream is ending).
+    stream.st.borrow_mut().next_bps = None;
     while stream.st.borrow().restarting && !shared.is_destroyed() {
         let _ = stream.idle.wait().await;
     }
@@ -760,6 +816,8 @@ pub async fn finalize(shared: Rc<Shared>, stream: Rc<Stream>) {
         }
         st.finalizing = true;
     }
+    // Every chunk is in: let the scan place the header run's end before the last frames go.
+    settle_header(&shared, &stream).await;
     stream.start_flush();
     kick_delivery(&shared, &stream);
     while stream.st.borrow().delivering && !shared.is_destroyed() {
@@ -941,76 +999,139 @@ pub fn make_recorder(
 /// fixed for its life): the old one stops and delivers its last chunk, then a new
 /// **segment** begins, whose header run is pinned like the first and which plays on
 /// its own. Frames carry `metadata.segment`.
+///
+/// One restart runs at a time. A bitrate asked for meanwhile (quality stepped again) is
+/// remembered: the new recorder starts at the latest one, and a request that comes
+/// after it started waits until its segment is at least [`MIN_SEGMENT_MS`] long and
+/// has media, so quality steps in quick succession never leave header-only segments.
 pub async fn restart_recorder(shared: Rc<Shared>, stream: Rc<Stream>, video_bps: u32) {
-    let waiting = {
+    {
         let mut st = stream.st.borrow_mut();
-        if st.restarting || st.stop_requested || st.finalizing || st.media.is_none() {
+        if st.stop_requested || st.finalizing || st.media.is_none() {
             return;
         }
-        let Some(old) = st.recorder.take() else {
+        if st.restarting {
+            st.next_bps = Some(video_bps);
             return;
-        };
+        }
         st.restarting = true;
+    }
+    let mut bps = video_bps;
+    loop {
+        let started_ms = js_sys::Date::now();
+        let outcome = restart_once(&shared, &stream, bps).await;
+        if let Err(failed_bps) = outcome {
+            end_restart(&stream);
+            on_source_lost(
+                &shared,
+                &stream,
+                ProducerError::new(
+                    ErrorKind::Recorder,
+                    format!(
+                        "Stream {}: the recorder could not be restarted at {failed_bps} bit/s",
+                        stream.id()
+                    ),
+                ),
+            );
+            return;
+        }
+        // Another bitrate asked for since the new recorder started?
+        loop {
+            let (next, segment_ready) = {
+                let st = stream.st.borrow();
+                let go_on = !shared.is_destroyed()
+                    && !st.stop_requested
+                    && !st.finalizing
+                    && st.recorder.is_some();
+                (
+                    st.next_bps.filter(|b| go_on && st.video_bps != Some(*b)),
+                    !st.ring.header_open(),
+                )
+            };
+            let Some(next) = next else {
+                end_restart(&stream);
+                return;
+            };
+            if segment_ready && js_sys::Date::now() - started_ms >= MIN_SEGMENT_MS {
+                stream.st.borrow_mut().next_bps = None;
+                bps = next;
+                break;
+            }
+            gloo_timers::future::TimeoutFuture::new(100).await;
+        }
+    }
+}
+
+/// The shortest segment a restart leaves behind when quality steps again at once (ms).
+pub const MIN_SEGMENT_MS: f64 = 1000.0;
+
+fn end_restart(stream: &Rc<Stream>) {
+    {
+        let mut st = stream.st.borrow_mut();
+        st.restarting = false;
+        st.next_bps = None;
+    }
+    stream.idle.wake_all();
+}
+
+/// One recorder replacement (see [`restart_recorder`]) at `video_bps`, or at a bitrate
+/// asked for while the old recorder was stopping; `Err(bitrate)` if the new recorder
+/// could not be made or started.
+async fn restart_once(shared: &Rc<Shared>, stream: &Rc<Stream>, video_bps: u32) -> Result<(), u32> {
+    let old = {
+        let mut st = stream.st.borrow_mut();
         st.retired = false;
-        // stop() makes the state "inactive" at once; the last `dataavailable` and the
-        // `stop` event come later, and only then is the old segment complete.
-        let stopping = old.stop();
-        st.retiring = Some(old);
-        stopping
+        st.recorder.take()
     };
+    let Some(old) = old else {
+        return Ok(());
+    };
+    // stop() makes the state "inactive" at once; the last `dataavailable` and the `stop`
+    // event come later, and only then is the old segment complete. (Called with no
+    // borrow held: it is a call into JS.)
+    let waiting = old.stop();
+    stream.st.borrow_mut().retiring = Some(old);
     if waiting {
         while !stream.st.borrow().retired && !shared.is_destroyed() {
             let _ = stream.idle.wait().await;
         }
     }
+    // Every chunk of the old segment is in: its header run must be known before the
+    // next segment's candidates start (under load the scan can still be reading).
+    settle_header(shared, stream).await;
     if shared.is_destroyed() {
-        return;
+        return Ok(());
     }
-    let (media, mime, dropped) = {
+    let (media, mime, dropped, video_bps) = {
         let mut st = stream.st.borrow_mut();
         st.retiring = None;
+        let video_bps = st.next_bps.take().unwrap_or(video_bps);
         let dropped = st.ring.begin_segment();
-        st.segment += 1;
+        st.segment = st.ring.segment();
         st.scanner = Some(HeaderScanner::new());
         st.scan_queue.clear();
         (
             st.media.clone(),
             stream.info.borrow().mime_type.clone(),
             dropped,
+            video_bps,
         )
     };
-    report_drops(&shared, &stream, dropped);
+    report_drops(shared, stream, dropped);
     let started = media.ok_or(()).and_then(|m| {
-        let r = make_recorder(&shared, &stream, &m, &mime, Some(video_bps)).map_err(|_| ())?;
+        let r = make_recorder(shared, stream, &m, &mime, Some(video_bps)).map_err(|_| ())?;
         r.start(shared.config.recording_interval_ms)
             .map_err(|_| ())?;
         Ok(r)
     });
-    let failed = {
-        let mut st = stream.st.borrow_mut();
-        st.restarting = false;
-        match started {
-            Ok(r) => {
-                st.recorder = Some(r);
-                st.video_bps = Some(video_bps);
-                false
-            }
-            Err(()) => true,
+    let mut st = stream.st.borrow_mut();
+    match started {
+        Ok(r) => {
+            st.recorder = Some(r);
+            st.video_bps = Some(video_bps);
+            Ok(())
         }
-    };
-    stream.idle.wake_all();
-    if failed {
-        on_source_lost(
-            &shared,
-            &stream,
-            ProducerError::new(
-                ErrorKind::Recorder,
-                format!(
-                    "Stream {}: the recorder could not be restarted at {video_bps} bit/s",
-                    stream.id()
-                ),
-            ),
-        );
+        Err(()) => Err(video_bps),
     }
 }
 
