@@ -10,7 +10,7 @@
 # target/stress/run-<n>.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
 runs=3
 busy=$(nproc)
