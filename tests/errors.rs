@@ -63,7 +63,7 @@ async fn bad_stream_options_and_calls_reject_with_named_errors() {
         .await
         .unwrap_err();
     assert!(e.is_instance_of::<js_sys::RangeError>());
-    let e = settle(p.stop_stream("nope")).await.unwrap_err();
+    let e = settle(p.stop_stream("nope".into())).await.unwrap_err();
     assert_eq!(err_name(&e), "RangeError");
     assert!(err_message(&e).contains("\"nope\""));
     let e = p.on_frame(JsValue::from_str("not a function")).unwrap_err();
@@ -106,7 +106,7 @@ async fn a_missing_exact_device_is_overconstrained_and_leaves_nothing() {
         "id",
     );
     assert!(get(&p.status(), "error").is_undefined());
-    settle(p.stop_stream(&id)).await.unwrap();
+    settle(p.stop_stream((&id).into())).await.unwrap();
     p.destroy();
 }
 
