@@ -157,7 +157,7 @@ async fn load_steps_quality_down_on_the_real_track_and_back_up() {
     if settings_follow {
         assert_eq!(track.get_settings().get_width(), top.get_width());
     }
-    settle(p.stop_stream(&id)).await.unwrap();
+    settle(p.stop_stream((&id).into())).await.unwrap();
     // Frames kept arriving in order through every change, and the recording plays.
     let all = frames.all();
     assert_eq!(sequences(&all), (0..all.len() as u64).collect::<Vec<_>>());
@@ -190,7 +190,7 @@ async fn a_bitrate_change_restarts_the_recorder_as_a_new_playable_segment() {
         "the load stepped quality down"
     );
     sleep(1500).await;
-    settle(p.stop_stream(&id)).await.unwrap();
+    settle(p.stop_stream((&id).into())).await.unwrap();
     let all = frames.all();
     // One sequence over the whole stream, in order, nothing dropped.
     assert_eq!(sequences(&all), (0..all.len() as u64).collect::<Vec<_>>());

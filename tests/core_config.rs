@@ -269,3 +269,41 @@ fn adaptive_fields() {
     assert_eq!(ok.max_width, Some(960));
     assert!(ok.restart_on_bitrate_change);
 }
+
+/// The words of a message (letters, digits, `-`), to look for a whole word.
+fn words(msg: &str) -> Vec<&str> {
+    msg.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+#[test]
+fn numbers_in_messages_read_as_js_writes_them() {
+    // An integer field and a real-valued field, each given Infinity, -Infinity and NaN.
+    for field in ["recordingInterval", "qualityFloor"] {
+        for (bad, js) in [
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::NAN, "NaN"),
+        ] {
+            let (name, msg) = producer_err(field, n(bad));
+            assert_eq!(name, "RangeError", "{msg}");
+            assert!(msg.ends_with(&format!("got {js}")), "{msg}");
+            let w = words(&msg);
+            assert!(!w.contains(&"inf") && !w.contains(&"-inf"), "{msg}");
+        }
+    }
+    // Integral values without `.0`, the others as JS prints them.
+    let (_, msg) = producer_err("recordingInterval", n(5.0));
+    assert!(msg.ends_with("got 5"), "{msg}");
+    let (_, msg) = producer_err("recordingInterval", n(100.5));
+    assert!(msg.ends_with("got 100.5"), "{msg}");
+    let (_, msg) = producer_err("qualityFloor", n(1.5));
+    assert!(msg.contains("from 0 up to 1, got 1.5"), "{msg}");
+    let (_, msg) = producer_err("videoBitsPerSecond", n(1e21));
+    assert!(msg.ends_with("got 1e+21"), "{msg}");
+    // The same inside a stream request.
+    let e = StreamRequest::from_value(&obj([("frameRate", n(f64::INFINITY))])).unwrap_err();
+    assert!(e.message.contains("videoConfig.frameRate"), "{}", e.message);
+    assert!(e.message.ends_with("got Infinity"), "{}", e.message);
+}

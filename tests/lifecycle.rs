@@ -71,7 +71,7 @@ async fn a_track_that_ends_ends_the_stream_with_everything_delivered() {
     );
     // The other track was released too, and stopStream still resolves.
     assert!(all_ended(&tracks));
-    let done = settle(p.stop_stream(&id))
+    let done = settle(p.stop_stream((&id).into()))
         .await
         .expect("stopStream after the end");
     assert_eq!(get_str(&done, "state"), "ended");
@@ -127,7 +127,7 @@ async fn a_track_stopped_behind_the_producer_s_back_ends_the_stream() {
         "the producer noticed the ended track"
     );
     assert_eq!(names(&errors.all()), vec!["DeviceLostError".to_string()]);
-    let done = settle(p.stop_stream(&id)).await.unwrap();
+    let done = settle(p.stop_stream((&id).into())).await.unwrap();
     assert_eq!(get_str(&done, "state"), "ended");
     assert!(!get(&done, "active").as_bool().unwrap());
     assert_eq!(get_f64(&done, "totalFrames") as usize, frames.len());
@@ -251,7 +251,7 @@ async fn unsubscribe_inside_a_listener_and_a_throwing_listener() {
     let c = collect(&p, Event::Frame);
     let id = connect_and_start(&p, "{}").await;
     sleep(1200).await;
-    settle(p.stop_stream(&id)).await.unwrap();
+    settle(p.stop_stream((&id).into())).await.unwrap();
     assert_eq!(*a_count.borrow(), 1);
     let all = c.all();
     assert!(all.len() >= 8);
@@ -288,7 +288,7 @@ async fn destroy_releases_every_track_and_no_frame_arrives() {
     let at_destroy = frames.len();
     sleep(700).await;
     assert_eq!(frames.len(), at_destroy, "no frame after destroy");
-    assert!(p.get_media_stream(&a).is_err());
+    assert!(p.get_media_stream((&a).into()).is_err());
     let e = settle(p.start_stream(js("{}"))).await.unwrap_err();
     assert_eq!(err_name(&e), "InvalidStateError");
     assert!(err_message(&e).contains("destroy"));

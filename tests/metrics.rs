@@ -30,7 +30,7 @@ async fn metrics_agree_with_what_the_listener_counted() {
     assert_eq!(get_f64(&live, "expectedFps"), 10.0);
     assert!(get_f64(&live, "trackFrameRate") > 0.0);
     assert!(get_f64(&live, "deliveredFps") > 0.0);
-    settle(p.stop_stream(&id)).await.unwrap();
+    settle(p.stop_stream((&id).into())).await.unwrap();
     let all = frames.all();
     let bytes: f64 = all.iter().map(|f| get_f64(f, "size")).sum();
     let m = p.metrics();
@@ -154,7 +154,7 @@ async fn a_tiny_threshold_triggers_relief_once_per_cooldown() {
     let frames = collect(&p, Event::Frame);
     assert!(wait_until(2000, || frames.len() >= 1).await);
     assert_eq!(meta(&frames.all()[0], "isHeader").as_bool(), Some(true));
-    settle(p.stop_stream(&id)).await.unwrap();
+    settle(p.stop_stream((&id).into())).await.unwrap();
     p.destroy();
 }
 

@@ -191,8 +191,8 @@ async fn two_producers_share_a_pool_and_neither_ends_the_other_s_tracks() {
     let pool = StreamPool::new(JsValue::UNDEFINED).unwrap();
     let p1 = producer(r#"{"probeOnConnect":false}"#);
     let p2 = producer(r#"{"probeOnConnect":false}"#);
-    p1.use_pool(&pool).unwrap();
-    p2.use_pool(&pool).unwrap();
+    p1.use_pool(pool.clone().into()).unwrap();
+    p2.use_pool(pool.clone().into()).unwrap();
     let f1 = collect(&p1, Event::Frame);
     let s1 = connect_and_start(&p1, "{}").await;
     let s2 = connect_and_start(&p2, "{}").await;
@@ -200,7 +200,7 @@ async fn two_producers_share_a_pool_and_neither_ends_the_other_s_tracks() {
     let t2 = tracks_of(&p2, &s2);
     assert_eq!(stat(&pool, "active"), 2.0);
     sleep(800).await;
-    settle(p1.stop_stream(&s1)).await.unwrap();
+    settle(p1.stop_stream((&s1).into())).await.unwrap();
     assert!(f1.len() > 3);
     // p1's stream went back to the pool, live; p2's is untouched.
     assert_eq!((stat(&pool, "pooled"), stat(&pool, "active")), (1.0, 1.0));
@@ -210,7 +210,7 @@ async fn two_producers_share_a_pool_and_neither_ends_the_other_s_tracks() {
         .all(|t| t.ready_state() == web_sys::MediaStreamTrackState::Live));
     // p1 starts again: the pooled stream, no new getUserMedia.
     let s3 = connect_and_start(&p1, "{}").await;
-    let again = tracks(&p1.get_media_stream(&s3).unwrap().unwrap());
+    let again = tracks(&p1.get_media_stream((&s3).into()).unwrap().unwrap());
     assert!(
         js_sys::Object::is(&again[0], &t1[0]),
         "the same tracks came back"
@@ -224,7 +224,7 @@ async fn two_producers_share_a_pool_and_neither_ends_the_other_s_tracks() {
         .iter()
         .all(|t| t.ready_state() == web_sys::MediaStreamTrackState::Live));
     assert_eq!(stat(&pool, "active"), 1.0);
-    settle(p2.stop_stream(&s2)).await.unwrap();
+    settle(p2.stop_stream((&s2).into())).await.unwrap();
     p2.destroy();
     pool.destroy();
     assert!(all_ended(&t1) && all_ended(&t2));

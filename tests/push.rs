@@ -24,7 +24,7 @@ async fn pushed_chunks_become_frames_in_order() {
     .await
     .unwrap();
     let id = get_str(&s, "id");
-    assert!(p.get_media_stream(&id).unwrap().is_none());
+    assert!(p.get_media_stream((&id).into()).unwrap().is_none());
     // Blob, ArrayBuffer and typed array all work.
     let parts: Vec<&[u8]> = HEAD.chunks(700).collect();
     for (i, part) in parts.iter().enumerate() {
@@ -38,7 +38,9 @@ async fn pushed_chunks_become_frames_in_order() {
                     .into()
             }
         };
-        let seq = p.push_chunk(&id, data, JsValue::UNDEFINED).unwrap();
+        let seq = p
+            .push_chunk((&id).into(), data, JsValue::UNDEFINED)
+            .unwrap();
         assert_eq!(seq, i as f64);
     }
     assert!(wait_until(2000, || frames.len() == parts.len()).await);
@@ -54,10 +56,14 @@ async fn pushed_chunks_become_frames_in_order() {
     );
     let m = p.metrics();
     assert_eq!(get_f64(&m, "bytesDelivered") as usize, HEAD.len());
-    settle(p.stop_stream(&id)).await.unwrap();
+    settle(p.stop_stream((&id).into())).await.unwrap();
     // Stopped: no more chunks.
     let e = p
-        .push_chunk(&id, Uint8Array::from(&[1u8][..]).into(), JsValue::UNDEFINED)
+        .push_chunk(
+            (&id).into(),
+            Uint8Array::from(&[1u8][..]).into(),
+            JsValue::UNDEFINED,
+        )
         .unwrap_err();
     assert_eq!(err_name(&e), "InvalidStateError");
     p.destroy();
@@ -68,10 +74,14 @@ async fn a_pushed_webm_stream_has_its_header_run_found_like_a_recorded_one() {
     // Chromium's shape: a 1-byte first chunk, the rest of the header in the second.
     let p = producer(r#"{"probeOnConnect":false,"bufferMaxBytes":4096,"bufferCapacity":1000}"#);
     let id = external_stream(&p, "video/webm").await;
-    p.push_chunk(&id, Uint8Array::from(&HEAD[..1]).into(), JsValue::UNDEFINED)
-        .unwrap();
     p.push_chunk(
-        &id,
+        (&id).into(),
+        Uint8Array::from(&HEAD[..1]).into(),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    p.push_chunk(
+        (&id).into(),
         Uint8Array::from(&HEAD[1..1500]).into(),
         JsValue::UNDEFINED,
     )
@@ -80,7 +90,7 @@ async fn a_pushed_webm_stream_has_its_header_run_found_like_a_recorded_one() {
     sleep(100).await;
     for _ in 0..50 {
         p.push_chunk(
-            &id,
+            (&id).into(),
             Uint8Array::from(&HEAD[1500..2500]).into(),
             JsValue::UNDEFINED,
         )
@@ -110,14 +120,14 @@ async fn pushing_without_a_listener_is_bounded_and_counted() {
     let id = external_stream(&p, "video/webm").await;
     // The app says which chunks are the header.
     p.push_chunk(
-        &id,
+        (&id).into(),
         Uint8Array::from(&HEAD[..189]).into(),
         js(r#"{"isHeader":true}"#),
     )
     .unwrap();
     for _ in 0..200 {
         p.push_chunk(
-            &id,
+            (&id).into(),
             Uint8Array::new_with_length(1000).into(),
             JsValue::UNDEFINED,
         )
@@ -135,12 +145,12 @@ async fn pushing_without_a_listener_is_bounded_and_counted() {
     assert_eq!(get_f64(first, "size"), 189.0);
     // Bad input is named.
     let e = p
-        .push_chunk(&id, JsValue::from_str("bytes"), JsValue::UNDEFINED)
+        .push_chunk((&id).into(), JsValue::from_str("bytes"), JsValue::UNDEFINED)
         .unwrap_err();
     assert_eq!(err_name(&e), "TypeError");
     let e = p
         .push_chunk(
-            &id,
+            (&id).into(),
             Uint8Array::new_with_length(1).into(),
             js(r#"{"isHeader":"yes"}"#),
         )
@@ -148,7 +158,7 @@ async fn pushing_without_a_listener_is_bounded_and_counted() {
     assert_eq!(err_name(&e), "TypeError");
     let e = p
         .push_chunk(
-            "other",
+            "other".into(),
             Uint8Array::new_with_length(1).into(),
             JsValue::UNDEFINED,
         )
@@ -163,7 +173,7 @@ async fn push_chunk_is_refused_for_a_camera_stream() {
     let id = connect_and_start(&p, "{}").await;
     let e = p
         .push_chunk(
-            &id,
+            (&id).into(),
             Uint8Array::new_with_length(10).into(),
             JsValue::UNDEFINED,
         )

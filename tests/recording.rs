@@ -18,7 +18,9 @@ async fn records_three_seconds_in_order_and_the_frames_play() {
     let started = js_sys::Date::now();
     sleep(3200).await;
     let recorded_s = (js_sys::Date::now() - started) / 1000.0;
-    let stopped = settle(p.stop_stream(&id)).await.expect("stopStream");
+    let stopped = settle(p.stop_stream((&id).into()))
+        .await
+        .expect("stopStream");
     assert_eq!(get_str(&stopped, "state"), "stopped");
     let all = frames.all();
     assert!(all.len() >= 20, "only {} frames in 3 s", all.len());
@@ -66,7 +68,7 @@ async fn audio_only_recording_works() {
     let active = p.get_active_streams();
     assert_eq!(get_str(&active.get(0), "type"), "audio");
     sleep(1500).await;
-    let done = settle(p.stop_stream(&id)).await.unwrap();
+    let done = settle(p.stop_stream((&id).into())).await.unwrap();
     let all = frames.all();
     assert!(all.len() >= 5, "{} frames", all.len());
     assert!(
@@ -132,7 +134,7 @@ async fn a_byte_budget_without_listener_stays_bounded_and_keeps_the_header() {
     );
     // The header run plus the recent chunks still play (header bytes decode; the gap
     // is a later issue's cluster-aware eviction).
-    let done = settle(p.stop_stream(&id)).await.unwrap();
+    let done = settle(p.stop_stream((&id).into())).await.unwrap();
     let m = p.metrics();
     assert_eq!(
         get_f64(&m, "framesDelivered") + get_f64(&m, "framesDropped"),
@@ -165,7 +167,7 @@ async fn a_slow_async_listener_causes_counted_drops_never_reordering() {
     let _unsub = p.on_frame(slow.as_ref().clone()).unwrap();
     let id = connect_and_start(&p, "{}").await;
     sleep(3000).await;
-    settle(p.stop_stream(&id)).await.unwrap();
+    settle(p.stop_stream((&id).into())).await.unwrap();
     let all = seen.borrow().clone();
     let seqs = sequences(&all);
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "reordered: {seqs:?}");
@@ -190,7 +192,7 @@ async fn pause_and_resume() {
     let updates = collect(&p, Event::StreamUpdate);
     let id = connect_and_start(&p, "{}").await;
     sleep(800).await;
-    settle(p.pause_stream(&id)).await.unwrap();
+    settle(p.pause_stream((&id).into())).await.unwrap();
     assert_eq!(get_str(&p.get_active_streams().get(0), "state"), "paused");
     sleep(300).await;
     let at_pause = frames.len();
@@ -200,21 +202,21 @@ async fn pause_and_resume() {
         "{} frames arrived while paused",
         frames.len() - at_pause
     );
-    settle(p.resume_stream(&id)).await.unwrap();
+    settle(p.resume_stream((&id).into())).await.unwrap();
     sleep(800).await;
     assert!(
         frames.len() >= at_pause + 3,
         "frames resume after resumeStream"
     );
     // Pausing twice is harmless; resuming a recording stream too.
-    settle(p.resume_stream(&id)).await.unwrap();
-    settle(p.stop_stream(&id)).await.unwrap();
+    settle(p.resume_stream((&id).into())).await.unwrap();
+    settle(p.stop_stream((&id).into())).await.unwrap();
     let states: Vec<String> = updates.all().iter().map(|u| get_str(u, "state")).collect();
     assert_eq!(states.first().map(String::as_str), Some("recording"));
     assert!(states.contains(&"paused".to_string()), "{states:?}");
     assert_eq!(states.last().map(String::as_str), Some("stopped"));
     // Pausing a stopped stream is an InvalidStateError.
-    let e = settle(p.pause_stream(&id)).await.unwrap_err();
+    let e = settle(p.pause_stream((&id).into())).await.unwrap_err();
     assert_eq!(err_name(&e), "InvalidStateError");
     let seqs = sequences(&frames.all());
     assert_eq!(seqs, (0..seqs.len() as u64).collect::<Vec<_>>());
@@ -227,7 +229,7 @@ async fn retain_all_emits_the_whole_recording_last() {
     let frames = collect(&p, Event::Frame);
     let id = connect_and_start(&p, "{}").await;
     sleep(1500).await;
-    settle(p.stop_stream(&id)).await.unwrap();
+    settle(p.stop_stream((&id).into())).await.unwrap();
     let all = frames.all();
     let (last, chunks) = all.split_last().unwrap();
     assert_eq!(meta(last, "isComplete").as_bool(), Some(true));
@@ -269,8 +271,8 @@ async fn two_streams_at_once_each_with_its_frames() {
     assert_ne!(a, b);
     assert_eq!(p.get_active_streams().length(), 2);
     sleep(1200).await;
-    settle(p.stop_stream(&a)).await.unwrap();
-    settle(p.stop_stream(&b)).await.unwrap();
+    settle(p.stop_stream((&a).into())).await.unwrap();
+    settle(p.stop_stream((&b).into())).await.unwrap();
     assert_eq!(p.get_active_streams().length(), 0);
     for id in [&a, &b] {
         let mine: Vec<JsValue> = frames
@@ -319,7 +321,9 @@ async fn expectation_screen_capture_headless() {
         let s = started.expect("screen capture granted");
         assert_eq!(get_str(&s, "type"), "video");
         sleep(800).await;
-        settle(p.stop_stream(&get_str(&s, "id"))).await.unwrap();
+        settle(p.stop_stream(get_str(&s, "id").into()))
+            .await
+            .unwrap();
         assert!(frames.len() >= 3);
         assert_eq!(meta(&frames.all()[0], "isHeader").as_bool(), Some(true));
     }

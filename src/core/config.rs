@@ -20,7 +20,7 @@
 //! ```
 
 use crate::core::error::{ErrorKind, ProducerError};
-use crate::core::value::Value;
+use crate::core::value::{js_number, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -844,7 +844,12 @@ impl<'a> Fields<'a> {
             let low = if min_inclusive { "from" } else { "above" };
             return Err(range(
                 &self.name(key),
-                &format!("must be a finite number {low} {min} up to {max}, got {n}"),
+                &format!(
+                    "must be a finite number {low} {} up to {}, got {}",
+                    js_number(min),
+                    js_number(max),
+                    js_number(n)
+                ),
             ));
         }
         Ok(Some(n))
@@ -861,7 +866,10 @@ impl<'a> Fields<'a> {
         if !n.is_finite() || n.fract() != 0.0 || n < min as f64 || n > max as f64 {
             return Err(range(
                 &self.name(key),
-                &format!("must be an integer from {min} to {max}, got {n}"),
+                &format!(
+                    "must be an integer from {min} to {max}, got {}",
+                    js_number(n)
+                ),
             ));
         }
         Ok(Some(n as u64))

@@ -137,6 +137,68 @@ impl Serialize for Value {
     }
 }
 
+/// `n` as JavaScript's `String(n)` writes it, for messages a JS caller reads:
+/// `Infinity`, `-Infinity`, `NaN`, `5` (not `5.0`), `0` for `-0`, `1e+21`, `1.5e-7`.
+///
+/// Rust's `{:e}` gives the shortest digits that read back as `n`, as JS does
+/// (ECMA-262 `Number::toString`); this only places the decimal point and the exponent
+/// the way that algorithm does.
+///
+/// ```
+/// use media_recorder_producer::core::value::js_number;
+/// assert_eq!(js_number(f64::INFINITY), "Infinity");
+/// assert_eq!(js_number(5.0), "5");
+/// assert_eq!(js_number(0.25), "0.25");
+/// assert_eq!(js_number(1e21), "1e+21");
+/// ```
+pub fn js_number(n: f64) -> String {
+    if n.is_nan() {
+        return "NaN".to_string();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
+    }
+    if n == 0.0 {
+        return "0".to_string(); // also -0, as in JS
+    }
+    let sci = format!("{:e}", n.abs()); // "1.5e-7", "1e21", "1.2345e4"
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let digits: Vec<char> = mantissa.chars().filter(|c| *c != '.').collect();
+    let exp: i64 = exp.parse().unwrap_or(0);
+    // JS's names: k digits, the decimal point after the first `point` of them.
+    let k = digits.len() as i64;
+    let point = exp + 1;
+    let all = |d: &[char]| d.iter().collect::<String>();
+    let mut out = String::new();
+    if n < 0.0 {
+        out.push('-');
+    }
+    if k <= point && point <= 21 {
+        out.push_str(&all(&digits));
+        out.extend(std::iter::repeat('0').take((point - k) as usize));
+    } else if 0 < point && point <= 21 {
+        let (int, frac) = digits.split_at(point as usize);
+        out.push_str(&all(int));
+        out.push('.');
+        out.push_str(&all(frac));
+    } else if -6 < point && point <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat('0').take((-point) as usize));
+        out.push_str(&all(&digits));
+    } else {
+        let (first, rest) = digits.split_at(1.min(digits.len()));
+        out.push_str(&all(first));
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(&all(rest));
+        }
+        out.push('e');
+        out.push(if point - 1 < 0 { '-' } else { '+' });
+        out.push_str(&(point - 1).abs().to_string());
+    }
+    out
+}
+
 /// Builds a [`Value::Object`] from pairs; handy in tests and doc examples.
 ///
 /// ```
@@ -146,4 +208,57 @@ impl Serialize for Value {
 /// ```
 pub fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
     Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::js_number;
+
+    #[test]
+    fn numbers_read_as_in_js() {
+        // Each pair as `String(x)` gives it in a browser.
+        let cases: &[(f64, &str)] = &[
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::NAN, "NaN"),
+            (0.0, "0"),
+            (-0.0, "0"),
+            (5.0, "5"),
+            (-5.0, "-5"),
+            (240.0, "240"),
+            (100_000_000.0, "100000000"),
+            (0.5, "0.5"),
+            (-0.25, "-0.25"),
+            (1.5, "1.5"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (123.456, "123.456"),
+            (1e20, "100000000000000000000"),
+            (1e21, "1e+21"),
+            (1.5e21, "1.5e+21"),
+            (123456789012345680000.0, "123456789012345680000"),
+            (0.000001, "0.000001"),
+            (0.0000015, "0.0000015"),
+            (1e-7, "1e-7"),
+            (-1.5e-7, "-1.5e-7"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
+            (5e-324, "5e-324"),
+            (9007199254740993.0, "9007199254740992"),
+        ];
+        for (x, js) in cases {
+            assert_eq!(js_number(*x), *js, "{x:?}");
+        }
+    }
+
+    #[test]
+    fn finite_numbers_read_back_exactly() {
+        let mut x = 1.0e-300_f64;
+        while x < 1.0e300 {
+            for v in [x, -x, x * 1.234_567_891_234_5, x / 3.0] {
+                let text = js_number(v);
+                assert_eq!(text.parse::<f64>().ok(), Some(v), "{text}");
+            }
+            x *= 7.77;
+        }
+    }
 }

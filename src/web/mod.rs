@@ -3,6 +3,7 @@
 //! on `Drop`.
 
 pub mod adaptive;
+pub mod args;
 pub mod error;
 pub mod listeners;
 pub mod media;

@@ -29,6 +29,7 @@ use crate::core::constraints::media_constraints;
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::pool::{Acquire, PoolLimits, PoolPolicy, Release, StreamKey};
 use crate::core::value::Value;
+use crate::web::args;
 use crate::web::error::{from_js, to_js};
 use crate::web::listeners::ListenerSet;
 use crate::web::media;
@@ -359,14 +360,43 @@ async fn on_devices_changed(pool: Rc<PoolShared>) {
         .dispatch(&payload, || !pool.is_destroyed());
 }
 
-fn parse(config: &JsValue, what: &str) -> Result<Value, ProducerError> {
-    crate::web::producer::parse_value(config, what)
+thread_local! {
+    /// Where [`StreamPool::lend`] leaves its pool for [`shared_of`] to take.
+    static LENT: RefCell<Option<Rc<PoolShared>>> = const { RefCell::new(None) };
+}
+
+/// The JS name of [`StreamPool::lend`].
+const LEND: &str = "__lendPool";
+
+/// The pool behind `value` if it is a live `StreamPool` (the JS object wasm-bindgen made
+/// for one), without taking it away from JS; `None` for anything else.
+///
+/// wasm-bindgen 0.2.130 has no way to borrow an exported class from a `JsValue`:
+/// `TryFromJsValue` takes it by value (the caller's object is unusable afterwards), and
+/// a `&StreamPool` parameter makes the glue throw a plain `Error("expected instance of
+/// StreamPool")`, naming neither the method nor the argument, before our code runs. So
+/// the pool lends itself: its hidden method is called with `value` as `this`, and the
+/// glue hands Rust the pool behind it. Anything else has no such method, or has no pool
+/// behind it (then the glue throws, and `call0` returns that as `Err`).
+pub(crate) fn shared_of(value: &JsValue) -> Option<Rc<PoolShared>> {
+    if !value.is_object() {
+        return None;
+    }
+    let lend = Reflect::get(value, &LEND.into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    LENT.with(|l| l.borrow_mut().take());
+    lend.call0(value).ok()?;
+    LENT.with(|l| l.borrow_mut().take())
 }
 
 /// A pool of `MediaStream`s shared by producers (or used on its own): a released
 /// stream is handed out again to a request for exactly the same thing, so a restart
 /// costs microseconds instead of a new `getUserMedia`.
+// Clone (for Rust callers): another handle to the same pool, as a JS reference is.
 #[wasm_bindgen]
+#[derive(Clone)]
 pub struct StreamPool {
     pub(crate) shared: Rc<PoolShared>,
 }
@@ -378,7 +408,8 @@ impl StreamPool {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "StreamPoolConfig")] config: JsValue,
     ) -> Result<StreamPool, JsValue> {
-        let value = parse(&config, "poolConfig").map_err(|e| to_js(&e))?;
+        let value =
+            args::options(&config, "new StreamPool", "poolConfig").map_err(|e| to_js(&e))?;
         let config = PoolConfig::from_value(&value).map_err(|e| to_js(&e))?;
         let shared = Rc::new(PoolShared {
             destroyed: Cell::new(false),
@@ -419,7 +450,8 @@ impl StreamPool {
         #[wasm_bindgen(unchecked_optional_param_type = "VideoStreamConfig")] config: JsValue,
     ) -> js_sys::Promise {
         let shared = self.shared.clone();
-        let parsed = parse(&config, "videoConfig").and_then(|v| StreamRequest::from_value(&v));
+        let parsed = args::options(&config, "StreamPool.acquire", "videoConfig")
+            .and_then(|v| StreamRequest::from_value(&v));
         wasm_bindgen_futures::future_to_promise(async move {
             let req = parsed.map_err(|e| to_js(&e))?;
             if req.source == Source::External {
@@ -443,8 +475,13 @@ impl StreamPool {
 
     /// Gives `stream` back. Throws `NotFoundError` for a stream this pool did not hand
     /// out (or that was already released).
-    pub fn release(&self, stream: &MediaStream) -> Result<(), JsValue> {
-        self.shared.release(stream).map_err(|e| to_js(&e))
+    pub fn release(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "MediaStream")] stream: &JsValue,
+    ) -> Result<(), JsValue> {
+        let stream =
+            args::media_stream(stream, "StreamPool.release", "stream").map_err(|e| to_js(&e))?;
+        self.shared.release(&stream).map_err(|e| to_js(&e))
     }
 
     /// `{ pooled, active, creations, reuses, evictions, expirations, discarded }`.
@@ -475,17 +512,13 @@ impl StreamPool {
         &self,
         #[wasm_bindgen(unchecked_param_type = "(devices: DeviceInfo[]) => void")] callback: JsValue,
     ) -> Result<js_sys::Function, JsValue> {
+        let f = args::function(callback, "StreamPool.onDeviceChange", "callback")
+            .map_err(|e| to_js(&e))?;
         if self.shared.is_destroyed() {
             return Err(to_js(&ProducerError::destroyed(
                 "StreamPool.onDeviceChange()",
             )));
         }
-        let f = callback.dyn_into::<js_sys::Function>().map_err(|_| {
-            to_js(&ProducerError::new(
-                ErrorKind::InvalidType,
-                "onDeviceChange(callback): callback must be a function",
-            ))
-        })?;
         Ok(self.shared.on_device_change.subscribe(f))
     }
 
@@ -499,6 +532,13 @@ impl StreamPool {
     /// device listener. Producers using it then fail to start with `InvalidStateError`.
     pub fn destroy(&self) {
         self.shared.destroy();
+    }
+
+    /// Not API: how [`shared_of`] reads the pool behind a JS value (`usePool(pool)`).
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __lendPool, skip_typescript)]
+    pub fn lend(&self) {
+        LENT.with(|l| *l.borrow_mut() = Some(self.shared.clone()));
     }
 }
 

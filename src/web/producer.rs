@@ -21,13 +21,13 @@ use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::metrics::{LiveState, ProducerMetrics, StreamMetrics};
 use crate::core::ring::{ChunkRing, HeaderPolicy, RingLimits};
 use crate::core::stream::{StreamInfo, StreamPhase};
-use crate::core::value::Value;
 use crate::core::webm::HeaderScanner;
+use crate::web::args::{self, ChunkData};
 use crate::web::error::to_js;
 use crate::web::listeners::ListenerSet;
 use crate::web::media;
 use crate::web::monitor::{self, MemoryMonitor};
-use crate::web::pool::{PoolShared, StreamPool};
+use crate::web::pool::PoolShared;
 use crate::web::stream::{self, Stream, StreamState};
 
 /// How many finished streams are remembered for `stopStream` on an id that already stopped.
@@ -335,26 +335,6 @@ fn stream_to_js(stream: &Stream) -> JsValue {
 
 use serde::Serialize;
 
-/// Reads a JS options object into a core [`Value`] (`undefined`/`null`: `Null`).
-pub(crate) fn parse_value(v: &JsValue, what: &str) -> Result<Value, ProducerError> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(Value::Null);
-    }
-    if v.is_function() || !v.is_object() {
-        let got = v.js_typeof().as_string().unwrap_or_default();
-        return Err(ProducerError::new(
-            ErrorKind::InvalidType,
-            format!("{what} must be an object, got {got}"),
-        ));
-    }
-    serde_wasm_bindgen::from_value::<Value>(v.clone()).map_err(|e| {
-        ProducerError::new(
-            ErrorKind::InvalidType,
-            format!("{what} holds a value that is not plain data: {e}"),
-        )
-    })
-}
-
 fn promise<F>(fut: F) -> js_sys::Promise
 where
     F: std::future::Future<Output = Result<JsValue, ProducerError>> + 'static,
@@ -385,7 +365,7 @@ impl MediaRecorderProducer {
         // A panic is a bug; make it readable in the console instead of "unreachable".
         #[cfg(feature = "console_error_panic_hook")]
         console_error_panic_hook::set_once();
-        let value = parse_value(&config, "config").map_err(throw)?;
+        let value = args::options(&config, "new MediaRecorderProducer", "config").map_err(throw)?;
         let config = ProducerConfig::from_value(&value).map_err(throw)?;
         let n = NEXT_PRODUCER.with(|c| {
             let n = c.get();
@@ -427,9 +407,13 @@ impl MediaRecorderProducer {
     /// disconnect and destroy) instead of opening them itself. The pool is passed by
     /// reference: it stays usable, and may be shared by several producers.
     #[wasm_bindgen(js_name = usePool)]
-    pub fn use_pool(&self, pool: &StreamPool) -> Result<(), JsValue> {
+    pub fn use_pool(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StreamPool")] pool: JsValue,
+    ) -> Result<(), JsValue> {
+        let pool = args::stream_pool(&pool, "usePool", "pool").map_err(throw)?;
         self.shared.check_alive("usePool()").map_err(throw)?;
-        *self.shared.pool.borrow_mut() = Some(pool.shared.clone());
+        *self.shared.pool.borrow_mut() = Some(pool);
         Ok(())
     }
 
@@ -548,11 +532,11 @@ impl MediaRecorderProducer {
         #[wasm_bindgen(unchecked_optional_param_type = "VideoStreamConfig")] config: JsValue,
     ) -> js_sys::Promise {
         let shared = self.shared.clone();
-        let parsed =
-            parse_value(&config, "videoConfig").and_then(|v| StreamRequest::from_value(&v));
+        let parsed = args::options(&config, "startStream", "videoConfig")
+            .and_then(|v| StreamRequest::from_value(&v));
         promise(async move {
-            shared.check_alive("startStream()")?;
             let req = parsed?;
+            shared.check_alive("startStream()")?;
             if !shared.state.borrow().status.is_connected {
                 return Err(ProducerError::new(
                     ErrorKind::InvalidState,
@@ -568,11 +552,12 @@ impl MediaRecorderProducer {
     #[wasm_bindgen(js_name = stopStream, unchecked_return_type = "Promise<SensorStream>")]
     pub fn stop_stream(
         &self,
-        #[wasm_bindgen(js_name = streamId)] stream_id: &str,
+        #[wasm_bindgen(js_name = streamId, unchecked_param_type = "string")] stream_id: JsValue,
     ) -> js_sys::Promise {
         let shared = self.shared.clone();
-        let id = stream_id.to_string();
+        let id = args::string(&stream_id, "stopStream", "streamId");
         promise(async move {
+            let id = id?;
             shared.check_alive("stopStream()")?;
             let s = shared.find_or_err(&id, "stopStream()")?;
             stream::stop(shared.clone(), s.clone()).await;
@@ -584,7 +569,7 @@ impl MediaRecorderProducer {
     #[wasm_bindgen(js_name = pauseStream, unchecked_return_type = "Promise<void>")]
     pub fn pause_stream(
         &self,
-        #[wasm_bindgen(js_name = streamId)] stream_id: &str,
+        #[wasm_bindgen(js_name = streamId, unchecked_param_type = "string")] stream_id: JsValue,
     ) -> js_sys::Promise {
         self.pause_or_resume(stream_id, true)
     }
@@ -593,20 +578,21 @@ impl MediaRecorderProducer {
     #[wasm_bindgen(js_name = resumeStream, unchecked_return_type = "Promise<void>")]
     pub fn resume_stream(
         &self,
-        #[wasm_bindgen(js_name = streamId)] stream_id: &str,
+        #[wasm_bindgen(js_name = streamId, unchecked_param_type = "string")] stream_id: JsValue,
     ) -> js_sys::Promise {
         self.pause_or_resume(stream_id, false)
     }
 
-    fn pause_or_resume(&self, stream_id: &str, pause: bool) -> js_sys::Promise {
+    fn pause_or_resume(&self, stream_id: JsValue, pause: bool) -> js_sys::Promise {
         let shared = self.shared.clone();
-        let id = stream_id.to_string();
-        let what = if pause {
-            "pauseStream()"
+        let (method, what) = if pause {
+            ("pauseStream", "pauseStream()")
         } else {
-            "resumeStream()"
+            ("resumeStream", "resumeStream()")
         };
+        let id = args::string(&stream_id, method, "streamId");
         promise(async move {
+            let id = id?;
             shared.check_alive(what)?;
             let s = shared.find_or_err(&id, what)?;
             let (from, to) = if pause {
@@ -650,17 +636,19 @@ impl MediaRecorderProducer {
     #[wasm_bindgen(js_name = pushChunk)]
     pub fn push_chunk(
         &self,
-        #[wasm_bindgen(js_name = streamId)] stream_id: &str,
+        #[wasm_bindgen(js_name = streamId, unchecked_param_type = "string")] stream_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | ArrayBufferView")]
         data: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PushChunkOptions")] options: JsValue,
     ) -> Result<f64, JsValue> {
+        let stream_id = args::string(&stream_id, "pushChunk", "streamId").map_err(throw)?;
+        let data = args::chunk_data(&data, "pushChunk", "data").map_err(throw)?;
+        let pin = parse_push_options(&options).map_err(throw)?;
         let shared = &self.shared;
         shared.check_alive("pushChunk()").map_err(throw)?;
         let s = shared
-            .find_or_err(stream_id, "pushChunk()")
+            .find_or_err(&stream_id, "pushChunk()")
             .map_err(throw)?;
-        let pin = parse_push_options(&options).map_err(throw)?;
         {
             let info = s.info.borrow();
             if stream::captures(info.config.source) {
@@ -676,7 +664,7 @@ impl MediaRecorderProducer {
                 )));
             }
         }
-        let blob = to_blob(&data, &s.info.borrow().mime_type).map_err(throw)?;
+        let blob = to_blob(data, &s.info.borrow().mime_type).map_err(throw)?;
         match stream::on_chunk(shared, &s, blob, pin) {
             Some(seq) => Ok(seq as f64),
             // An empty chunk carries nothing: it gets no sequence number.
@@ -701,12 +689,13 @@ impl MediaRecorderProducer {
     #[wasm_bindgen(js_name = getMediaStream)]
     pub fn get_media_stream(
         &self,
-        #[wasm_bindgen(js_name = streamId)] stream_id: &str,
+        #[wasm_bindgen(js_name = streamId, unchecked_param_type = "string")] stream_id: JsValue,
     ) -> Result<Option<web_sys::MediaStream>, JsValue> {
+        let stream_id = args::string(&stream_id, "getMediaStream", "streamId").map_err(throw)?;
         self.shared.check_alive("getMediaStream()").map_err(throw)?;
         let s = self
             .shared
-            .find_or_err(stream_id, "getMediaStream()")
+            .find_or_err(&stream_id, "getMediaStream()")
             .map_err(throw)?;
         let media = s.st.borrow().media.clone();
         Ok(media)
@@ -759,10 +748,11 @@ impl MediaRecorderProducer {
         callback: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "MetricsOptions")] options: JsValue,
     ) -> Result<js_sys::Function, JsValue> {
-        let f = self.listener(callback, "onMetrics")?;
-        let interval = parse_value(&options, "options")
+        let f = args::function(callback, "onMetrics", "callback").map_err(throw)?;
+        let interval = args::options(&options, "onMetrics", "options")
             .and_then(|v| metrics_interval(&v))
             .map_err(throw)?;
+        self.shared.check_alive("onMetrics()").map_err(throw)?;
         let id = self.shared.next_metric_id.get().wrapping_add(1);
         self.shared.next_metric_id.set(id);
         let weak = Rc::downgrade(&self.shared);
@@ -878,18 +868,11 @@ impl MediaRecorderProducer {
     }
 
     fn listener(&self, callback: JsValue, what: &str) -> Result<js_sys::Function, JsValue> {
+        let f = args::function(callback, what, "callback").map_err(throw)?;
         self.shared
             .check_alive(&format!("{what}()"))
             .map_err(throw)?;
-        callback.dyn_into::<js_sys::Function>().map_err(|v| {
-            throw(ProducerError::new(
-                ErrorKind::InvalidType,
-                format!(
-                    "{what}(callback): callback must be a function, got {}",
-                    v.js_typeof().as_string().unwrap_or_default()
-                ),
-            ))
-        })
+        Ok(f)
     }
 
     /// Releases everything at once: recorders stopped, every track the producer acquired
@@ -908,15 +891,10 @@ impl Drop for MediaRecorderProducer {
 }
 
 fn parse_push_options(options: &JsValue) -> Result<Option<bool>, ProducerError> {
-    if options.is_undefined() || options.is_null() {
+    // Read with Reflect, not serde: this runs once per pushed chunk.
+    let Some(options) = args::optional_object(options, "pushChunk", "options")? else {
         return Ok(None);
-    }
-    if !options.is_object() {
-        return Err(ProducerError::new(
-            ErrorKind::InvalidType,
-            "pushChunk(): options must be an object like { isHeader: true }",
-        ));
-    }
+    };
     let v = Reflect::get(options, &"isHeader".into()).unwrap_or(JsValue::UNDEFINED);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
@@ -929,23 +907,16 @@ fn parse_push_options(options: &JsValue) -> Result<Option<bool>, ProducerError> 
     })
 }
 
-fn to_blob(data: &JsValue, mime: &str) -> Result<Blob, ProducerError> {
-    if let Some(b) = data.dyn_ref::<Blob>() {
-        return Ok(b.clone());
+fn to_blob(data: ChunkData, mime: &str) -> Result<Blob, ProducerError> {
+    match data {
+        ChunkData::Blob(b) => Ok(b),
+        ChunkData::Buffer(bytes) => {
+            let options = web_sys::BlobPropertyBag::new();
+            options.set_type(mime);
+            Blob::new_with_buffer_source_sequence_and_options(&Array::of1(&bytes), &options)
+                .map_err(|e| crate::web::error::from_js(&e))
+        }
     }
-    if data.is_instance_of::<js_sys::ArrayBuffer>() || js_sys::ArrayBuffer::is_view(data) {
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type(mime);
-        return Blob::new_with_buffer_source_sequence_and_options(&Array::of1(data), &options)
-            .map_err(|e| crate::web::error::from_js(&e));
-    }
-    Err(ProducerError::new(
-        ErrorKind::InvalidType,
-        format!(
-            "pushChunk(): data must be a Blob, an ArrayBuffer or a typed array, got {}",
-            data.js_typeof().as_string().unwrap_or_default()
-        ),
-    ))
 }
 
 /// Starts one stream (after validation and the connected check).

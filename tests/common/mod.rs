@@ -184,7 +184,7 @@ pub async fn play_to_end(bytes: &[u8], mime: &str) -> Result<f64, String> {
 
 /// The tracks of a stream's MediaStream.
 pub fn tracks_of(p: &MediaRecorderProducer, stream_id: &str) -> Vec<web_sys::MediaStreamTrack> {
-    match p.get_media_stream(stream_id).unwrap() {
+    match p.get_media_stream(stream_id.into()).unwrap() {
         Some(m) => m
             .get_tracks()
             .iter()

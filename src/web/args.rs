@@ -1,0 +1,130 @@
+//! The arguments of the exported methods, read at the door.
+//!
+//! Typed parameters (`&str`, `&StreamPool`) let wasm-bindgen's glue convert them, and
+//! the glue fails with its own errors before our code runs: `stopStream(undefined)`
+//! threw "Cannot read properties of undefined (reading 'length')". So every exported
+//! method takes its arguments as `JsValue` (the TypeScript type kept with
+//! `unchecked_param_type`) and reads them with one of these functions: a wrong
+//! argument is a `TypeError` that names the method and the argument, e.g.
+//! `stopStream: streamId must be a string (got undefined)`. Fields inside an options
+//! object are then checked by the core's config validation, which names the field.
+//!
+//! As WebIDL does for the platform's own methods, arguments are checked before
+//! anything else (also before the `destroy()` check), and a method that returns a
+//! Promise rejects with the error instead of throwing it.
+
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::value::Value;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// What JS's `typeof` says of `v`, except that `null` and arrays are named as such
+/// (the same words the config messages use).
+pub fn type_name(v: &JsValue) -> String {
+    if v.is_null() {
+        "null".to_string()
+    } else if js_sys::Array::is_array(v) {
+        "array".to_string()
+    } else {
+        v.js_typeof()
+            .as_string()
+            .unwrap_or_else(|| "unknown".to_string())
+    }
+}
+
+/// The `TypeError` for argument `arg` of `method` that is not what it must be.
+pub fn wrong_type(method: &str, arg: &str, expected: &str, got: &JsValue) -> ProducerError {
+    ProducerError::new(
+        ErrorKind::InvalidType,
+        format!(
+            "{method}: {arg} must be {expected} (got {})",
+            type_name(got)
+        ),
+    )
+}
+
+/// A string argument (`streamId`).
+pub fn string(v: &JsValue, method: &str, arg: &str) -> Result<String, ProducerError> {
+    v.as_string()
+        .ok_or_else(|| wrong_type(method, arg, "a string", v))
+}
+
+/// A callback argument.
+pub fn function(v: JsValue, method: &str, arg: &str) -> Result<js_sys::Function, ProducerError> {
+    v.dyn_into::<js_sys::Function>()
+        .map_err(|v| wrong_type(method, arg, "a function", &v))
+}
+
+/// An optional options object: `undefined`/`null` give `None`; a function or a
+/// primitive is a `TypeError`.
+pub fn optional_object<'a>(
+    v: &'a JsValue,
+    method: &str,
+    arg: &str,
+) -> Result<Option<&'a js_sys::Object>, ProducerError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    if v.is_function() || !v.is_object() {
+        return Err(wrong_type(method, arg, "an object", v));
+    }
+    Ok(Some(v.unchecked_ref()))
+}
+
+/// An optional options object read into a core [`Value`] for the config validation
+/// (`undefined`/`null`: [`Value::Null`], the defaults).
+pub fn options(v: &JsValue, method: &str, arg: &str) -> Result<Value, ProducerError> {
+    if optional_object(v, method, arg)?.is_none() {
+        return Ok(Value::Null);
+    }
+    serde_wasm_bindgen::from_value::<Value>(v.clone()).map_err(|e| {
+        ProducerError::new(
+            ErrorKind::InvalidType,
+            format!("{method}: {arg} holds a value that is not plain data: {e}"),
+        )
+    })
+}
+
+/// The bytes of a chunk as a caller may give them.
+pub enum ChunkData {
+    /// A `Blob`, used as it is.
+    Blob(web_sys::Blob),
+    /// An `ArrayBuffer` or an `ArrayBufferView` (typed array, `DataView`).
+    Buffer(JsValue),
+}
+
+/// A chunk argument: a `Blob`, an `ArrayBuffer` or an `ArrayBufferView`.
+pub fn chunk_data(v: &JsValue, method: &str, arg: &str) -> Result<ChunkData, ProducerError> {
+    if let Some(b) = v.dyn_ref::<web_sys::Blob>() {
+        return Ok(ChunkData::Blob(b.clone()));
+    }
+    if v.is_instance_of::<js_sys::ArrayBuffer>() || js_sys::ArrayBuffer::is_view(v) {
+        return Ok(ChunkData::Buffer(v.clone()));
+    }
+    Err(wrong_type(
+        method,
+        arg,
+        "a Blob, an ArrayBuffer or an ArrayBufferView",
+        v,
+    ))
+}
+
+/// A `MediaStream` argument.
+pub fn media_stream(
+    v: &JsValue,
+    method: &str,
+    arg: &str,
+) -> Result<web_sys::MediaStream, ProducerError> {
+    // `cloned()` is `Clone::clone` (another handle), not MediaStream's inherent `clone()`.
+    v.dyn_ref::<web_sys::MediaStream>()
+        .cloned()
+        .ok_or_else(|| wrong_type(method, arg, "a MediaStream", v))
+}
+
+/// A `StreamPool` argument: the pool behind it (see [`crate::web::pool::shared_of`]).
+pub fn stream_pool(
+    v: &JsValue,
+    method: &str,
+    arg: &str,
+) -> Result<std::rc::Rc<crate::web::pool::PoolShared>, ProducerError> {
+    crate::web::pool::shared_of(v).ok_or_else(|| wrong_type(method, arg, "a StreamPool", v))
+}
