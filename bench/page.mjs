@@ -757,6 +757,152 @@ async function adaptiveStop() {
   };
 }
 
+// ---------------------------------------------------------------- real-time soak (issue 11)
+
+let rt = null;
+
+/** Base64 of an ArrayBuffer (in 32 KiB slices, as record() does). */
+function toBase64(buf) {
+  const b = new Uint8Array(buf);
+  let s = '';
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode.apply(null, b.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/**
+ * Records from the fake camera and microphone through ours with the default config plus
+ * `recordingInterval: timesliceMs` (adaptive quality on, as by default). A listener checksums
+ * every frame (FNV-1a over its bytes), checks that sequence numbers are consecutive and
+ * queues the frame for the runner, which takes the queue every few seconds
+ * (realtimeSoakTake) and keeps what it needs in Node. Every `sampleMs` the page samples bytes
+ * held, JS heap, wasm memory, delivered/dropped and the quality level; samples are handed
+ * over on take too, so the page itself keeps nothing that grows with the run's length.
+ */
+async function realtimeSoakStart({ timesliceMs, sampleMs }) {
+  const producer = new MediaRecorderProducer({ recordingInterval: timesliceMs });
+  const st = {
+    producer, stream: null, t0: 0, queue: [], samples: [], events: [], errors: [], droppedEvents: 0,
+    delivered: 0, bytes: 0, lastSeq: null, seqGaps: 0, seqMissing: 0, outOfOrder: 0, headerFrames: 0,
+    consumerMs: 0, lag: { n: 0, sum: 0, max: 0 }, lagAll: { n: 0, sum: 0, max: 0 }, timer: null, expected: 0,
+  };
+  producer.onFrame((frame) => {
+    const a = now();
+    const data = frame.data;
+    const sum = fnv1a(data);
+    const seq = frame.metadata.sequence;
+    if (st.lastSeq !== null) {
+      if (seq > st.lastSeq + 1) { st.seqGaps++; st.seqMissing += seq - st.lastSeq - 1; }
+      if (seq <= st.lastSeq) st.outOfOrder++;
+    }
+    st.lastSeq = seq;
+    st.delivered++;
+    st.bytes += data.byteLength;
+    if (frame.metadata.isHeader) st.headerFrames++;
+    const lag = Date.now() - frame.timestamp; // arrival (epoch ms) → this listener
+    for (const l of [st.lag, st.lagAll]) { l.n++; l.sum += lag; if (lag > l.max) l.max = lag; }
+    st.queue.push({ seq, t: round3(a - st.t0), isHeader: !!frame.metadata.isHeader, sum, data });
+    st.consumerMs += now() - a;
+  });
+  producer.onError((e) => {
+    if (e.name === 'DataLossError') st.droppedEvents += e.framesDropped || 0;
+    st.errors.push({ t: round3(now() - st.t0), name: e.name, message: e.message, framesDropped: e.framesDropped ?? null });
+  });
+  producer.onQualityChange((e) => st.events.push({
+    t: round3(now() - st.t0), reason: e.reason,
+    from: { index: e.from.index, quality: e.from.quality, width: e.from.width, height: e.from.height, frameRate: e.from.frameRate },
+    to: { index: e.to.index, quality: e.to.quality, width: e.to.width, height: e.to.height, frameRate: e.to.frameRate },
+    sample: e.sample,
+  }));
+  await producer.connect();
+  st.t0 = now(); // times are from the startStream() call
+  st.stream = await producer.startStream();
+  const startMs = round3(now() - st.t0);
+  const media = producer.getMediaStream(st.stream.id);
+  const q0 = producer.quality();
+  rt = st;
+  realtimeSoakSample(st, { sampleMs });
+  st.timer = setInterval(() => realtimeSoakSample(st, { sampleMs, timer: true }), sampleMs);
+  return {
+    startMs,
+    mimeType: st.stream.mimeType ?? null,
+    tracks: media ? media.getTracks().map((tr) => ({ kind: tr.kind, label: tr.label, settings: tr.getSettings() })) : [],
+    quality: { enabled: q0.enabled, level: q0.level, floor: q0.floor, ladder: q0.ladder, profile: q0.profile },
+    preciseMemory: !!performance.memory,
+  };
+}
+
+/** One sample; `timer`: from the interval timer (its lateness is recorded). */
+function realtimeSoakSample(st, { sampleMs = 0, timer = false } = {}) {
+  const t = now();
+  const m = st.producer.metrics();
+  const mem = st.producer.memory();
+  const lv = st.producer.quality().level;
+  const tr = st.producer.getMediaStream(st.stream.id)?.getVideoTracks()[0];
+  const s = tr ? tr.getSettings() : {};
+  st.samples.push({
+    t: round3(t - st.t0), late: timer ? round3(t - st.expected) : null,
+    held: mem.bytesHeld, heldMetrics: m.bytesHeld, chunksHeld: m.chunksHeld,
+    heap: heap(), heapMemory: mem.jsHeapUsed, wasm: mem.wasmMemoryBytes, wasmBuffer: wasm.memory.buffer.byteLength, uaMemory: mem.uaMemoryBytes,
+    delivered: st.delivered, bytes: st.bytes, recorded: m.framesRecorded, deliveredMetrics: m.framesDelivered,
+    dropped: m.framesDropped, bytesDropped: m.bytesDropped, droppedEvents: st.droppedEvents, seqMissing: st.seqMissing,
+    quality: m.qualityLevel, level: { index: lv.index, quality: lv.quality, width: lv.width, height: lv.height, frameRate: lv.frameRate },
+    adaptations: m.qualityAdaptations, deliveredFps: round3(m.deliveredFps), trackFrameRate: m.trackFrameRate,
+    processingMs: round3(m.averageProcessingTime), consumerMs: round3(st.consumerMs),
+    lagMs: st.lag.n ? { mean: round3(st.lag.sum / st.lag.n), max: st.lag.max, n: st.lag.n } : null,
+    width: s.width ?? null, height: s.height ?? null, frameRate: s.frameRate == null ? null : round3(s.frameRate),
+  });
+  st.lag = { n: 0, sum: 0, max: 0 };
+  if (sampleMs) st.expected = t + sampleMs;
+}
+
+/** Hands the runner every frame queued since the last take (base64) and the new samples. */
+function realtimeSoakTake() {
+  const st = rt;
+  const frames = st.queue.map((f) => ({ seq: f.seq, t: f.t, isHeader: f.isHeader, sum: f.sum, b64: toBase64(f.data) }));
+  st.queue = [];
+  const samples = st.samples;
+  st.samples = [];
+  const events = st.events;
+  st.events = [];
+  const errors = st.errors;
+  st.errors = [];
+  return { t: round3(now() - st.t0), frames, samples, events, errors };
+}
+
+/** Read right after the runner forced a garbage collection (CDP). */
+function realtimeSoakGcSample() {
+  const mem = rt.producer.memory();
+  return { t: round3(now() - rt.t0), heap: heap(), held: mem.bytesHeld, wasm: mem.wasmMemoryBytes };
+}
+
+/** Stops the stream (the last frames are delivered first), samples once more, takes the rest. */
+async function realtimeSoakStop() {
+  const st = rt;
+  clearInterval(st.timer);
+  realtimeSoakSample(st);
+  const stopAt = round3(now() - st.t0);
+  const done = await st.producer.stopStream(st.stream.id);
+  realtimeSoakSample(st);
+  const afterStop = st.samples.pop(); // the stream is gone: not part of the fitted series
+  const last = realtimeSoakTake();
+  const m = st.producer.metrics();
+  const q = st.producer.quality();
+  const out = {
+    ...last, stopAt, afterStop,
+    stream: { mimeType: done.mimeType ?? null, totalFrames: done.totalFrames ?? null },
+    listener: {
+      delivered: st.delivered, bytes: st.bytes, headerFrames: st.headerFrames, seqGaps: st.seqGaps, seqMissing: st.seqMissing,
+      outOfOrder: st.outOfOrder, consumerMs: round3(st.consumerMs), droppedEvents: st.droppedEvents,
+      lagMs: st.lagAll.n ? { mean: round3(st.lagAll.sum / st.lagAll.n), max: st.lagAll.max } : null,
+    },
+    metrics: { ...m, memoryTrend: m.memoryTrend.length, streams: m.streams },
+    quality: q.level,
+  };
+  st.producer.destroy();
+  rt = null;
+  return out;
+}
+
 function info() {
   return {
     crossOriginIsolated: globalThis.crossOriginIsolated,
@@ -779,5 +925,5 @@ function info() {
   };
 }
 
-window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, pkg: PKG, hasPool: typeof StreamPool === 'function' };
+window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, pkg: PKG, hasPool: typeof StreamPool === 'function' };
 window.benchReady = true;

@@ -5,14 +5,16 @@
 // same page, writes raw results to bench/results/*.json and regenerates BENCHMARKS.md and
 // bench/plots/*.svg.
 //
-//   node bench/run.mjs            full run (≈ 10–20 min), rewrites BENCHMARKS.md
-//   node bench/run.mjs --quick    small N (< 2 min), writes only to bench/results/quick/
-//   --only size,soak,per-chunk,capture,pool,metrics,adaptive   run only these workloads (others keep their files)
+//   node bench/run.mjs            full run (≈ 75–85 min: 60 of them the real-time soak), rewrites BENCHMARKS.md
+//   node bench/run.mjs --quick    small N (≈ 3 min, 1 of them the real-time soak), writes only to bench/results/quick/
+//   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak   run only these workloads (others keep their files)
+//   --minutes N                   length of the real-time soak (default 60; 1 with --quick)
 //   --rev <commit>                build the library from that commit (git archive) instead
 //                                 of the working tree
 //
 // Nothing here passes or fails on a timing: it measures and reports (exit 1 only if the
-// harness itself breaks).
+// harness itself breaks, or if the real-time soak's recording does not decode clean: a
+// correctness fact, not a timing).
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,6 +25,7 @@ import { chromium } from 'playwright-core';
 import { serve } from './lib/server.mjs';
 import { analyze } from './lib/wasm-size.mjs';
 import { writeReport } from './lib/report.mjs';
+import { FrameKeeper, slopePerHour, verifyLastMinute } from './lib/realtime-soak.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, '..');
@@ -31,13 +34,23 @@ const QUICK = argv.includes('--quick');
 const arg = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
 const ONLY = arg('--only')?.split(',');
 const REV = arg('--rev');
-const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics', 'adaptive'];
+const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics', 'adaptive', 'realtime-soak'];
 const runs = (w) => !ONLY || ONLY.includes(w);
 for (const w of ONLY ?? []) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload "${w}" (known: ${WORKLOADS.join(', ')})`);
+const MINUTES = arg('--minutes') === undefined ? (QUICK ? 1 : 60) : Number(arg('--minutes'));
+if (!(MINUTES > 0)) throw new Error(`--minutes: expected a positive number, got "${arg('--minutes')}"`);
 
 const CONFIG = QUICK
   ? { recordSeconds: 2, soak: { n: 800, batch: 10, samples: 20 }, perChunk: { n: 200, warm: 20, paceMs: 10, rounds: 2 }, capture: { seconds: 2, trials: 2, waitMs: 3000 }, pool: { rounds: 10, trials: 2, waitMs: 3000 }, metrics: { n: 150, warm: 20, paceMs: 10, rounds: 2 }, adaptive: { rate: 6, sampleMs: 250, qualityWindow: 500, scenarios: [{ name: 'light', phases: { before: 2, throttled: 5, after: 3 } }] } }
   : { recordSeconds: 10, soak: { n: 30000, batch: 10, samples: 120 }, perChunk: { n: 3000, warm: 50, paceMs: 10, rounds: 5 }, capture: { seconds: 60, trials: 9, waitMs: 3000 }, pool: { rounds: 50, trials: 7, waitMs: 3000 }, metrics: { n: 4000, warm: 50, paceMs: 10, rounds: 8 }, adaptive: { rate: 6, sampleMs: 250, qualityWindow: 500, scenarios: [{ name: 'light', phases: { before: 10, throttled: 20, after: 15 } }, { name: 'heavy', targetMs: 10, phases: { before: 10, throttled: 20, after: 30 } }] } };
+
+// The real-time soak: ours recording camera + microphone for MINUTES at a 100 ms timeslice
+// (the default; about 30 000 chunks an hour, what the synthetic soak feeds). Samples every
+// 10 s; a forced GC (CDP) and a heap reading every gcEveryMs; slopes fitted after warm-up.
+CONFIG.realtimeSoak = {
+  minutes: MINUTES, timesliceMs: 100, sampleMs: 10_000, pullMs: 10_000, gcEveryMs: QUICK ? 20_000 : 60_000,
+  keepSeconds: 60, warmupSeconds: Math.min(QUICK ? 10 : 60, MINUTES * 30),
+};
 
 const COMMAND = argv.length ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
 const RESULTS = QUICK ? join(BENCH, 'results', 'quick') : join(BENCH, 'results');
@@ -506,9 +519,142 @@ function analyzeAdaptive(r, perf, contestant) {
   };
 }
 
+// ------------------------------------------------------------------ real-time soak (issue 11)
+
+/** Ours records from the fake camera and microphone for `minutes` in one page, a listener
+ * checksumming every frame. Every `pullMs` the runner takes the frames (base64) and samples
+ * the page queued, so the page keeps nothing that grows; every `gcEveryMs` it forces a GC
+ * (CDP) and reads the heap. At the end: slopes per hour after warm-up, and the last minute
+ * cut at a keyframe Cluster, decoded by ffmpeg. */
+async function runRealtimeSoak(browser, url) {
+  const cfg = CONFIG.realtimeSoak;
+  const { page, problems } = await openPage(browser, url, { input: false });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await cdp.send('HeapProfiler.enable');
+  const keeper = new FrameKeeper(cfg.keepSeconds * 1000);
+  const samples = [];
+  const gcSamples = [];
+  const events = [];
+  const errors = [];
+  const load = [];
+  const take = (r) => {
+    keeper.add(r.frames);
+    samples.push(...r.samples);
+    events.push(...r.events);
+    errors.push(...r.errors);
+  };
+  const durationMs = cfg.minutes * 60_000;
+  log(`realtime-soak: ${cfg.minutes} min from the fake camera and microphone, timeslice ${cfg.timesliceMs} ms, a sample every ${cfg.sampleMs / 1000} s, a forced GC every ${cfg.gcEveryMs / 1000} s`);
+  const start = await page.evaluate((o) => window.bench.realtimeSoakStart(o), { timesliceMs: cfg.timesliceMs, sampleMs: cfg.sampleMs });
+  const perf0 = await cdpMetrics(cdp);
+  const began = Date.now();
+  const perfAt0 = began;
+  let nextGc = began + cfg.gcEveryMs;
+  let nextLog = began + (QUICK ? cfg.pullMs : 60_000);
+  const sleepUntil = async (t) => { while (Date.now() < t) await sleep(Math.min(1000, t - Date.now())); };
+  // Pulls 1 s after each of the page's samples (its timer started just before `began`).
+  for (let tick = began + cfg.pullMs + 1000; tick < began + durationMs; tick += cfg.pullMs) {
+    await sleepUntil(tick);
+    take(await page.evaluate(() => window.bench.realtimeSoakTake()));
+    load.push({ t: Date.now() - began, loadavg: round(os.loadavg()[0], 2) });
+    if (Date.now() >= nextGc) {
+      await cdp.send('HeapProfiler.collectGarbage');
+      gcSamples.push(await page.evaluate(() => window.bench.realtimeSoakGcSample()));
+      nextGc += cfg.gcEveryMs;
+    }
+    if (Date.now() >= nextLog) {
+      const s = samples.at(-1);
+      if (s) log(`realtime-soak: ${(s.t / 60_000).toFixed(1)} min: delivered ${s.delivered}, dropped ${s.dropped}, held ${s.held} B, heap ${s.heap} B, wasm ${s.wasm} B, quality ${s.level.quality} (${s.level.width}×${s.level.height}@${s.level.frameRate}), load ${os.loadavg()[0].toFixed(2)}`);
+      nextLog += QUICK ? cfg.pullMs : 60_000;
+    }
+  }
+  await sleepUntil(began + durationMs);
+  const perf1 = await cdpMetrics(cdp);
+  const perfSeconds = (Date.now() - perfAt0) / 1000;
+  const fin = await page.evaluate(() => window.bench.realtimeSoakStop());
+  take(fin);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heapAfterStop = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? null);
+  await page.close();
+  const wallMs = Date.now() - began;
+
+  // Slopes per hour after warm-up.
+  const warm = cfg.warmupSeconds;
+  const series = (f, xs = samples) => xs.map((s) => [s.t / 1000, f(s)]);
+  const slopes = {
+    held: slopePerHour(series((s) => s.held), warm),
+    heap: slopePerHour(series((s) => s.heap), warm),
+    heapAfterGc: slopePerHour(series((s) => s.heap, gcSamples), warm),
+    wasm: slopePerHour(series((s) => s.wasm), warm),
+  };
+  const levels = [];
+  for (const s of samples) {
+    const k = `${s.level.index}:${s.level.quality}:${s.level.width}x${s.level.height}@${s.level.frameRate}`;
+    if (!levels.length || levels.at(-1).key !== k) levels.push({ key: k, t: s.t, ...s.level, qualityLevel: s.quality });
+  }
+  const last = samples.at(-1);
+  log(`realtime-soak: verifying the last ${cfg.keepSeconds} s (header + a keyframe Cluster onwards) with ffmpeg`);
+  const dir = QUICK ? RESULTS : mkdtempSync(join(os.tmpdir(), 'mrp-realtime-soak-'));
+  const verdict = verifyLastMinute(keeper, dir);
+  if (!QUICK && verdict.ok) rmSync(dir, { recursive: true, force: true });
+  const out = {
+    config: cfg,
+    feed: `one page; ours \`new MediaRecorderProducer({ recordingInterval: ${cfg.timesliceMs} })\` (otherwise the defaults: adaptive quality on, 8 MiB / 64-chunk ring), \`connect()\`, \`startStream()\` (camera + microphone, 1280×720@30 asked); one \`onFrame\` listener: FNV-1a over the frame's bytes, a sequence check, then the frame queued for the runner, which takes the queue every ${cfg.pullMs / 1000} s (base64 through \`page.evaluate\`) and checks each checksum again in Node; samples every ${cfg.sampleMs / 1000} s in the page (handed over with the frames, so the page holds nothing that grows); a forced GC (CDP \`HeapProfiler.collectGarbage\`) then a heap reading every ${cfg.gcEveryMs / 1000} s`,
+    start,
+    wallMs,
+    stopAt: fin.stopAt,
+    samples,
+    gcSamples,
+    afterStop: fin.afterStop,
+    heapAfterStop,
+    events,
+    errors,
+    load,
+    levels,
+    slopes,
+    totals: {
+      delivered: fin.listener.delivered,
+      bytes: fin.listener.bytes,
+      recorded: fin.metrics.framesRecorded,
+      deliveredMetrics: fin.metrics.framesDelivered,
+      dropped: fin.metrics.framesDropped,
+      bytesDropped: fin.metrics.bytesDropped,
+      droppedEvents: fin.listener.droppedEvents,
+      seqMissing: fin.listener.seqMissing,
+      outOfOrder: fin.listener.outOfOrder,
+      headerFrames: fin.listener.headerFrames,
+      framesPerSecond: fin.listener.delivered / (fin.stopAt / 1000),
+      consumerMs: fin.listener.consumerMs,
+      lagMs: fin.listener.lagMs,
+      qualityAdaptations: fin.metrics.qualityAdaptations,
+      // CDP over the recording (start → just before stop): includes the runner's takes and GCs.
+      mainThreadShare: (perf1.ThreadTime - perf0.ThreadTime) / perfSeconds,
+      taskShare: (perf1.TaskDuration - perf0.TaskDuration) / perfSeconds,
+    },
+    node: { frames: keeper.frames, bytes: keeper.bytes, checksumMismatches: keeper.mismatches, sequenceGaps: keeper.gaps },
+    stream: fin.stream,
+    finalQuality: fin.quality,
+    finalMetrics: fin.metrics,
+    verdict,
+    problems,
+  };
+  const fmtSlope = (x) => (x.slopePerHour == null ? 'n/a' : `${Math.round(x.slopePerHour)} B/h`);
+  log(`realtime-soak: ${out.totals.delivered} frames delivered (${out.totals.framesPerSecond.toFixed(2)}/s), dropped ${out.totals.dropped}, sequence gaps ${out.totals.seqMissing}, checksum mismatches ${keeper.mismatches.length}; held at end ${last?.held} B; slopes after ${warm} s: held ${fmtSlope(slopes.held)}, heap ${fmtSlope(slopes.heap)}, heap after GC ${fmtSlope(slopes.heapAfterGc)}, wasm ${fmtSlope(slopes.wasm)}; quality levels ${levels.map((l) => l.quality).join(' → ')}`);
+  if (verdict.ok) {
+    const st = verdict.probe.streams.map((x) => `${x.type} ${x.codec}${x.width ? ` ${x.width}×${x.height}` : ''}${x.sampleRate ? ` ${x.sampleRate} Hz` : ''} ${x.packets} packets over ${x.spanSeconds?.toFixed(2)} s`).join('; ');
+    const plain = verdict.decodePlain.printedLines ? `; the plain \`ffmpeg -v error -i f -f null -\` printed ${verdict.decodePlain.printedLines} line(s), ${verdict.decodePlain.dtsArtifactLines} of them the null muxer's equal-dts artifact` : '; the plain command printed nothing either';
+    log(`realtime-soak: last minute decodes clean (\`${verdict.decode.command.replace(verdict.file.path, 'f')}\` printed nothing${plain}): ${verdict.file.bytes} B from the keyframe Cluster at ${(verdict.cut.clusterMs / 1000).toFixed(2)} s; ffprobe: ${st}; duration ${verdict.probe.duration}${verdict.control ? `; control cut at a non-keyframe Cluster: ffmpeg printed ${verdict.control.printedLines} line(s)` : ''}`);
+  } else {
+    log(`realtime-soak: the recording is NOT intact: ${verdict.problems.join('; ')}${verdict.file ? ` (file kept: ${verdict.file.path})` : ''}`);
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------ main
 
 async function main() {
+  let brokenRecording = null;
   mkdirSync(RESULTS, { recursive: true });
   const b = build(REV, PKG);
   const meta = {
@@ -592,6 +738,13 @@ async function main() {
       if (runs('pool')) { const t = Date.now(); save('pool', await runPool(browser, server.url)); meta.workloads.pool = Date.now() - t; }
       if (metricsBuilds) { const t = Date.now(); save('metrics', await runMetrics(browser, server.url, metricsBuilds)); meta.workloads.metrics = Date.now() - t; }
       if (runs('adaptive')) { const t = Date.now(); save('adaptive', await runAdaptive(browser, server.url)); meta.workloads.adaptive = Date.now() - t; }
+      if (runs('realtime-soak')) {
+        const t = Date.now();
+        const r = await runRealtimeSoak(browser, server.url);
+        save('realtime-soak', r);
+        meta.workloads['realtime-soak'] = Date.now() - t;
+        if (!r.verdict.ok) brokenRecording = `realtime-soak: the recording's last minute is not intact (${r.verdict.problems.join('; ')}); see ${join(RESULTS, 'realtime-soak.json').replace(`${ROOT}/`, '')}`;
+      }
     } finally {
       await browser.close();
       await server.close();
@@ -605,6 +758,11 @@ async function main() {
     : { md: join(ROOT, 'BENCHMARKS.md'), plots: join(BENCH, 'plots'), link: 'bench/plots/' };
   writeReport({ results: RESULTS, commentary: join(BENCH, 'COMMENTARY.md'), ...report });
   log(`done in ${(meta.totalMs / 1000).toFixed(1)} s; report: ${report.md.replace(`${ROOT}/`, '')}`);
+  if (brokenRecording) {
+    // A correctness fact, not a timing: the recording itself is broken.
+    console.error(brokenRecording);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((e) => {

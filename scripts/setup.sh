@@ -8,13 +8,15 @@ log() { [ -n "${SETUP_QUIET:-}" ] || echo "[setup] $*" >&2; }
 
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# Debian packages: headless Chromium + its driver and Firefox ESR (browser tests).
+# Debian packages: headless Chromium + its driver and Firefox ESR (browser tests); ffmpeg
+# (ffmpeg/ffprobe decode the benchmark's real-time soak recording).
 # (wasm-opt comes from npm's `binaryen`, on PATH inside `npm run`: Debian's binaryen 108
 # cannot parse the `table.fill` that wasm-bindgen 0.2.130 emits.)
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v firefox-esr >/dev/null 2>&1 || need_apt+=(firefox-esr)
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

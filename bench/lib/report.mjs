@@ -113,6 +113,83 @@ function soakSection(soak, ctx) {
   return out.join('\n');
 }
 
+/** The real-time soak (issue 11): memory over a long real recording, drops, quality, and
+ * whether the end of the recording decodes. Renders "not run yet" without its results file. */
+function realtimeSoakSection(rs, ctx) {
+  const out = ['## Real-time soak: recording camera and microphone for an hour (issue 11)'];
+  if (!rs) return [...out, '', '_Not run yet: `npm run bench -- --only realtime-soak` (60 min)._'].join('\n');
+  const cfg = rs.config;
+  const T = rs.totals;
+  const v = rs.verdict;
+  const mins = (ms) => `${num(ms / 60_000, 3)} min`;
+  out[0] = `## Real-time soak: recording camera and microphone for ${num(cfg.minutes, 3)} min (issue 11)`;
+  out.push('', `_${stamp(rs.run)}_`, '');
+  if (rs.run?.quick) out.push(`**Quick run (${num(cfg.minutes, 3)} min): a smoke test of the harness. Slopes fitted over so few samples extrapolate seconds to an hour and say little.**`, '');
+  out.push(`The synthetic soak above pushes recorded chunks as fast as ours takes them; this one records in real time. Feed: ${rs.feed}. Recorded \`${rs.stream?.mimeType ?? rs.start.mimeType}\` (tracks: ${rs.start.tracks.map((t) => `${t.kind}${t.settings?.width ? ` ${t.settings.width}×${t.settings.height}@${num(t.settings.frameRate, 3)}` : ''}`).join(', ')}). Bytes held is \`memory().bytesHeld\` (the ring: Blob bytes, outside the JS heap); JS heap is \`performance.memory.usedJSHeapSize\` (precise: \`--enable-precise-memory-info\`), sampled without forcing GC and, separately, right after a forced one; wasm memory is \`memory().wasmMemoryBytes\`. Slopes are least-squares fits over the samples after a ${cfg.warmupSeconds} s warm-up, in bytes per hour.`);
+  out.push('');
+  const rows = [
+    ['bytes held (`memory().bytesHeld`)', rs.slopes.held],
+    ['JS heap, sampled every 10 s', rs.slopes.heap],
+    [`JS heap right after a forced GC (every ${cfg.gcEveryMs / 1000} s)`, rs.slopes.heapAfterGc],
+    ['wasm memory', rs.slopes.wasm],
+  ];
+  const signed = (x) => (x == null ? '–' : `${x >= 0 ? '+' : '−'}${bytes(Math.abs(x))}`);
+  out.push(table(['figure', 'samples fitted', 'first', 'last', 'min', 'max', '**slope per hour**', 'r²'], rows.map(([label, s]) => [
+    label, s.n ? `${s.n} (${num(s.fromSeconds / 60, 3)}–${num(s.toSeconds / 60, 3)} min)` : '0', bytes(s.first), bytes(s.last), bytes(s.min), bytes(s.max), `**${signed(s.slopePerHour)}**`, s.r2 == null ? '–' : num(s.r2, 2),
+  ])));
+  out.push('', `The sampled heap saw-tooths with the runner's takes (every ${cfg.pullMs / 1000} s the frames since the last take become one base64 string, about 1.3 MB at this bitrate, garbage right after): read growth from the after-GC row.`);
+  if (rs.heapAfterStop != null) out.push('', `After \`stopStream()\`: bytes held ${bytes(rs.afterStop?.held)}, wasm memory ${bytes(rs.afterStop?.wasm)}; JS heap after \`destroy()\` and a forced GC: ${bytes(rs.heapAfterStop)}.`);
+  const drops = T.dropped + T.seqMissing + (T.droppedEvents ?? 0);
+  const mism = rs.node.checksumMismatches.length;
+  out.push('', `Frames: **${T.delivered.toLocaleString('en-US')} delivered** (${num(T.framesPerSecond, 3)} a second over ${mins(rs.stopAt)}; ${bytes(T.bytes)}), ${T.recorded.toLocaleString('en-US')} recorded by \`metrics()\`; **dropped ${T.dropped}** (\`metrics().framesDropped\`), ${T.droppedEvents} in \`DataLossError\` events, ${T.seqMissing} missing from the listener's sequence numbers, ${T.outOfOrder} out of order. Goal 0 with a listener that keeps up: ${yes(drops === 0 && T.outOfOrder === 0)}. The runner received ${rs.node.frames.toLocaleString('en-US')} frames (${bytes(rs.node.bytes)}); checksums recomputed in Node: ${mism ? `**${mism} mismatched**` : 'all matched'}; sequence gaps seen in Node: ${rs.node.sequenceGaps.length}. Listener: ${ms(T.consumerMs / Math.max(1, T.delivered), 3)} per frame; arrival → listener lag mean ${ms(T.lagMs?.mean, 3)}, max ${ms(T.lagMs?.max, 3)}. Main thread (CDP, over the recording, runner's takes and GCs included): ThreadTime ${num(T.mainThreadShare * 100, 3)} %, TaskDuration ${num(T.taskShare * 100, 3)} % of wall time. The page's ${cfg.sampleMs / 1000} s sampling timer fired at most ${ms(Math.max(0, ...rs.samples.map((s) => s.late ?? 0)), 3)} late.`);
+  const lv = rs.levels.map((l) => `${num(l.quality, 2)} (${l.width}×${l.height}@${l.frameRate}) from ${l.t < 1000 ? 'the start' : mins(l.t)}`).join(' → ');
+  out.push('', `Quality levels seen (\`quality().level\`, every sample): ${lv || '–'}; ${T.qualityAdaptations} adaptation(s) counted by \`metrics()\`. ${rs.events.length ? `\`onQualityChange\` events: ${rs.events.map((e) => `${mins(e.t)} ${e.reason} ${num(e.from.quality, 2)} → ${num(e.to.quality, 2)} (busy ${num(e.sample?.busy, 2)}, processing ${ms(e.sample?.processingMs, 3)}, backlog ${e.sample?.backlog})`).join('; ')}.` : 'No `onQualityChange` event.'} Nothing loaded the page beyond the listener and the runner.`);
+  if (rs.errors.length) out.push('', `Errors reported by \`onError\`: ${rs.errors.slice(0, 10).map((e) => `${mins(e.t)} ${e.name}: ${e.message}`).join('; ')}${rs.errors.length > 10 ? ` (and ${rs.errors.length - 10} more)` : ''}.`);
+  // The decode verdict.
+  out.push('', `### Is the end of the recording intact? ${v.ok ? '**Yes**' : '**No**'}`, '');
+  if (v.header && v.cut) {
+    const trk = v.header.tracks.map((t) => `${t.type} ${t.codec}`).join(', ');
+    out.push(`File: the header run (${v.headerFrames} frame(s) with \`metadata.isHeader\`, sequence ${v.headerSeqs.join(', ')}; ${exactBytes(v.header.end)} up to the first Cluster; tracks ${trk}) + the last ${cfg.keepSeconds} s of frames (sequence ${v.tailSeqs[0]}–${v.tailSeqs[1]}, ${bytes(v.tailBytes)}), cut at the first Cluster there whose first video block is a keyframe (media time ${num(v.cut.clusterMs / 1000, 4)} s; ${v.cut.keyframeFirstBlock ? 'the keyframe is its first block' : `${v.cut.blocksBeforeKeyframe} audio block(s) of the same instant come first, which decode on their own`}; ${exactBytes(v.cut.skippedBytes)} before it dropped): ${bytes(v.file.bytes)}. The Cluster starts come from an EBML walk over the concatenated bytes (\`bench/lib/webm.mjs\`: sync on a Cluster ID followed by a Timestamp, then every element parsed to the end): ${v.walk.clusters} Clusters, ${v.walk.blocks} blocks (${v.walk.videoBlocks} video), ${v.walk.keyframeClusters} Clusters whose first video block is a keyframe (${v.walk.keyframeFirstBlock} of them as the Cluster's first block), ${v.walk.keyframesNotFirstVideo} keyframes elsewhere${v.walk.truncatedTail ? `, **the last ${v.walk.truncatedTail} bytes cut short**` : ', no element cut short at the end'}.`);
+  }
+  if (v.decode) {
+    const said = (d) => (d.clean ? 'printed nothing, exit 0' : `**printed ${d.printedLines} line(s), exit ${d.status}**: ${d.printed.slice(0, 3).map((l) => `\`${l.replace(/\|/g, '\\|')}\``).join(' ')}`);
+    out.push('', `Decode, every packet of both streams: \`${v.decode.command.replace(v.file.path, 'file.webm')}\` ${said(v.decode)}. \`-enc_time_base:v -1\` keeps the file's 1 ms time base for ffmpeg's output: without it ffmpeg 5.1 rescales video timestamps to 1/frame rate (1/20 s here), two frames that arrived less than 50 ms apart land on the same dts, and its null muxer prints "non monotonically increasing dts" though the file's timestamps increase (checked below); that depends on arrival jitter, i.e. on machine load.`);
+    if (v.decodePlain) out.push('', `The plain \`${v.decodePlain.command.replace(v.file.path, 'file.webm')}\`: ${v.decodePlain.clean ? 'printed nothing, exit 0 too' : `printed ${v.decodePlain.printedLines} line(s) (exit ${v.decodePlain.status}), ${v.decodePlain.dtsArtifactLines} of them that equal-dts artifact${v.decodePlain.printedLines > v.decodePlain.dtsArtifactLines ? ` and **${v.decodePlain.printedLines - v.decodePlain.dtsArtifactLines} other(s)**` : ''}`}.`);
+  }
+  if (v.probe?.ok) {
+    out.push('', `ffprobe (format ${v.probe.format}, duration ${v.probe.duration}: a live WebM has no Duration):`, '');
+    out.push(table(['stream', 'codec', 'size / rate', 'packets', 'keyframes', 'first pts', 'last pts', 'span', 'pts not increasing', 'smallest pts step'], v.probe.streams.map((s) => [
+      s.type, s.codec, s.width ? `${s.width}×${s.height}` : s.sampleRate ? `${s.sampleRate} Hz, ${s.channels} ch` : '–', String(s.packets), String(s.keyframes), `${num(s.firstPts, 5)} s`, `${num(s.lastPts, 5)} s`, `${num(s.spanSeconds, 4)} s`, String(s.nonIncreasingPts ?? '–'), s.minStepSeconds == null ? '–' : ms(s.minStepSeconds * 1000, 3),
+    ])));
+  }
+  if (v.control) out.push('', `Control: the same header + the bytes from a Cluster whose first video block is not a keyframe (media time ${num(v.control.clusterMs / 1000, 4)} s), the same command: it printed ${v.control.printedLines} line(s)${v.control.printed.length ? ` (first: \`${v.control.printed[0]}\`)` : ''}${v.control.printedLines ? ', so the check above can fail.' : '; **this check did not catch a bad cut**.'}`);
+  if (v.problems.length) out.push('', `Problems: ${v.problems.join('; ')}.`);
+  out.push('', `Command: \`${rs.run?.command ?? 'npm run bench -- --only realtime-soak'}\`${rs.run?.quick ? '' : ` (${num(cfg.minutes, 3)} min; \`--minutes N\` sets the length)`}. 1-minute load average over the run: ${rs.load.length ? `${num(Math.min(...rs.load.map((l) => l.loadavg)), 3)}–${num(Math.max(...rs.load.map((l) => l.loadavg)), 3)}` : '–'} (other work shares this machine).`);
+  // Plots over time, with the fitted line and the warm-up shaded.
+  const t = (s) => s.t / 60_000;
+  const warm = [{ x0: 0, x1: cfg.warmupSeconds / 60, label: 'warm-up (not fitted)', color: '#f6f8fa' }];
+  const fit = (sl, name) => (sl.slopePerHour == null ? [] : [{ name, color: '#57606a', dot: true, points: [[sl.fromSeconds / 60, sl.mean + sl.slopePerHour * ((sl.fromSeconds - (sl.fromSeconds + sl.toSeconds) / 2) / 3600)], [sl.toSeconds / 60, sl.mean + sl.slopePerHour * ((sl.toSeconds - (sl.fromSeconds + sl.toSeconds) / 2) / 3600)]] }]);
+  const sub = plainStamp(rs.run);
+  const plot = (file, title, yLabel, series) => ctx.plots.push([file, lineChart({ title, subtitle: sub, xLabel: 'minutes recording', yLabel, bands: warm, series, yFormat: (y) => fmt(y, { bytes: true }) })]);
+  plot('realtime-soak-bytes-held.svg', `Real-time soak: bytes held (slope ${signed(rs.slopes.held.slopePerHour)}/h)`, 'bytes held', [
+    { name: 'ours: memory().bytesHeld', color: COLORS.ours, points: rs.samples.map((s) => [t(s), s.held]) },
+    ...fit(rs.slopes.held, 'least-squares fit'),
+  ]);
+  plot('realtime-soak-heap.svg', `Real-time soak: JS heap (after GC: ${signed(rs.slopes.heapAfterGc.slopePerHour)}/h)`, 'usedJSHeapSize', [
+    { name: 'sampled every 10 s', color: COLORS.ours, points: rs.samples.map((s) => [t(s), s.heap]) },
+    { name: 'right after a forced GC', color: COLORS.wasm, width: 3, points: rs.gcSamples.map((s) => [t(s), s.heap]) },
+    ...fit(rs.slopes.heapAfterGc, 'fit (after GC)'),
+  ]);
+  plot('realtime-soak-wasm.svg', `Real-time soak: wasm memory (slope ${signed(rs.slopes.wasm.slopePerHour)}/h)`, 'wasm memory', [
+    { name: 'ours: memory().wasmMemoryBytes', color: COLORS.wasm, points: rs.samples.map((s) => [t(s), s.wasm]) },
+    ...fit(rs.slopes.wasm, 'least-squares fit'),
+  ]);
+  out.push('', figure(ctx.link, 'realtime-soak-bytes-held.svg', 'Real-time soak: bytes held over time (dotted: the fit after warm-up)', rs.run));
+  out.push('', figure(ctx.link, 'realtime-soak-heap.svg', 'Real-time soak: JS heap over time, sampled and right after forced GCs', rs.run));
+  out.push('', figure(ctx.link, 'realtime-soak-wasm.svg', 'Real-time soak: wasm memory over time', rs.run));
+  return out.join('\n');
+}
+
 function perChunkSection(pc, ctx) {
   const out = ['## Per-chunk cost: main-thread time and added latency'];
   if (!pc) return [...out, '', '_Not run yet: `npm run bench`._'].join('\n');
@@ -514,6 +591,7 @@ export function writeReport({ results, commentary, md, plots, link }) {
     pool: load(results, 'pool'),
     metrics: load(results, 'metrics'),
     adaptive: load(results, 'adaptive'),
+    realtimeSoak: load(results, 'realtime-soak'),
   };
   const ctx = { data, link, plots: [] };
   const m = data.meta;
@@ -526,13 +604,15 @@ export function writeReport({ results, commentary, md, plots, link }) {
     '',
     m ? `Last run${m.only ? ` (only ${m.only.join(', ')}; the other sections keep their earlier runs)` : ''}: ${stamp(m)} (${m.cpuModel ?? 'cpu ?'}, ${m.memoryGiB} GiB, node ${m.node}); library built from the ${m.built}${m.commit ? ` at ${m.commit.slice(0, 10)}` : ''}${m.dirty ? ' with uncommitted changes under src/' : ''}; page cross-origin isolated (timer step ${m.page?.timerStepUs ?? '?'} µs). Each section states the run that produced it.` : '',
     '',
-    'Reproduce: `npm run bench` (full, ~10 min, rewrites this file) or `npm run bench -- --quick` (small N, < 2 min, writes only to the git-ignored `bench/results/quick/`). No test asserts a timing: timings are reported here, as ratios where they are compared.',
+    'Reproduce: `npm run bench` (full, ~80 min of which 60 are the real-time soak, rewrites this file) or `npm run bench -- --quick` (small N, ~3 min, writes only to the git-ignored `bench/results/quick/`); `--only <workloads>` runs some of them, `--minutes N` sets the real-time soak\'s length. No test asserts a timing: timings are reported here, as ratios where they are compared.',
     '',
     headline(ctx),
     '',
     inputSection(data.input),
     '',
     soakSection(data.soak, ctx),
+    '',
+    realtimeSoakSection(data.realtimeSoak, ctx),
     '',
     perChunkSection(data.pc, ctx),
     '',
