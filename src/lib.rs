@@ -4,7 +4,8 @@
 //! `MediaRecorder`, and stream the recording on as frames with bounded memory.
 //!
 //! - [`core`]: plain Rust, no browser types — the chunk ring, WebM header detection,
-//!   config validation, constraints, stream bookkeeping and metrics. Tested on the host.
+//!   config validation, constraints, the stream lifecycle and bookkeeping, and metrics.
+//!   Tested on the host.
 //! - `web` (wasm32 only): the browser shell and the JS API (`MediaRecorderProducer`).
 #![cfg_attr(
     not(test),

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod constraints;
 pub mod error;
+pub mod lifecycle;
 pub mod memory;
 pub mod metrics;
 pub mod pool;
