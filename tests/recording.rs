@@ -270,7 +270,16 @@ async fn two_streams_at_once_each_with_its_frames() {
     );
     assert_ne!(a, b);
     assert_eq!(p.get_active_streams().length(), 2);
-    sleep(1200).await;
+    // At least 5 frames of each (about 1 s idle; longer when the encoders are starved
+    // of CPU, so wait for the frames rather than a fixed time).
+    let count = |id: &str| {
+        frames
+            .all()
+            .iter()
+            .filter(|f| meta(f, "streamId").as_string().as_deref() == Some(id))
+            .count()
+    };
+    assert!(wait_until(10_000, || count(&a) >= 5 && count(&b) >= 5).await);
     settle(p.stop_stream((&a).into())).await.unwrap();
     settle(p.stop_stream((&b).into())).await.unwrap();
     assert_eq!(p.get_active_streams().length(), 0);

@@ -3,37 +3,38 @@
 //! Listeners are called from a snapshot, never while a `RefCell` borrow is held, so a
 //! listener may subscribe, unsubscribe or even `destroy()` the producer from inside
 //! the call. A listener removed during a dispatch is not called afterwards; a listener
-//! that throws does not stop the others (its exception is handed back to the caller,
-//! which reports it through `onError`).
+//! that throws does not stop the others: [`ListenerSet::emit`] hands each exception to
+//! the caller's reporter, the one place where "dispatch, then report" happens.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-#[derive(Default)]
 struct Inner {
+    name: &'static str,
     next_id: Cell<u32>,
     entries: RefCell<Vec<(u32, js_sys::Function)>>,
 }
 
 /// One event's listeners.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ListenerSet {
     inner: Rc<Inner>,
 }
 
-/// What a dispatch produced: the values listeners returned (for awaiting Promises)
-/// and the exceptions they threw.
-#[derive(Default)]
-pub struct Dispatch {
-    /// Values returned by listeners that are thenables (Promises).
-    pub promises: Vec<js_sys::Promise>,
-    /// Exceptions thrown by listeners.
-    pub thrown: Vec<JsValue>,
-}
-
 impl ListenerSet {
+    /// An empty set for the event whose subscribe method is `name` (e.g. `"onFrame"`).
+    pub fn new(name: &'static str) -> Self {
+        ListenerSet {
+            inner: Rc::new(Inner {
+                name,
+                next_id: Cell::new(0),
+                entries: RefCell::new(Vec::new()),
+            }),
+        }
+    }
+
     /// Adds `f`; returns the JS function that removes it again. The returned function
     /// holds only a weak reference: it does not keep the set alive, and calling it
     /// twice, or after the set was cleared, does nothing.
@@ -71,11 +72,17 @@ impl ListenerSet {
         self.inner.entries.borrow().iter().any(|(i, _)| *i == id)
     }
 
-    /// Calls every listener with `arg`, while `go()` says so (it is checked before each
-    /// call, e.g. "not destroyed").
-    pub fn dispatch(&self, arg: &JsValue, go: impl Fn() -> bool) -> Dispatch {
+    /// Calls every listener with `arg` while `go()` says so (checked before each call,
+    /// e.g. "not destroyed"). Each exception is handed to `report` with the event's
+    /// name; the Promises (thenables) listeners returned are returned, for backpressure.
+    pub fn emit(
+        &self,
+        arg: &JsValue,
+        go: impl Fn() -> bool,
+        report: impl Fn(&'static str, JsValue),
+    ) -> Vec<js_sys::Promise> {
         let snapshot: Vec<(u32, js_sys::Function)> = self.inner.entries.borrow().clone();
-        let mut out = Dispatch::default();
+        let mut promises = Vec::new();
         for (id, f) in snapshot {
             if !go() || !self.still_subscribed(id) {
                 continue;
@@ -83,13 +90,13 @@ impl ListenerSet {
             match f.call1(&JsValue::UNDEFINED, arg) {
                 Ok(ret) => {
                     if let Some(p) = as_thenable(&ret) {
-                        out.promises.push(p);
+                        promises.push(p);
                     }
                 }
-                Err(e) => out.thrown.push(e),
+                Err(e) => report(self.inner.name, e),
             }
         }
-        out
+        promises
     }
 }
 
@@ -107,4 +114,11 @@ fn as_thenable(v: &JsValue) -> Option<js_sys::Promise> {
     } else {
         None
     }
+}
+
+/// Reports what a listener threw where there is no `onError` to tell (the pool's
+/// events): as the platform does for an event listener that throws, it becomes an
+/// uncaught error of the page (here an unhandled rejection), never silently dropped.
+pub fn report_uncaught(_event: &'static str, thrown: JsValue) {
+    let _ = js_sys::Promise::reject(&thrown);
 }

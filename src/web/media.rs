@@ -1,19 +1,56 @@
-//! Media acquisition: `getUserMedia` / `getDisplayMedia`, tracks and their settings.
+//! Media acquisition: `getUserMedia` / `getDisplayMedia`, tracks and their settings,
+//! and the [`MediaLease`] that owns a recording's media.
 
 use crate::core::config::Source;
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::value::Value;
-use crate::web::error::from_js;
+use crate::web::interop::{from_js, plain};
 use js_sys::Reflect;
-use serde::Serialize;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MediaDevices, MediaStream, MediaStreamTrack};
 
-/// Converts a core [`Value`] to a plain JS value (objects, not `Map`s).
-pub fn value_to_js(v: &Value) -> Result<JsValue, ProducerError> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| ProducerError::new(ErrorKind::InvalidType, e.to_string()))
+/// Where a leased `MediaStream` goes back to instead of being stopped (a pool).
+pub trait LeaseReturn {
+    /// Takes `stream` back (the pool decides whether to keep or stop it).
+    fn give_back(self: Rc<Self>, stream: &MediaStream);
+}
+
+/// The media of one recording, owned: on drop its tracks are stopped, or it goes back
+/// to the pool it came from. One owner, so the camera light never stays on by mistake.
+pub struct MediaLease {
+    stream: MediaStream,
+    back: Option<Rc<dyn LeaseReturn>>,
+}
+
+impl MediaLease {
+    /// Media the recording opened itself (stopped on drop).
+    pub fn owned(stream: MediaStream) -> Self {
+        MediaLease { stream, back: None }
+    }
+
+    /// Media borrowed from a pool (given back on drop).
+    pub fn pooled(stream: MediaStream, back: Rc<dyn LeaseReturn>) -> Self {
+        MediaLease {
+            stream,
+            back: Some(back),
+        }
+    }
+
+    /// The stream (a handle; the lease keeps ownership of its tracks).
+    pub fn stream(&self) -> &MediaStream {
+        &self.stream
+    }
+}
+
+impl Drop for MediaLease {
+    fn drop(&mut self) {
+        match self.back.take() {
+            Some(back) => back.give_back(&self.stream),
+            None => stop_tracks(&self.stream),
+        }
+    }
 }
 
 /// `navigator.mediaDevices`, or `NotSupportedError` where the page has none.
@@ -44,7 +81,7 @@ pub fn has_media_recorder() -> bool {
 /// Asks the browser for media: `getDisplayMedia` for the screen, else `getUserMedia`.
 pub async fn acquire(source: Source, constraints: &Value) -> Result<MediaStream, ProducerError> {
     let devices = media_devices()?;
-    let js_constraints = value_to_js(constraints)?;
+    let js_constraints = plain(constraints)?;
     let promise = match source {
         Source::Screen => {
             devices.get_display_media_with_constraints(js_constraints.unchecked_ref())

@@ -8,18 +8,57 @@
 //! what it holds (never below its header run), `retain: "all"` streams stop keeping
 //! delivered chunks, and `onMemoryPressure` listeners get the readings and what was
 //! freed. Budgets come back once pressure is below half the threshold.
+//!
+//! The monitor reads the streams through [`MonitorHost`] and tells each pipeline its
+//! new budget; what the producer does with the event is the host's.
 
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Interval;
-use js_sys::{Object, Reflect};
+use js_sys::Reflect;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
+use crate::core::config::ProducerConfig;
 use crate::core::memory::{relieved_budget, MemoryReadings, PressureGate};
-use crate::web::producer::Shared;
-use crate::web::stream;
+use crate::web::interop::{self, number, plain};
+use crate::web::pipeline::StreamPipeline;
+
+/// What the memory monitor needs from its owner (the producer).
+pub trait MonitorHost {
+    /// The monitor's state.
+    fn monitor(&self) -> &RefCell<MemoryMonitor>;
+    /// The config (threshold, budgets, check interval).
+    fn config(&self) -> &ProducerConfig;
+    /// The streams now.
+    fn pipelines(&self) -> Vec<Rc<StreamPipeline>>;
+    /// `window.performance`, where there is one.
+    fn performance(&self) -> Option<web_sys::Performance>;
+    /// Whether the owner is gone.
+    fn closed(&self) -> bool;
+    /// Records a pressure sample (MB) for the metrics' memory trend.
+    fn record_memory(&self, pressure_mb: f64);
+    /// Stops the idle streams of the pool the producer uses; how many.
+    fn release_idle_pooled(&self) -> u64;
+    /// Tells `onMemoryPressure` listeners (and the console when asked to).
+    fn pressure(&self, event: &JsValue, summary: PressureSummary);
+}
+
+/// The figures of one relief, for the opt-in console line.
+pub struct PressureSummary {
+    /// Bytes over the threshold before.
+    pub pressure_bytes: u64,
+    /// The threshold.
+    pub threshold_bytes: u64,
+    /// Bytes of delivered chunks let go.
+    pub bytes_released: u64,
+    /// Undelivered chunks evicted.
+    pub frames_evicted: u64,
+    /// Their bytes.
+    pub bytes_evicted: u64,
+}
 
 /// Least time between two `measureUserAgentSpecificMemory()` calls (ms); the browser
 /// may take many seconds to answer one (it waits for a garbage collection).
@@ -58,45 +97,31 @@ impl MemoryMonitor {
 }
 
 /// Starts the monitor's timer (every `memoryCheckInterval` ms) if it is not running.
-pub fn start(shared: &Rc<Shared>) {
-    if shared.monitor.borrow().running() {
+pub fn start(host: &Rc<dyn MonitorHost>) {
+    if host.monitor().borrow().running() {
         return;
     }
-    let weak: Weak<Shared> = Rc::downgrade(shared);
-    let timer = Interval::new(shared.config.memory_check_interval_ms, move || {
-        if let Some(shared) = weak.upgrade() {
-            check(&shared);
+    let weak: Weak<dyn MonitorHost> = Rc::downgrade(host);
+    let timer = Interval::new(host.config().memory_check_interval_ms, move || {
+        if let Some(host) = weak.upgrade() {
+            check(&host);
         }
     });
-    shared.monitor.borrow_mut().timer = Some(timer);
-}
-
-fn number(target: &JsValue, key: &str) -> Option<f64> {
-    Reflect::get(target, &JsValue::from_str(key))
-        .ok()
-        .and_then(|v| v.as_f64())
-        .filter(|n| n.is_finite() && *n >= 0.0)
+    host.monitor().borrow_mut().timer = Some(timer);
 }
 
 /// The readings now (no relief).
-pub fn readings(shared: &Shared) -> MemoryReadings {
-    let streams = shared.live_streams();
-    let bytes_held = streams
-        .iter()
-        .map(|s| s.st.borrow().ring.stats().held_bytes)
-        .sum();
-    let live_streams = streams
-        .iter()
-        .filter(|s| s.st.borrow().media.is_some())
-        .count() as u32;
+pub fn readings(host: &dyn MonitorHost) -> MemoryReadings {
+    let streams = host.pipelines();
+    let bytes_held = streams.iter().map(|p| p.ring_stats().held_bytes).sum();
+    let live_streams = streams.iter().filter(|p| p.media().is_some()).count() as u32;
     let wasm_memory_bytes = Reflect::get(&wasm_bindgen::memory(), &"buffer".into())
         .ok()
         .and_then(|b| number(&b, "byteLength"))
         .unwrap_or(0.0) as u64;
-    let memory = shared
-        .performance
-        .as_ref()
-        .and_then(|p| Reflect::get(p, &"memory".into()).ok())
+    let memory = host
+        .performance()
+        .map(|p| interop::get(&p, "memory"))
         .filter(|m| m.is_object());
     let js_heap_used = memory
         .as_ref()
@@ -111,10 +136,10 @@ pub fn readings(shared: &Shared) -> MemoryReadings {
         wasm_memory_bytes,
         js_heap_used,
         js_heap_limit,
-        ua_memory_bytes: shared.monitor.borrow().ua_memory,
+        ua_memory_bytes: host.monitor().borrow().ua_memory,
         live_streams,
         pressure_bytes: 0,
-        threshold_bytes: shared.config.memory_threshold,
+        threshold_bytes: host.config().memory_threshold,
     }
     .with_pressure()
 }
@@ -143,119 +168,69 @@ struct Budget {
 }
 
 /// One check: read, record the trend, relieve if needed, restore when relaxed.
-pub fn check(shared: &Rc<Shared>) {
-    if shared.is_destroyed() {
+pub fn check(host: &Rc<dyn MonitorHost>) {
+    if host.closed() {
         return;
     }
-    request_ua_memory(shared);
-    let before = readings(shared);
-    shared
-        .metrics
-        .borrow_mut()
-        .record_memory_sample(before.pressure_mb());
+    request_ua_memory(host);
+    let before = readings(host.as_ref());
+    host.record_memory(before.pressure_mb());
     let now = js_sys::Date::now();
     let (act, relaxed) = {
-        let mut m = shared.monitor.borrow_mut();
+        let mut m = host.monitor().borrow_mut();
         let act = m.gate.should_act(before.pressure_bytes, now);
         (act, m.gate.relaxed(before.pressure_bytes))
     };
     if act {
-        relieve(shared, before);
+        relieve(host.as_ref(), before);
     } else if relaxed {
-        restore_budgets(shared);
+        let configured = host.config().buffer_max_bytes;
+        for p in host.pipelines() {
+            p.restore_budget(configured);
+        }
     }
 }
 
-fn relieve(shared: &Rc<Shared>, before: MemoryReadings) {
+fn relieve(host: &dyn MonitorHost, before: MemoryReadings) {
     let mut freed = Freed::default();
-    for s in shared.live_streams() {
-        let (dropped, released, budget) = {
-            let mut st = s.st.borrow_mut();
-            let released = st.ring.release_delivered();
-            let stats = st.ring.stats();
-            let budget = relieved_budget(
-                st.ring.limits().max_bytes,
-                stats.held_bytes,
-                stats.pinned_bytes,
-            );
-            (st.ring.set_max_bytes(budget), released, budget)
-        };
-        if released > 0 {
-            s.st.borrow_mut().complete_abandoned = true;
-            shared.emit_error(crate::core::error::ProducerError::new(
-                crate::core::error::ErrorKind::DataLoss,
-                format!(
-                    "Stream {}: under memory pressure the delivered chunks kept for retain: \"all\" were released; no complete recording will be emitted at stop",
-                    s.id()
-                ),
-            ));
-        }
+    for p in host.pipelines() {
+        let (released, budget, dropped) = p.relieve(relieved_budget);
         freed.bytes_released += released;
         freed.bytes_evicted += dropped.iter().map(|d| d.size).sum::<u64>();
         freed.frames_evicted += dropped.len() as u64;
         freed.budgets.push(Budget {
-            stream_id: s.id(),
+            stream_id: p.id(),
             budget_bytes: budget,
         });
-        stream::report_drops(shared, &s, dropped);
     }
-    let pool = shared.pool.borrow().clone();
-    if let Some(pool) = pool {
-        freed.streams_released = pool.release_idle() as u64;
-    }
-    let after = readings(shared);
-    if shared.log_to_console() {
-        web_sys::console::warn_1(
-            &format!(
-                "media-recorder-producer: memory pressure {} bytes over the {} byte threshold; released {} bytes, evicted {} frames ({} bytes)",
-                before.pressure_bytes, before.threshold_bytes, freed.bytes_released, freed.frames_evicted, freed.bytes_evicted
-            )
-            .into(),
-        );
-    }
-    if shared.on_memory_pressure.is_empty() {
-        return;
-    }
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    let event = Object::new();
-    let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&event, &k.into(), &v);
-    };
-    set("readings", before.serialize(&ser).unwrap_or(JsValue::NULL));
-    set("after", after.serialize(&ser).unwrap_or(JsValue::NULL));
-    set("freed", freed.serialize(&ser).unwrap_or(JsValue::NULL));
-    set("timestamp", js_sys::Date::now().into());
-    let d = shared
-        .on_memory_pressure
-        .dispatch(&event.into(), || !shared.is_destroyed());
-    for t in d.thrown {
-        shared.emit_listener_error("onMemoryPressure", t);
-    }
-}
-
-fn restore_budgets(shared: &Rc<Shared>) {
-    let configured = shared.config.buffer_max_bytes;
-    for s in shared.live_streams() {
-        let dropped = {
-            let mut st = s.st.borrow_mut();
-            if st.ring.limits().max_bytes >= configured {
-                continue;
-            }
-            st.ring.set_max_bytes(configured)
-        };
-        stream::report_drops(shared, &s, dropped);
-    }
+    freed.streams_released = host.release_idle_pooled();
+    let after = readings(host);
+    let event = interop::object();
+    interop::set(&event, "readings", &plain(&before).unwrap_or(JsValue::NULL));
+    interop::set(&event, "after", &plain(&after).unwrap_or(JsValue::NULL));
+    interop::set(&event, "freed", &plain(&freed).unwrap_or(JsValue::NULL));
+    interop::set(&event, "timestamp", &js_sys::Date::now().into());
+    host.pressure(
+        &event,
+        PressureSummary {
+            pressure_bytes: before.pressure_bytes,
+            threshold_bytes: before.threshold_bytes,
+            bytes_released: freed.bytes_released,
+            frames_evicted: freed.frames_evicted,
+            bytes_evicted: freed.bytes_evicted,
+        },
+    );
 }
 
 /// Asks `performance.measureUserAgentSpecificMemory()` for a reading, where the page is
 /// cross-origin isolated and the browser has it, at most once per [`UA_MEMORY_MIN_GAP_MS`].
-fn request_ua_memory(shared: &Rc<Shared>) {
+fn request_ua_memory(host: &Rc<dyn MonitorHost>) {
     let global = js_sys::global();
     let isolated = Reflect::get(&global, &"crossOriginIsolated".into())
         .ok()
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
-    let Some(performance) = shared.performance.clone() else {
+    let Some(performance) = host.performance() else {
         return;
     };
     let measure = Reflect::get(&performance, &"measureUserAgentSpecificMemory".into())
@@ -266,7 +241,7 @@ fn request_ua_memory(shared: &Rc<Shared>) {
     };
     let now = js_sys::Date::now();
     {
-        let mut m = shared.monitor.borrow_mut();
+        let mut m = host.monitor().borrow_mut();
         if m.ua_pending || m.ua_last_ms.is_some_and(|t| now - t < UA_MEMORY_MIN_GAP_MS) {
             return;
         }
@@ -275,14 +250,14 @@ fn request_ua_memory(shared: &Rc<Shared>) {
     }
     let f: js_sys::Function = measure.into();
     let promise = f.call0(&performance).ok().map(js_sys::Promise::from);
-    let weak = Rc::downgrade(shared);
+    let weak = Rc::downgrade(host);
     spawn_local(async move {
         let result = match promise {
             Some(p) => JsFuture::from(p).await.ok(),
             None => None,
         };
-        if let Some(shared) = weak.upgrade() {
-            let mut m = shared.monitor.borrow_mut();
+        if let Some(host) = weak.upgrade() {
+            let mut m = host.monitor().borrow_mut();
             m.ua_pending = false;
             if let Some(bytes) = result.as_ref().and_then(|r| number(r, "bytes")) {
                 m.ua_memory = Some(bytes as u64);

@@ -29,10 +29,9 @@ use crate::core::constraints::media_constraints;
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::pool::{Acquire, PoolLimits, PoolPolicy, Release, StreamKey};
 use crate::core::value::Value;
-use crate::web::args;
-use crate::web::error::{from_js, to_js};
-use crate::web::listeners::ListenerSet;
-use crate::web::media;
+use crate::web::interop::{args, from_js, plain, to_js};
+use crate::web::listeners::{report_uncaught, ListenerSet};
+use crate::web::media::{self, LeaseReturn};
 
 /// One device as `listDevices()` reports it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -160,23 +159,33 @@ impl PoolShared {
         }
         let key = StreamKey::new(source.as_str(), constraints);
         let now = js_sys::Date::now();
-        let (decision, stop) = {
-            let held = self.held.borrow();
-            let devices = self.devices.borrow();
-            let present: Vec<&str> = devices
-                .iter()
-                .flatten()
-                .map(|d| d.device_id.as_str())
-                .filter(|id| !id.is_empty())
-                .collect();
-            self.policy.borrow_mut().acquire(
-                &key,
-                now,
-                |id| held.get(&id).is_some_and(|h| is_valid(&h.stream)),
-                // Without permission the list has no ids: nothing can be judged gone.
-                |ids| present.is_empty() || ids.iter().all(|d| present.contains(&d.as_str())),
-            )
-        };
+        // Read the tracks first (calls into JS), then decide with no JS call under a borrow.
+        let streams: Vec<(u64, MediaStream)> = self
+            .held
+            .borrow()
+            .iter()
+            .map(|(id, h)| (*id, Clone::clone(&h.stream)))
+            .collect();
+        let valid: Vec<u64> = streams
+            .iter()
+            .filter(|(_, m)| is_valid(m))
+            .map(|(id, _)| *id)
+            .collect();
+        let present: Vec<String> = self
+            .devices
+            .borrow()
+            .iter()
+            .flatten()
+            .map(|d| d.device_id.clone())
+            .filter(|id| !id.is_empty())
+            .collect();
+        let (decision, stop) = self.policy.borrow_mut().acquire(
+            &key,
+            now,
+            |id| valid.contains(&id),
+            // Without permission the list has no ids: nothing can be judged gone.
+            |ids| present.is_empty() || ids.iter().all(|d| present.contains(d)),
+        );
         self.stop_ids(&stop);
         if let Acquire::Reuse(id) = decision {
             if let Some(h) = self.held.borrow().get(&id) {
@@ -315,12 +324,16 @@ impl PoolShared {
         self.on_device_change.clear();
     }
 
-    fn stats_js(&self) -> JsValue {
-        self.policy
-            .borrow()
-            .stats()
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .unwrap_or(JsValue::UNDEFINED)
+    fn stats_js(&self) -> Result<JsValue, ProducerError> {
+        let stats = self.policy.borrow().stats();
+        plain(&stats)
+    }
+}
+
+impl LeaseReturn for PoolShared {
+    fn give_back(self: Rc<Self>, stream: &MediaStream) {
+        // Not ours any more (already released, or the pool was destroyed): nothing to do.
+        let _ = self.release(stream);
     }
 }
 
@@ -346,18 +359,20 @@ async fn on_devices_changed(pool: Rc<PoolShared>) {
         pool.stop_ids(&idle);
         // A stream in use on a device that went away: end its tracks; its producer
         // sees them ended on its next tick and ends the stream (DeviceLostError).
-        for id in active {
-            if let Some(h) = pool.held.borrow().get(&id) {
-                media::stop_tracks(&h.stream);
-            }
+        let streams: Vec<MediaStream> = active
+            .iter()
+            .filter_map(|id| pool.held.borrow().get(id).map(|h| Clone::clone(&h.stream)))
+            .collect();
+        for m in streams {
+            media::stop_tracks(&m);
         }
     }
-    let payload = list
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::UNDEFINED);
+    let Ok(payload) = plain(&list) else { return };
+    // The pool has no onError: a throwing listener is reported as the platform reports
+    // a throwing event listener, as an uncaught error of the page.
     let _ = pool
         .on_device_change
-        .dispatch(&payload, || !pool.is_destroyed());
+        .emit(&payload, || !pool.is_destroyed(), report_uncaught);
 }
 
 thread_local! {
@@ -378,7 +393,7 @@ const LEND: &str = "__lendPool";
 /// the pool lends itself: its hidden method is called with `value` as `this`, and the
 /// glue hands Rust the pool behind it. Anything else has no such method, or has no pool
 /// behind it (then the glue throws, and `call0` returns that as `Err`).
-pub(crate) fn shared_of(value: &JsValue) -> Option<Rc<PoolShared>> {
+fn shared_of(value: &JsValue) -> Option<Rc<PoolShared>> {
     if !value.is_object() {
         return None;
     }
@@ -389,6 +404,12 @@ pub(crate) fn shared_of(value: &JsValue) -> Option<Rc<PoolShared>> {
     LENT.with(|l| l.borrow_mut().take());
     lend.call0(value).ok()?;
     LENT.with(|l| l.borrow_mut().take())
+}
+
+/// A `StreamPool` argument (`usePool(pool)`): the pool behind it, without taking it
+/// away from JS; a `TypeError` naming `arg` of `method` for anything else.
+pub fn pool_arg(v: &JsValue, method: &str, arg: &str) -> Result<Rc<PoolShared>, ProducerError> {
+    shared_of(v).ok_or_else(|| args::wrong_type(method, arg, "a StreamPool", v))
 }
 
 /// A pool of `MediaStream`s shared by producers (or used on its own): a released
@@ -422,7 +443,7 @@ impl StreamPool {
             devices: RefCell::new(None),
             device_listener: RefCell::new(None),
             cleanup: RefCell::new(None),
-            on_device_change: ListenerSet::default(),
+            on_device_change: ListenerSet::new("onDeviceChange"),
         });
         let weak: Weak<PoolShared> = Rc::downgrade(&shared);
         *shared.cleanup.borrow_mut() = Some(Interval::new(config.cleanup_interval_ms, move || {
@@ -487,7 +508,7 @@ impl StreamPool {
     /// `{ pooled, active, creations, reuses, evictions, expirations, discarded }`.
     #[wasm_bindgen(unchecked_return_type = "StreamPoolStats")]
     pub fn stats(&self) -> JsValue {
-        self.shared.stats_js()
+        self.shared.stats_js().unwrap_or_else(|e| to_js(&e))
     }
 
     /// The cached device list (refreshed on `devicechange`).
@@ -500,9 +521,7 @@ impl StreamPool {
                 *shared.devices.borrow_mut() = Some(list);
             }
             let list = shared.devices.borrow().clone().unwrap_or_default();
-            Ok(list
-                .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-                .unwrap_or(JsValue::UNDEFINED))
+            plain(&list).map_err(|e| to_js(&e))
         })
     }
 
@@ -548,8 +567,6 @@ impl StreamPool {
 pub fn list_devices() -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async move {
         let list = enumerate().await.map_err(|e| to_js(&e))?;
-        Ok(list
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .unwrap_or(JsValue::UNDEFINED))
+        plain(&list).map_err(|e| to_js(&e))
     })
 }

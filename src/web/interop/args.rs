@@ -119,12 +119,3 @@ pub fn media_stream(
         .cloned()
         .ok_or_else(|| wrong_type(method, arg, "a MediaStream", v))
 }
-
-/// A `StreamPool` argument: the pool behind it (see [`crate::web::pool::shared_of`]).
-pub fn stream_pool(
-    v: &JsValue,
-    method: &str,
-    arg: &str,
-) -> Result<std::rc::Rc<crate::web::pool::PoolShared>, ProducerError> {
-    crate::web::pool::shared_of(v).ok_or_else(|| wrong_type(method, arg, "a StreamPool", v))
-}

@@ -60,8 +60,3 @@ pub fn from_js(value: &JsValue) -> ProducerError {
         .unwrap_or_else(|| "unknown failure".to_string());
     ProducerError::new(ErrorKind::Other("Error".to_string()), text)
 }
-
-/// Shorthand for rejecting with a converted error.
-pub fn reject(err: ProducerError) -> JsValue {
-    to_js(&err)
-}

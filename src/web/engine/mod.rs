@@ -1,0 +1,84 @@
+//! The engine seam: what turns a source into container chunks.
+//!
+//! An [`Engine`] produces chunks (Blobs) of one container stream and tells its
+//! pipeline through an [`EngineSink`]: each chunk, its stop, its failure. Two engines
+//! exist: [`recorder::RecorderEngine`] (the browser's `MediaRecorder` on a captured
+//! `MediaStream`) and [`push::PushEngine`] (chunks the app pushes with `pushChunk`).
+//! A WebCodecs engine goes behind the same seam.
+//!
+//! Engines are shared as `Rc<dyn Engine>` and take `&self`: they keep their JS handles
+//! so that no `RefCell` borrow is held while they call into the browser, and their
+//! event callbacks reach the pipeline through an [`EngineSink`] that holds it weakly.
+
+pub mod push;
+pub mod recorder;
+
+use std::rc::Rc;
+
+use web_sys::Blob;
+
+use crate::core::error::ProducerError;
+use crate::core::ring::HeaderPolicy;
+
+/// What an engine reports to the pipeline that owns it. Called from browser events,
+/// never from inside one of the engine's own methods.
+pub trait EngineSink {
+    /// A chunk of the container stream, in order.
+    fn chunk(&self, blob: Blob);
+    /// The engine (or, during a restart, its previous recorder) stopped: every chunk
+    /// it made has been handed over.
+    fn stopped(&self);
+    /// The engine failed; it produces nothing more.
+    fn failed(&self, error: ProducerError);
+}
+
+/// What changing the video bitrate takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reconfig {
+    /// The engine can change it while running (WebCodecs).
+    InPlace,
+    /// A new recorder, hence a new segment with its own header (MediaRecorder).
+    NewSegment,
+    /// This engine has no bitrate to change (pushed chunks).
+    Unsupported,
+}
+
+/// A source of container chunks for one stream.
+pub trait Engine {
+    /// Starts producing chunks into `sink` (which reaches the pipeline weakly).
+    fn start(&self, sink: Rc<dyn EngineSink>) -> Result<(), ProducerError>;
+    /// Pauses (no chunks until [`resume`](Self::resume)).
+    fn pause(&self) -> Result<(), ProducerError>;
+    /// Resumes after [`pause`](Self::pause).
+    fn resume(&self) -> Result<(), ProducerError>;
+    /// Asks it to stop for good. `true` if [`EngineSink::stopped`] will follow (after
+    /// the last chunk); `false` if it had nothing running.
+    fn stop(&self) -> bool;
+    /// What a change to `video_bps` takes.
+    fn reconfigure(&self, video_bps: u32) -> Reconfig;
+    /// For [`Reconfig::NewSegment`]: stops the running recorder and keeps the engine
+    /// ready for [`start_segment`](Self::start_segment). `true` if
+    /// [`EngineSink::stopped`] will follow for the old recorder.
+    fn retire(&self) -> bool;
+    /// Starts the next segment at `video_bps`, reporting to the same sink.
+    fn start_segment(&self, video_bps: u32) -> Result<(), ProducerError>;
+    /// How the ring finds the header run of this engine's container.
+    fn header_policy(&self) -> HeaderPolicy;
+    /// The container type it really produces (after `start`).
+    fn mime_type(&self) -> String;
+    /// Whether it records from a device (as opposed to taking pushed chunks).
+    fn captures(&self) -> bool;
+    /// Drops its recorders and their listeners (a running one is stopped): nothing
+    /// more reaches the sink.
+    fn close(&self);
+}
+
+/// The header policy for a container type: WebM is scanned for the end of its header,
+/// other containers pin their first chunk.
+pub fn header_policy_for(mime_type: &str) -> HeaderPolicy {
+    if crate::core::config::is_webm(mime_type) {
+        HeaderPolicy::Scan
+    } else {
+        HeaderPolicy::FirstChunk
+    }
+}

@@ -1,0 +1,879 @@
+//! [`Hub`]: what a producer is inside. It holds the config, the status, the event
+//! listener sets, the metrics, the pipelines, and the adaptive-quality, memory and pool
+//! state, and it is the one place that applies decisions: it is the pipelines'
+//! [`PipelineHost`], adaptive quality's [`AdaptiveHost`] and the memory monitor's
+//! [`MonitorHost`]. Those modules never import it; the exported
+//! `MediaRecorderProducer` (in `producer.rs`) is a thin facade over it.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use gloo_timers::callback::Interval;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
+
+use crate::core::config::{
+    candidate_mime_types, negotiate_mime_type, LogTarget, ProducerConfig, Retain, Source,
+    StreamRequest,
+};
+use crate::core::constraints::media_constraints;
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::lifecycle::Lifecycle;
+use crate::core::metrics::{LiveState, ProducerMetrics, StreamMetrics};
+use crate::core::quality::QualityChange;
+use crate::core::ring::{Dropped, RingLimits};
+use crate::core::stream::{StreamInfo, StreamPhase};
+use crate::web::adaptive::{self, Adaptive, AdaptiveHost};
+use crate::web::engine::push::PushEngine;
+use crate::web::engine::recorder::RecorderEngine;
+use crate::web::engine::Engine;
+use crate::web::interop::{self, plain, set, to_js};
+use crate::web::listeners::ListenerSet;
+use crate::web::media::{self, MediaLease};
+use crate::web::monitor::{self, MemoryMonitor, MonitorHost, PressureSummary};
+use crate::web::pipeline::sink::Sink;
+use crate::web::pipeline::{PipelineHost, PipelineSetup, Report, StreamPipeline};
+use crate::web::pool::PoolShared;
+
+/// How many finished streams are remembered for `stopStream` on an id that already stopped.
+const FINISHED_KEPT: usize = 32;
+
+/// The connection status (`ConnectionStatus` in JS).
+#[derive(Default, Clone)]
+struct Status {
+    is_connected: bool,
+    last_connected: Option<f64>,
+    error: Option<String>,
+}
+
+/// The producer's event listeners, one set per `on…` method.
+pub struct Events {
+    /// `onFrame`.
+    pub frame: ListenerSet,
+    /// `onStreamUpdate`.
+    pub stream_update: ListenerSet,
+    /// `onStatusChange`.
+    pub status: ListenerSet,
+    /// `onError`.
+    pub error: ListenerSet,
+    /// `onMemoryPressure`.
+    pub memory_pressure: ListenerSet,
+    /// `onQualityChange`.
+    pub quality: ListenerSet,
+}
+
+impl Events {
+    fn new() -> Self {
+        Events {
+            frame: ListenerSet::new("onFrame"),
+            stream_update: ListenerSet::new("onStreamUpdate"),
+            status: ListenerSet::new("onStatusChange"),
+            error: ListenerSet::new("onError"),
+            memory_pressure: ListenerSet::new("onMemoryPressure"),
+            quality: ListenerSet::new("onQualityChange"),
+        }
+    }
+
+    fn clear(&self) {
+        for set in [
+            &self.frame,
+            &self.stream_update,
+            &self.status,
+            &self.error,
+            &self.memory_pressure,
+            &self.quality,
+        ] {
+            set.clear();
+        }
+    }
+}
+
+/// A producer's state and its decisions. See the module docs.
+pub struct Hub {
+    id: String,
+    name: String,
+    config: ProducerConfig,
+    destroyed: Cell<bool>,
+    status: RefCell<Status>,
+    streams: RefCell<Vec<Rc<StreamPipeline>>>,
+    finished: RefCell<VecDeque<Rc<StreamPipeline>>>,
+    next_stream_no: Cell<u32>,
+    /// The listener sets.
+    pub events: Events,
+    metrics: RefCell<ProducerMetrics>,
+    monitor: RefCell<MemoryMonitor>,
+    adaptive: RefCell<Adaptive>,
+    performance: Option<web_sys::Performance>,
+    /// `onMetrics` subscriptions: each owns its timer.
+    metric_timers: RefCell<Vec<(u32, Interval)>>,
+    next_metric_id: Cell<u32>,
+    pool: RefCell<Option<Rc<PoolShared>>>,
+}
+
+impl Hub {
+    /// A producer's hub for a validated `config`.
+    pub fn new(id: String, config: ProducerConfig) -> Rc<Hub> {
+        let name = config
+            .name
+            .clone()
+            .unwrap_or_else(|| "MediaRecorder Producer".to_string());
+        Rc::new(Hub {
+            id,
+            name,
+            destroyed: Cell::new(false),
+            status: RefCell::new(Status::default()),
+            streams: RefCell::new(Vec::new()),
+            finished: RefCell::new(VecDeque::new()),
+            next_stream_no: Cell::new(0),
+            events: Events::new(),
+            metrics: RefCell::new(ProducerMetrics::new(js_sys::Date::now())),
+            monitor: RefCell::new(MemoryMonitor::new(
+                config.memory_threshold,
+                config.memory_cooldown_ms as f64,
+            )),
+            adaptive: RefCell::new(Adaptive::new(&config)),
+            performance: web_sys::window().and_then(|w| w.performance()),
+            metric_timers: RefCell::new(Vec::new()),
+            next_metric_id: Cell::new(0),
+            pool: RefCell::new(None),
+            config,
+        })
+    }
+
+    /// The producer's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Its display name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether `destroy()` has run.
+    pub fn is_destroyed(&self) -> bool {
+        self.destroyed.get()
+    }
+
+    /// `InvalidStateError` naming `what` once destroyed.
+    pub fn check_alive(&self, what: &str) -> Result<(), ProducerError> {
+        if self.is_destroyed() {
+            Err(ProducerError::destroyed(what))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn log_to_console(&self) -> bool {
+        self.config.log == LogTarget::Console
+    }
+
+    /// Uses `pool` for later streams (`None`: open them directly).
+    pub fn set_pool(&self, pool: Option<Rc<PoolShared>>) {
+        *self.pool.borrow_mut() = pool;
+    }
+
+    // ---- events ----
+
+    /// Calls the `onError` listeners with `err` (a thrown listener is ignored: there is
+    /// nowhere left to report it).
+    pub fn emit_error(&self, err: ProducerError) {
+        self.emit_error_with(err, |_| {});
+    }
+
+    fn emit_error_with(&self, err: ProducerError, decorate: impl FnOnce(&JsValue)) {
+        if self.log_to_console() {
+            web_sys::console::warn_1(&format!("media-recorder-producer: {err}").into());
+        }
+        if self.events.error.is_empty() {
+            return;
+        }
+        let js = to_js(&err);
+        decorate(&js);
+        let _ = self
+            .events
+            .error
+            .emit(&js, || !self.is_destroyed(), |_, _| {});
+    }
+
+    /// Reports that a listener of `event` threw (or its Promise rejected) `thrown`.
+    pub fn listener_error(&self, event: &'static str, thrown: JsValue) {
+        let detail = interop::from_js(&thrown);
+        let err = ProducerError::new(
+            ErrorKind::Other("ListenerError".into()),
+            format!("An {event} listener threw: {}", detail.message),
+        );
+        self.emit_error_with(err, |e| set(e, "cause", &thrown));
+    }
+
+    /// Calls `set`'s listeners with `arg`; what they throw goes to `onError`.
+    fn emit(&self, set: &ListenerSet, arg: &JsValue) {
+        let _ = set.emit(
+            arg,
+            || !self.is_destroyed(),
+            |event, thrown| self.listener_error(event, thrown),
+        );
+    }
+
+    /// Calls the `onStreamUpdate` listeners with the stream's `SensorStream`.
+    fn emit_stream_update(&self, p: &StreamPipeline) {
+        if self.events.stream_update.is_empty() {
+            return;
+        }
+        if let Ok(info) = stream_to_js(&p.info()) {
+            self.emit(&self.events.stream_update, &info);
+        }
+    }
+
+    fn emit_status(&self) {
+        if !self.events.status.is_empty() {
+            self.emit(&self.events.status, &self.status_js());
+        }
+    }
+
+    /// Sets (or clears) `status.error` and tells the status listeners.
+    fn set_status_error(&self, error: Option<String>) {
+        self.status.borrow_mut().error = error;
+        self.emit_status();
+    }
+
+    /// The connection status as a JS object.
+    pub fn status_js(&self) -> JsValue {
+        let status = self.status.borrow().clone();
+        let first_active = self
+            .streams
+            .borrow()
+            .iter()
+            .find(|p| p.phase().is_active())
+            .cloned();
+        let o = interop::object();
+        set(&o, "isConnected", &status.is_connected.into());
+        if let Some(t) = status.last_connected {
+            set(&o, "lastConnected", &interop::date(t));
+        }
+        if let Some(e) = &status.error {
+            set(&o, "error", &e.as_str().into());
+        }
+        if let Some(p) = first_active {
+            if let Some(b) = p.video_bps() {
+                set(&o, "bitrate", &b.into());
+            }
+            if let Some(r) = p.settings().frame_rate {
+                set(&o, "frameRate", &r.into());
+            }
+        }
+        o
+    }
+
+    // ---- streams ----
+
+    /// The streams that have not finished.
+    pub fn live_streams(&self) -> Vec<Rc<StreamPipeline>> {
+        self.streams.borrow().clone()
+    }
+
+    /// The stream `id` (live or recently finished), or `RangeError` naming `what`.
+    pub fn find(&self, id: &str, what: &str) -> Result<Rc<StreamPipeline>, ProducerError> {
+        let found = {
+            let live = self.streams.borrow();
+            let finished = self.finished.borrow();
+            live.iter()
+                .chain(finished.iter())
+                .find(|p| p.id() == id)
+                .cloned()
+        };
+        found.ok_or_else(|| {
+            ProducerError::new(
+                ErrorKind::OutOfRange,
+                format!("{what}: streamId \"{id}\" is not a stream of this producer"),
+            )
+        })
+    }
+
+    /// Moves a finished stream out of the live list.
+    fn retire(&self, p: &Rc<StreamPipeline>) {
+        let gone = {
+            let mut live = self.streams.borrow_mut();
+            live.iter()
+                .position(|x| Rc::ptr_eq(x, p))
+                .map(|pos| live.remove(pos))
+        };
+        if let Some(gone) = gone {
+            let mut finished = self.finished.borrow_mut();
+            finished.push_back(gone);
+            while finished.len() > FINISHED_KEPT {
+                finished.pop_front();
+            }
+        }
+    }
+
+    /// `connect()`: checks that the browser can record and (with `probeOnConnect`)
+    /// that the devices can be opened, then releases them again.
+    pub async fn connect(self: &Rc<Self>) -> Result<(), ProducerError> {
+        self.check_alive("connect()")?;
+        if self.status.borrow().is_connected {
+            return Ok(());
+        }
+        let probe = if !media::has_media_recorder() {
+            Err(ProducerError::new(
+                ErrorKind::NotSupported,
+                "MediaRecorder is not available in this browser",
+            ))
+        } else if self.config.probe_on_connect {
+            let constraints = crate::core::constraints::probe_constraints(&self.config);
+            media::acquire(Source::Camera, &constraints)
+                .await
+                .map(MediaLease::owned)
+                .map(drop)
+        } else {
+            Ok(())
+        };
+        self.check_alive("connect()")?;
+        match probe {
+            Ok(()) => {
+                {
+                    let mut s = self.status.borrow_mut();
+                    s.is_connected = true;
+                    s.last_connected = Some(js_sys::Date::now());
+                    s.error = None;
+                }
+                let host: Rc<dyn MonitorHost> = self.clone();
+                monitor::start(&host);
+                self.emit_status();
+                Ok(())
+            }
+            Err(e) => {
+                self.set_status_error(Some(e.message.clone()));
+                Err(e)
+            }
+        }
+    }
+
+    /// `disconnect()`: stops every stream (their last frames delivered).
+    pub async fn disconnect(self: &Rc<Self>) -> Result<(), ProducerError> {
+        self.check_alive("disconnect()")?;
+        for p in self.live_streams() {
+            p.stop().await;
+        }
+        if self.is_destroyed() {
+            return Ok(());
+        }
+        self.monitor.borrow_mut().stop();
+        self.adaptive.borrow_mut().stop();
+        let was = std::mem::replace(&mut self.status.borrow_mut().is_connected, false);
+        if was {
+            self.emit_status();
+        }
+        Ok(())
+    }
+
+    /// `startStream()`: acquires the media, negotiates the container, starts the engine.
+    pub async fn start_stream(
+        self: &Rc<Self>,
+        req: StreamRequest,
+        sinks: Vec<Box<dyn Sink>>,
+    ) -> Result<JsValue, ProducerError> {
+        self.check_alive("startStream()")?;
+        if !self.status.borrow().is_connected {
+            return Err(ProducerError::new(
+                ErrorKind::InvalidState,
+                "startStream() needs a connected producer: call connect() first",
+            ));
+        }
+        let cfg = &self.config;
+        let captures = req.source != Source::External;
+        // Negotiate before acquiring anything: if nothing is supported, nothing is opened.
+        let mime_type = if captures {
+            let candidates = candidate_mime_types(&req, cfg);
+            negotiate_mime_type(&candidates, web_sys::MediaRecorder::is_type_supported).ok_or_else(
+                || {
+                    ProducerError::new(
+                        ErrorKind::NotSupported,
+                        format!(
+                            "This browser's MediaRecorder supports none of: {}",
+                            candidates.join(", ")
+                        ),
+                    )
+                },
+            )?
+        } else {
+            req.mime_type.clone().unwrap_or_default()
+        };
+        // Whatever fails from here on drops the lease: the tracks stop or go back.
+        let lease = if captures {
+            Some(self.acquire(&req).await?)
+        } else {
+            None
+        };
+        self.check_alive("startStream()")?;
+        let n = self.next_stream_no.get() + 1;
+        self.next_stream_no.set(n);
+        let id = format!("{}-stream-{n}", self.id);
+        let name = req.name.clone().unwrap_or_else(|| {
+            let source = match req.source {
+                Source::Camera => "camera",
+                Source::Microphone => "microphone",
+                Source::Screen => "screen",
+                Source::External => "external",
+            };
+            format!("{source} {n}")
+        });
+        let has_video = lease
+            .as_ref()
+            .map(|l| l.stream().get_video_tracks().length() > 0)
+            .unwrap_or(req.video);
+        let video_bps =
+            (captures && has_video).then(|| req.bitrate.unwrap_or(cfg.video_bits_per_second));
+        let engine: Rc<dyn Engine> = match &lease {
+            Some(l) => Rc::new(RecorderEngine::new(
+                l.stream(),
+                &mime_type,
+                video_bps,
+                cfg.audio_bits_per_second,
+                cfg.recording_interval_ms,
+            )),
+            None => Rc::new(PushEngine::new(mime_type.clone())),
+        };
+        let info = StreamInfo {
+            id,
+            name,
+            kind: if has_video { "video" } else { "audio" },
+            config: req.clone(),
+            active: true,
+            state: StreamPhase::Recording,
+            mime_type,
+            start_time: js_sys::Date::now(),
+            end_time: None,
+            total_frames: 0,
+            frames_dropped: 0,
+            bytes_dropped: 0,
+            end_reason: None,
+        };
+        let host: Rc<dyn PipelineHost> = self.clone();
+        let p = StreamPipeline::start(
+            Rc::downgrade(&host),
+            PipelineSetup {
+                info,
+                engine,
+                lease,
+                limits: RingLimits {
+                    max_chunks: cfg.buffer_capacity as usize,
+                    max_bytes: cfg.buffer_max_bytes,
+                    keep_delivered: cfg.retain == Retain::All,
+                },
+                lifecycle: Lifecycle::new(video_bps, cfg.retain),
+                tick_ms: cfg.chunk_processing_interval_ms,
+                sinks,
+            },
+        )?;
+        self.streams.borrow_mut().push(p.clone());
+        if captures && has_video && cfg.adaptive.enabled {
+            let host: Rc<dyn AdaptiveHost> = self.clone();
+            adaptive::start(&host);
+            let level = self.adaptive.borrow().level();
+            if level.index > 0 {
+                // Quality was lowered before this stream started: it starts at that level.
+                p.apply_level(level).await;
+            } else {
+                p.set_level(level);
+            }
+        }
+        if self.status.borrow().error.is_some() {
+            self.set_status_error(None);
+        }
+        self.emit_stream_update(&p);
+        stream_to_js(&p.info())
+    }
+
+    /// The media for `req`: from the pool if one is used, else opened directly.
+    async fn acquire(self: &Rc<Self>, req: &StreamRequest) -> Result<MediaLease, ProducerError> {
+        // The adaptive state's profile: it follows the battery once getBattery() answered.
+        let profile = self.adaptive.borrow().profile();
+        let constraints = media_constraints(&self.config, req, &profile);
+        let pool = self.pool.borrow().clone();
+        let acquired = match pool {
+            Some(pool) => pool
+                .acquire(req.source, &constraints)
+                .await
+                .map(|(m, reused)| {
+                    let back: Rc<dyn media::LeaseReturn> = pool;
+                    (MediaLease::pooled(m, back), reused)
+                }),
+            None => media::acquire(req.source, &constraints)
+                .await
+                .map(|m| (MediaLease::owned(m), false)),
+        };
+        match acquired {
+            Ok((lease, reused)) => {
+                let mut metrics = self.metrics.borrow_mut();
+                if reused {
+                    metrics.record_connection_reuse();
+                } else {
+                    metrics.record_stream_creation();
+                }
+                Ok(lease)
+            }
+            Err(e) => {
+                if !self.is_destroyed() {
+                    self.set_status_error(Some(e.message.clone()));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Destroys synchronously: every stream released, listeners cleared, no timer left.
+    pub fn destroy(&self) {
+        if self.destroyed.replace(true) {
+            return;
+        }
+        self.status.borrow_mut().is_connected = false;
+        let streams = std::mem::take(&mut *self.streams.borrow_mut());
+        self.monitor.borrow_mut().stop();
+        self.adaptive.borrow_mut().stop();
+        self.metric_timers.borrow_mut().clear();
+        for p in &streams {
+            p.destroy();
+        }
+        self.events.clear();
+    }
+
+    // ---- metrics, memory, quality ----
+
+    /// The metrics snapshot as a plain JS object.
+    pub fn metrics_js(&self) -> Result<JsValue, ProducerError> {
+        let interval = self.config.recording_interval_ms as f64;
+        let mut expected_fps = 0.0;
+        let mut track_frame_rate = None;
+        let streams = self
+            .live_streams()
+            .iter()
+            .map(|p| {
+                let phase = p.phase();
+                if p.producing() {
+                    expected_fps += 1000.0 / interval;
+                }
+                if track_frame_rate.is_none() && phase.is_active() {
+                    track_frame_rate = p.settings().frame_rate;
+                }
+                StreamMetrics {
+                    stream_id: p.id(),
+                    active: phase.is_active(),
+                    budget_bytes: p.ring_limits().max_bytes,
+                    ring: p.ring_stats(),
+                }
+            })
+            .collect();
+        let quality_level = self
+            .config
+            .adaptive
+            .enabled
+            .then(|| self.adaptive.borrow().level().quality);
+        let snapshot = self.metrics.borrow().snapshot(
+            js_sys::Date::now(),
+            LiveState {
+                streams,
+                expected_fps,
+                track_frame_rate,
+                quality_level,
+            },
+        );
+        plain(&snapshot)
+    }
+
+    /// `resetMetrics()`.
+    pub fn reset_metrics(&self) {
+        self.metrics.borrow_mut().reset(js_sys::Date::now());
+    }
+
+    /// `memory()`.
+    pub fn memory_js(&self) -> Result<JsValue, ProducerError> {
+        plain(&monitor::readings(self))
+    }
+
+    /// `quality()`.
+    pub fn quality_js(&self) -> Result<JsValue, ProducerError> {
+        self.adaptive
+            .borrow()
+            .state_js(self.config.adaptive.enabled)
+    }
+
+    /// `deviceProfile()`.
+    pub fn profile_js(&self) -> Result<JsValue, ProducerError> {
+        self.adaptive.borrow().profile_js()
+    }
+
+    /// Calls `callback` with a metrics snapshot every `interval` ms until the returned
+    /// id is passed to [`Hub::stop_metrics`] or the producer is destroyed.
+    pub fn start_metrics(self: &Rc<Self>, callback: js_sys::Function, interval: u32) -> u32 {
+        let id = self.next_metric_id.get().wrapping_add(1);
+        self.next_metric_id.set(id);
+        let weak = Rc::downgrade(self);
+        let timer = Interval::new(interval, move || {
+            let Some(hub) = weak.upgrade() else { return };
+            if hub.is_destroyed() {
+                return;
+            }
+            let Ok(snapshot) = hub.metrics_js() else {
+                return;
+            };
+            if let Err(thrown) = callback.call1(&JsValue::UNDEFINED, &snapshot) {
+                hub.listener_error("onMetrics", thrown);
+            }
+        });
+        self.metric_timers.borrow_mut().push((id, timer));
+        id
+    }
+
+    /// Stops the `onMetrics` subscription `id` (dropping its Interval clears it).
+    pub fn stop_metrics(&self, id: u32) {
+        let removed: Vec<(u32, Interval)> = {
+            let mut timers = self.metric_timers.borrow_mut();
+            let (gone, keep) = std::mem::take(&mut *timers)
+                .into_iter()
+                .partition(|(i, _)| *i == id);
+            *timers = keep;
+            gone
+        };
+        drop(removed);
+    }
+
+    /// An `onFrame` listener subscribed: pending chunks go out now.
+    pub fn frame_listener_added(&self) {
+        for p in self.live_streams() {
+            p.consumer_subscribed();
+        }
+    }
+
+    /// Reports chunks evicted before delivery: an `onError` (`DataLossError`) and a
+    /// stream update, deferred to a microtask so that no listener runs inside a call the
+    /// app made (e.g. `pushChunk`).
+    fn report_drops(self: &Rc<Self>, p: &Rc<StreamPipeline>, dropped: Vec<Dropped>) {
+        if dropped.is_empty() {
+            return;
+        }
+        self.metrics
+            .borrow_mut()
+            .record_drops(dropped.len() as u64, dropped.iter().map(|d| d.size).sum());
+        let (hub, p) = (self.clone(), p.clone());
+        spawn_local(async move {
+            if hub.is_destroyed() {
+                return;
+            }
+            let n = dropped.len();
+            let bytes: u64 = dropped.iter().map(|d| d.size).sum();
+            let first = dropped.first().map(|d| d.seq).unwrap_or(0);
+            let last = dropped.last().map(|d| d.seq).unwrap_or(0);
+            let info = p.info();
+            let why = if hub.events.frame.is_empty() {
+                "no onFrame listener is subscribed"
+            } else {
+                "listeners did not keep up"
+            };
+            let err = ProducerError::new(
+                ErrorKind::DataLoss,
+                format!(
+                    "Stream {}: {n} frame(s) ({bytes} bytes, sequence {first}..={last}) were evicted from the buffer before delivery because {why}; {} dropped so far (raise bufferMaxBytes/bufferCapacity or consume faster)",
+                    info.id, info.frames_dropped
+                ),
+            );
+            hub.emit_error_with(err, |e| {
+                set(e, "streamId", &info.id.as_str().into());
+                set(e, "framesDropped", &(n as f64).into());
+                set(e, "bytesDropped", &(bytes as f64).into());
+            });
+            hub.emit_stream_update(&p);
+        });
+    }
+
+    fn stream_ended(self: &Rc<Self>, p: &Rc<StreamPipeline>, error: Option<ProducerError>) {
+        self.retire(p);
+        adaptive::stop_if_idle(self.as_ref());
+        self.emit_stream_update(p);
+        if let Some(e) = error {
+            self.emit_error(e.clone());
+            self.set_status_error(Some(e.message));
+        }
+    }
+}
+
+impl PipelineHost for Hub {
+    fn frame_listeners(&self) -> &ListenerSet {
+        &self.events.frame
+    }
+
+    fn closed(&self) -> bool {
+        self.is_destroyed()
+    }
+
+    fn now(&self) -> f64 {
+        match &self.performance {
+            Some(p) => p.now(),
+            None => js_sys::Date::now(),
+        }
+    }
+
+    fn report(self: Rc<Self>, p: &Rc<StreamPipeline>, report: Report) {
+        match report {
+            Report::Chunk { size } => self.metrics.borrow_mut().record_chunk(size),
+            Report::Frame {
+                size,
+                processing_ms,
+            } => self
+                .metrics
+                .borrow_mut()
+                .record_frame(size, processing_ms, js_sys::Date::now()),
+            Report::Drops(dropped) => self.report_drops(p, dropped),
+            Report::Error(e) => self.emit_error(e),
+            Report::ListenerError(event, thrown) => self.listener_error(event, thrown),
+            Report::Updated => self.emit_stream_update(p),
+            Report::Ended(error) => self.stream_ended(p, error),
+        }
+    }
+}
+
+/// A `SensorStream` as JS sees it (the origin's interface has Dates for the times).
+pub fn stream_to_js(info: &StreamInfo) -> Result<JsValue, ProducerError> {
+    let value = plain(info)?;
+    set(&value, "startTime", &interop::date(info.start_time));
+    if let Some(t) = info.end_time {
+        set(&value, "endTime", &interop::date(t));
+    }
+    Ok(value)
+}
+
+impl AdaptiveHost for Hub {
+    fn adaptive(&self) -> &RefCell<Adaptive> {
+        &self.adaptive
+    }
+
+    fn config(&self) -> &ProducerConfig {
+        &self.config
+    }
+
+    fn pipelines(&self) -> Vec<Rc<StreamPipeline>> {
+        self.live_streams()
+    }
+
+    fn listening(&self) -> bool {
+        !self.events.frame.is_empty()
+    }
+
+    fn now(&self) -> f64 {
+        PipelineHost::now(self)
+    }
+
+    fn closed(&self) -> bool {
+        self.is_destroyed()
+    }
+
+    /// Applies a quality change: the level to every capturing stream's track, then
+    /// (with `restartOnBitrateChange`) the level's bitrate to its recorder, then the
+    /// event, once the tracks have it.
+    fn apply(self: Rc<Self>, change: QualityChange) {
+        self.metrics.borrow_mut().record_quality_adaptation();
+        let streams: Vec<Rc<StreamPipeline>> = self
+            .live_streams()
+            .into_iter()
+            .filter(|p| p.media().is_some())
+            .collect();
+        let restart = self.config.adaptive.restart_on_bitrate_change;
+        let log = self.log_to_console();
+        let hub = self;
+        spawn_local(async move {
+            for p in &streams {
+                p.apply_level(change.to).await;
+            }
+            if restart {
+                for p in &streams {
+                    p.request_bitrate(change.to.video_bps);
+                }
+            }
+            if hub.is_destroyed() {
+                return;
+            }
+            if log {
+                web_sys::console::info_1(
+                    &format!(
+                        "media-recorder-producer: quality {} → {} ({}x{}) because of {}",
+                        change.from.index,
+                        change.to.index,
+                        change.to.width,
+                        change.to.height,
+                        change.reason
+                    )
+                    .into(),
+                );
+            }
+            if hub.events.quality.is_empty() {
+                return;
+            }
+            let Ok(event) = plain(&change) else { return };
+            let settings = js_sys::Array::new();
+            for p in &streams {
+                let s = p.settings();
+                let o = interop::object();
+                set(&o, "streamId", &p.id().into());
+                if let Some(w) = s.width {
+                    set(&o, "width", &w.into());
+                }
+                if let Some(h) = s.height {
+                    set(&o, "height", &h.into());
+                }
+                if let Some(r) = s.frame_rate {
+                    set(&o, "frameRate", &r.into());
+                }
+                settings.push(&o);
+            }
+            set(&event, "streams", &settings);
+            hub.emit(&hub.events.quality, &event);
+        });
+    }
+}
+
+impl MonitorHost for Hub {
+    fn monitor(&self) -> &RefCell<MemoryMonitor> {
+        &self.monitor
+    }
+
+    fn config(&self) -> &ProducerConfig {
+        &self.config
+    }
+
+    fn pipelines(&self) -> Vec<Rc<StreamPipeline>> {
+        self.live_streams()
+    }
+
+    fn performance(&self) -> Option<web_sys::Performance> {
+        self.performance.clone()
+    }
+
+    fn closed(&self) -> bool {
+        self.is_destroyed()
+    }
+
+    fn record_memory(&self, pressure_mb: f64) {
+        self.metrics.borrow_mut().record_memory_sample(pressure_mb);
+    }
+
+    fn release_idle_pooled(&self) -> u64 {
+        let pool = self.pool.borrow().clone();
+        pool.map_or(0, |p| p.release_idle() as u64)
+    }
+
+    fn pressure(&self, event: &JsValue, s: PressureSummary) {
+        if self.log_to_console() {
+            web_sys::console::warn_1(
+                &format!(
+                    "media-recorder-producer: memory pressure {} bytes over the {} byte threshold; released {} bytes, evicted {} frames ({} bytes)",
+                    s.pressure_bytes, s.threshold_bytes, s.bytes_released, s.frames_evicted, s.bytes_evicted
+                )
+                .into(),
+            );
+        }
+        if !self.events.memory_pressure.is_empty() {
+            self.emit(&self.events.memory_pressure, event);
+        }
+    }
+}

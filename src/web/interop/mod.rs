@@ -1,0 +1,90 @@
+//! Every conversion between Rust and JS values, in one place: plain objects (with the
+//! property names made once as JS strings), serialization of core structs, Blobs,
+//! the arguments of exported methods ([`args`]) and the one error conversion
+//! ([`error`]). Nothing here knows about producers, streams or pools.
+
+pub mod args;
+pub mod error;
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Object, Reflect};
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+use web_sys::Blob;
+
+use crate::core::error::{ErrorKind, ProducerError};
+
+pub use error::{from_js, to_js};
+
+thread_local! {
+    /// Property names as JS strings, made once: a frame sets about 15 properties, and
+    /// decoding each name from UTF-8 on every frame showed in the per-chunk cost.
+    static KEYS: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The JS string for `key`, made once per name.
+pub fn key(key: &'static str) -> JsValue {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some((_, k)) = keys
+            .iter()
+            .find(|(k, _)| std::ptr::eq(*k, key) || *k == key)
+        {
+            return k.clone();
+        }
+        let k = JsValue::from_str(key);
+        keys.push((key, k.clone()));
+        k
+    })
+}
+
+/// Sets `target[key] = value` (a plain object we made: it cannot throw).
+pub fn set(target: &JsValue, name: &'static str, value: &JsValue) {
+    let _ = Reflect::set(target, &key(name), value);
+}
+
+/// Reads `target[name]` (`undefined` if it throws).
+pub fn get(target: &JsValue, name: &'static str) -> JsValue {
+    Reflect::get(target, &key(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A new empty object.
+pub fn object() -> JsValue {
+    Object::new().into()
+}
+
+/// A finite, non-negative number property, else `None`.
+pub fn number(target: &JsValue, name: &'static str) -> Option<f64> {
+    get(target, name)
+        .as_f64()
+        .filter(|n| n.is_finite() && *n >= 0.0)
+}
+
+/// A JS `Date` for epoch milliseconds.
+pub fn date(ms: f64) -> JsValue {
+    js_sys::Date::new(&ms.into()).into()
+}
+
+/// A core struct as a plain JS object (objects, not `Map`s). A failure is an error,
+/// never a silent `undefined`.
+pub fn plain<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, ProducerError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| ProducerError::new(ErrorKind::InvalidType, e.to_string()))
+}
+
+/// One Blob of `mime` from `parts` (Blobs, buffers or views), without copying Blob bytes.
+pub fn blob(parts: &Array, mime: &str) -> Result<Blob, ProducerError> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    Blob::new_with_blob_sequence_and_options(parts, &options).map_err(|e| from_js(&e))
+}
+
+/// A chunk argument as a Blob of `mime` (a Blob is used as it is).
+pub fn chunk_blob(data: args::ChunkData, mime: &str) -> Result<Blob, ProducerError> {
+    match data {
+        args::ChunkData::Blob(b) => Ok(b),
+        args::ChunkData::Buffer(bytes) => blob(&Array::of1(&bytes), mime),
+    }
+}

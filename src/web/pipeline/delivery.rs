@@ -1,0 +1,455 @@
+//! The delivery loop: each pending chunk's bytes are read (`blob.arrayBuffer()`),
+//! wrapped in a `SensorFrame` and handed to every `onFrame` listener, and the chunk
+//! goes to every sink as a Blob; Promises they return are awaited before the next
+//! chunk (backpressure), or until the stream starts flushing.
+//!
+//! The loop is a chain of `promise.then(callback)` with callbacks made once per
+//! pipeline, not an `async fn`: a `JsFuture` per chunk cost two fresh closures and a
+//! task each time (measured in bench/, per-chunk workload).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Promise};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+use super::{Chunk, Report, StreamPipeline};
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::lifecycle::Event;
+use crate::core::ring::Taken;
+use crate::core::stream::StreamInfo;
+use crate::web::interop::{self, from_js, key, set};
+
+/// The loop's state, owned by its pipeline.
+#[derive(Default)]
+pub struct Delivery {
+    running: Cell<bool>,
+    flushing: Cell<bool>,
+    /// Resolves when flushing starts; raced against listeners' Promises.
+    flush_signal: RefCell<Option<(Promise, js_sys::Function)>>,
+    callbacks: RefCell<Option<Callbacks>>,
+    in_flight: RefCell<Option<InFlight>>,
+    /// Size, start time and listeners' main-thread time of the frame being awaited.
+    awaiting: Cell<Option<(u64, f64, f64)>>,
+    consts: RefCell<Option<FrameConsts>>,
+}
+
+impl Delivery {
+    /// Whether the loop runs.
+    pub fn running(&self) -> bool {
+        self.running.get()
+    }
+
+    /// From now on the rest is delivered without waiting for listeners' Promises.
+    pub fn start_flush(&self) {
+        self.flushing.set(true);
+        let signal = self.flush_signal.borrow_mut().take();
+        if let Some((_, resolve)) = signal {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    /// A Promise that resolves when flushing starts, or `None` if it has.
+    fn flush_promise(&self) -> Option<Promise> {
+        if self.flushing.get() {
+            return None;
+        }
+        let mut signal = self.flush_signal.borrow_mut();
+        if signal.is_none() {
+            let mut resolve_fn = None;
+            let p = Promise::new(&mut |resolve, _| resolve_fn = Some(resolve));
+            *signal = resolve_fn.map(|r| (p, r));
+        }
+        signal.as_ref().map(|(p, _)| p.clone())
+    }
+}
+
+/// The callbacks of the promise chain, made at the first delivery and reused.
+struct Callbacks {
+    on_bytes: Closure<dyn FnMut(JsValue)>,
+    on_read_error: Closure<dyn FnMut(JsValue)>,
+    on_done: Closure<dyn FnMut(JsValue)>,
+}
+
+/// A chunk between `arrayBuffer()` and the end of its listeners.
+struct InFlight {
+    taken: Taken<Chunk>,
+    started_ms: f64,
+}
+
+thread_local! {
+    /// Pipelines with a delivery callback still to come: kept alive until it comes, so
+    /// a destroyed producer's last callback finds its closures (and does nothing).
+    static WAITING: RefCell<Vec<Rc<StreamPipeline>>> = const { RefCell::new(Vec::new()) };
+}
+
+fn hold(p: &Rc<StreamPipeline>) {
+    WAITING.with(|w| w.borrow_mut().push(p.clone()));
+}
+
+fn unhold(p: &Rc<StreamPipeline>) {
+    WAITING.with(|w| {
+        let mut w = w.borrow_mut();
+        if let Some(i) = w.iter().position(|s| Rc::ptr_eq(s, p)) {
+            w.swap_remove(i);
+        }
+    });
+}
+
+fn callbacks(p: &Rc<StreamPipeline>) {
+    if p.delivery.callbacks.borrow().is_some() {
+        return;
+    }
+    let make = |f: fn(&Rc<StreamPipeline>, JsValue)| {
+        let weak = Rc::downgrade(p);
+        Closure::<dyn FnMut(JsValue)>::new(move |v: JsValue| {
+            if let Some(p) = weak.upgrade() {
+                unhold(&p);
+                f(&p, v);
+            }
+        })
+    };
+    *p.delivery.callbacks.borrow_mut() = Some(Callbacks {
+        on_bytes: make(on_bytes),
+        on_read_error: make(on_read_error),
+        on_done: make(on_done),
+    });
+}
+
+fn listening(p: &StreamPipeline) -> bool {
+    p.host().is_some_and(|h| !h.frame_listeners().is_empty())
+}
+
+/// Starts the loop if it is idle and there is work and someone to give it to.
+pub fn kick(p: &Rc<StreamPipeline>) {
+    if p.closed() || (!listening(p) && p.sinks.is_empty()) {
+        return;
+    }
+    if p.delivery.running.get() || !p.st.borrow().ring.has_pending() {
+        return;
+    }
+    p.delivery.running.set(true);
+    next_chunk(p);
+}
+
+fn go_idle(p: &Rc<StreamPipeline>) {
+    p.delivery.running.set(false);
+    p.idle.wake_all();
+    if p.delivery.flushing.get() {
+        p.handle(Event::DeliveryIdle);
+    }
+}
+
+/// Takes the next pending chunk and hands it on; ends the loop when none is left (or
+/// nobody to give it to, or the producer is gone).
+fn next_chunk(p: &Rc<StreamPipeline>) {
+    loop {
+        let listeners = listening(p);
+        let taken = {
+            let mut st = p.st.borrow_mut();
+            if p.closed() || (!listeners && p.sinks.is_empty()) {
+                None
+            } else if st.scan.active() && st.ring.header_open() && !p.delivery.flushing.get() {
+                // Where the header run ends is not known yet: `isHeader` would be a
+                // guess. The scan kicks delivery again when it knows.
+                None
+            } else {
+                st.ring.take_next()
+            }
+        };
+        let Some(taken) = taken else {
+            return go_idle(p);
+        };
+        let started_ms = p.host().map_or(0.0, |h| h.now());
+        if listeners {
+            // The listeners need the bytes: the chain goes on in `on_bytes`.
+            callbacks(p);
+            let promise = taken.item.blob.array_buffer();
+            *p.delivery.in_flight.borrow_mut() = Some(InFlight { taken, started_ms });
+            let cbs = p.delivery.callbacks.borrow();
+            if let Some(c) = cbs.as_ref() {
+                hold(p);
+                let _ = promise.then2(&c.on_bytes, &c.on_read_error);
+            }
+            return;
+        }
+        // Sinks only: no read.
+        let promises = p.sinks.write(&taken);
+        p.st.borrow_mut().ring.finish(taken.seq);
+        p.refresh_counts();
+        if wait_for(p, promises, taken.size, started_ms, 0.0) {
+            return;
+        }
+    }
+}
+
+/// Awaits `promises` (raced against the flush) before the next chunk; `false` if there
+/// is nothing to wait for (the frame is done now).
+fn wait_for(
+    p: &Rc<StreamPipeline>,
+    promises: Vec<Promise>,
+    size: u64,
+    started_ms: f64,
+    sync_ms: f64,
+) -> bool {
+    if !promises.is_empty() {
+        if let Some(flush) = p.delivery.flush_promise() {
+            let all = Promise::all_settled(&promises.iter().collect::<Array>());
+            let race = Promise::race(&Array::of2(&all, &flush));
+            p.delivery.awaiting.set(Some((size, started_ms, sync_ms)));
+            callbacks(p);
+            let cbs = p.delivery.callbacks.borrow();
+            if let Some(c) = cbs.as_ref() {
+                hold(p);
+                let _ = race.then2(&c.on_done, &c.on_done);
+                return true;
+            }
+        }
+    }
+    frame_done(p, size, started_ms, sync_ms);
+    false
+}
+
+fn on_bytes(p: &Rc<StreamPipeline>, buffer: JsValue) {
+    let Some(InFlight { taken, started_ms }) = p.delivery.in_flight.borrow_mut().take() else {
+        return;
+    };
+    let Some(host) = p.host().filter(|h| !h.closed()) else {
+        return go_idle(p);
+    };
+    let listeners = host.frame_listeners().clone();
+    if listeners.is_empty() && p.sinks.is_empty() {
+        // The last listener left while the bytes were read: nobody got this frame.
+        p.st.borrow_mut().ring.untake(taken.seq);
+        return go_idle(p);
+    }
+    let frame = build_frame(p, &taken, &buffer, false);
+    let dispatch_start = host.now();
+    let mut promises = listeners.emit(
+        &frame,
+        || !p.closed(),
+        |event, thrown| p.report(Report::ListenerError(event, thrown)),
+    );
+    let sync_ms = host.now() - dispatch_start;
+    promises.extend(p.sinks.write(&taken));
+    p.st.borrow_mut().ring.finish(taken.seq);
+    p.refresh_counts();
+    if !wait_for(p, promises, taken.size, started_ms, sync_ms) {
+        next_chunk(p);
+    }
+}
+
+fn on_done(p: &Rc<StreamPipeline>, outcome: JsValue) {
+    report_rejections(p, &outcome);
+    if let Some((size, started_ms, sync_ms)) = p.delivery.awaiting.take() {
+        frame_done(p, size, started_ms, sync_ms);
+    }
+    next_chunk(p);
+}
+
+fn on_read_error(p: &Rc<StreamPipeline>, error: JsValue) {
+    let Some(InFlight { taken, .. }) = p.delivery.in_flight.borrow_mut().take() else {
+        return;
+    };
+    if p.closed() {
+        return go_idle(p);
+    }
+    let lost = p.st.borrow_mut().ring.abandon(taken.seq);
+    p.refresh_counts();
+    if let Some(d) = lost {
+        let reason = from_js(&error);
+        p.report(Report::Drops(vec![d]));
+        p.report(Report::Error(ProducerError::new(
+            ErrorKind::DataLoss,
+            format!(
+                "Stream {}: frame {} could not be read and was dropped ({})",
+                p.id(),
+                taken.seq,
+                reason.message
+            ),
+        )));
+    }
+    next_chunk(p);
+}
+
+/// A frame's consumers are done. Metrics get the whole time (read → every listener
+/// done, Promises included); adaptive quality gets only the time listeners ran on the
+/// main thread: a listener whose Promise waits on the network or a disk is not load;
+/// if it falls behind, the backlog says so.
+fn frame_done(p: &Rc<StreamPipeline>, size: u64, started_ms: f64, sync_ms: f64) {
+    let now = p.host().map_or(started_ms, |h| h.now());
+    {
+        let mut st = p.st.borrow_mut();
+        st.sync_ms += sync_ms;
+        st.frames += 1;
+    }
+    p.report(Report::Frame {
+        size,
+        processing_ms: now - started_ms,
+    });
+}
+
+fn report_rejections(p: &Rc<StreamPipeline>, outcome: &JsValue) {
+    let Some(results) = wasm_bindgen::JsCast::dyn_ref::<Array>(outcome) else {
+        return;
+    };
+    for r in results.iter() {
+        if interop::get(&r, "status").as_string().as_deref() == Some("rejected") {
+            p.report(Report::ListenerError("onFrame", interop::get(&r, "reason")));
+        }
+    }
+}
+
+/// Per-stream frame values that do not change from frame to frame, as JS values.
+struct FrameConsts {
+    stream_id: JsValue,
+    kind: JsValue,
+    mime: JsValue,
+    format: Option<JsValue>,
+    codec: Option<JsValue>,
+}
+
+impl FrameConsts {
+    fn new(info: &StreamInfo) -> Self {
+        let mime = &info.mime_type;
+        FrameConsts {
+            stream_id: JsValue::from_str(&info.id),
+            kind: JsValue::from_str(info.kind),
+            mime: JsValue::from_str(mime),
+            format: mime
+                .split(['/', ';'])
+                .nth(1)
+                .map(|f| JsValue::from_str(f.trim())),
+            codec: mime
+                .split("codecs=")
+                .nth(1)
+                .map(|c| JsValue::from_str(c.trim_matches('"'))),
+        }
+    }
+}
+
+/// The `SensorFrame` for a delivered chunk (or, with `complete`, a whole segment).
+fn build_frame(
+    p: &StreamPipeline,
+    taken: &Taken<Chunk>,
+    buffer: &JsValue,
+    complete: bool,
+) -> JsValue {
+    let (settings, level) = {
+        let st = p.st.borrow();
+        (st.settings, st.level)
+    };
+    let video_bps = p.video_bps();
+    if p.delivery.consts.borrow().is_none() {
+        *p.delivery.consts.borrow_mut() = Some(FrameConsts::new(&p.info.borrow()));
+    }
+    let consts = p.delivery.consts.borrow();
+    let Some(c) = consts.as_ref() else {
+        return JsValue::UNDEFINED;
+    };
+    let frame: JsValue = Object::new().into();
+    let id = p.id();
+    let frame_id = if complete {
+        format!("{id}-complete-{}", taken.item.segment)
+    } else {
+        format!("{id}-{}", taken.seq)
+    };
+    set(&frame, "id", &frame_id.into());
+    set(&frame, "type", &c.kind);
+    set(&frame, "data", buffer);
+    set(&frame, "timestamp", &taken.item.arrival_ms.into());
+    set(&frame, "size", &(taken.size as f64).into());
+    let meta: JsValue = Object::new().into();
+    set(&meta, "streamId", &c.stream_id);
+    set(&meta, "sequence", &(taken.seq as f64).into());
+    set(&meta, "isHeader", &taken.pinned.into());
+    set(&meta, "segment", &taken.item.segment.into());
+    set(&meta, "mimeType", &c.mime);
+    if let Some(f) = &c.format {
+        set(&meta, "format", f);
+    }
+    if let Some(codec) = &c.codec {
+        set(&meta, "codec", codec);
+    }
+    if let Some(w) = settings.width {
+        set(&meta, "width", &w.into());
+    }
+    if let Some(h) = settings.height {
+        set(&meta, "height", &h.into());
+    }
+    if let Some(r) = settings.frame_rate {
+        set(&meta, "frameRate", &r.into());
+    }
+    if let Some(b) = video_bps {
+        set(&meta, "bitrate", &b.into());
+    }
+    if let Some(level) = level {
+        set(&meta, "qualityLevel", &level.index.into());
+        set(&meta, "quality", &level.quality.into());
+    }
+    if complete {
+        set(&meta, "isComplete", &true.into());
+    }
+    let _ = key("metadata");
+    set(&frame, "metadata", &meta);
+    frame
+}
+
+/// With `retain: "all"`: one last frame per segment holding that whole recording (one
+/// segment unless the recorder was restarted for a bitrate change).
+pub async fn emit_complete(p: &Rc<StreamPipeline>) {
+    let Some(host) = p.host() else { return };
+    let listeners = host.frame_listeners().clone();
+    drop(host);
+    if listeners.is_empty() {
+        return;
+    }
+    let (segments, next_seq, mime) = {
+        let st = p.st.borrow();
+        let mut segments: Vec<(u32, Array, u64)> = Vec::new();
+        for c in st.ring.items() {
+            let size = c.blob.size() as u64;
+            match segments.last_mut() {
+                Some((seg, parts, bytes)) if *seg == c.segment => {
+                    parts.push(&c.blob);
+                    *bytes += size;
+                }
+                _ => segments.push((c.segment, Array::of1(&c.blob), size)),
+            }
+        }
+        (
+            segments,
+            st.ring.next_seq(),
+            p.info.borrow().mime_type.clone(),
+        )
+    };
+    for (segment, parts, size) in segments {
+        let Ok(whole) = interop::blob(&parts, &mime) else {
+            continue;
+        };
+        let Ok(buffer) = JsFuture::from(whole.array_buffer()).await else {
+            continue;
+        };
+        if p.closed() {
+            return;
+        }
+        let taken = Taken {
+            seq: next_seq,
+            size,
+            pinned: false,
+            item: Chunk {
+                blob: whole,
+                arrival_ms: js_sys::Date::now(),
+                segment,
+            },
+        };
+        let frame = build_frame(p, &taken, &buffer, true);
+        let _ = listeners.emit(
+            &frame,
+            || !p.closed(),
+            |event, thrown| p.report(Report::ListenerError(event, thrown)),
+        );
+    }
+}

@@ -1,0 +1,797 @@
+//! [`StreamPipeline`]: one stream, from its engine to its consumers.
+//!
+//! ```text
+//! engine ──chunk──► ring (bounded, header run pinned) ──► delivery ──► onFrame listeners
+//!   ▲                 │ header candidates                      └─────► sinks (Blobs)
+//!   │                 ▼
+//!   │               header scan (core HeaderScanner)
+//!   └── lifecycle (core state machine): every request and browser event goes through
+//!       it; the pipeline does the actions it returns
+//! ```
+//!
+//! The pipeline owns its engine, its media lease, its ring, its delivery loop, its
+//! track watch and its drain tick; [`Action::Release`] drops them all. It reports
+//! upward only through [`PipelineHost`]: chunks and frames to count, drops, errors,
+//! updates and its end. It never imports the producer, adaptive quality or the memory
+//! monitor: those read it through its methods and tell it what to do.
+
+pub mod delivery;
+pub mod header;
+pub mod sink;
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use gloo_events::EventListener;
+use gloo_timers::callback::Interval;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::Blob;
+
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::lifecycle::{Action, Event, Lifecycle, State};
+use crate::core::quality::Level;
+use crate::core::ring::{ChunkRing, Dropped, RingLimits, RingStats};
+use crate::core::stream::{StreamInfo, StreamPhase};
+use crate::web::engine::{Engine, EngineSink, Reconfig};
+use crate::web::interop;
+use crate::web::listeners::ListenerSet;
+use crate::web::media::{self, MediaLease, TrackSettings};
+use crate::web::signal::Signal;
+
+use delivery::Delivery;
+use header::HeaderScan;
+use sink::SinkSet;
+
+/// What a pipeline tells its owner.
+pub enum Report {
+    /// A chunk of `size` bytes came in.
+    Chunk {
+        /// Bytes.
+        size: u64,
+    },
+    /// A frame was delivered: its size and how long its listeners took (read → done).
+    Frame {
+        /// Bytes.
+        size: u64,
+        /// Milliseconds.
+        processing_ms: f64,
+    },
+    /// Chunks were evicted before delivery (counted; to report as `DataLossError`).
+    Drops(Vec<Dropped>),
+    /// An error to report through `onError` (not one that ends the stream).
+    Error(ProducerError),
+    /// A listener threw, or its Promise rejected.
+    ListenerError(&'static str, JsValue),
+    /// The stream's public state or counters changed (`onStreamUpdate`).
+    Updated,
+    /// The stream is over and released; `error` says why if it ended on its own.
+    Ended(Option<ProducerError>),
+}
+
+/// The owner of pipelines (the producer), as they see it.
+pub trait PipelineHost {
+    /// The `onFrame` listeners.
+    fn frame_listeners(&self) -> &ListenerSet;
+    /// Whether the owner is gone (`destroy()`): nothing more is delivered or reported.
+    fn closed(&self) -> bool;
+    /// A monotonic clock (ms).
+    fn now(&self) -> f64;
+    /// Counts or tells what happened.
+    fn report(self: Rc<Self>, pipeline: &Rc<StreamPipeline>, report: Report);
+}
+
+/// A chunk as the ring holds it: the browser's Blob (its bytes stay out of the JS heap
+/// until delivery), when it arrived, and which segment it belongs to.
+#[derive(Clone)]
+pub struct Chunk {
+    /// The recorded bytes.
+    pub blob: Blob,
+    /// Arrival time, epoch ms.
+    pub arrival_ms: f64,
+    /// Segment index: 0, then one more for each recorder restart (bitrate change).
+    pub segment: u32,
+}
+
+/// What the pipeline keeps that changes chunk by chunk.
+struct PipeState {
+    ring: ChunkRing<Chunk>,
+    scan: HeaderScan,
+    settings: TrackSettings,
+    level: Option<Level>,
+    /// First sequence number pushed since an `onFrame` consumer has been subscribed
+    /// (`None` while there is none): the backlog adaptive quality counts starts here.
+    consumer_from: Option<u64>,
+    /// Listeners' main-thread time (ms) and frames since the last load sample.
+    sync_ms: f64,
+    frames: u32,
+}
+
+/// The resources a running stream owns; dropped all at once by [`Action::Release`].
+#[derive(Default)]
+struct Owned {
+    lease: Option<MediaLease>,
+    track_listeners: Vec<EventListener>,
+    tick: Option<Interval>,
+}
+
+/// One stream. See the module docs.
+pub struct StreamPipeline {
+    info: RefCell<StreamInfo>,
+    life: RefCell<Lifecycle>,
+    engine: Rc<dyn Engine>,
+    host: Weak<dyn PipelineHost>,
+    st: RefCell<PipeState>,
+    owned: RefCell<Owned>,
+    delivery: Delivery,
+    sinks: SinkSet,
+    /// Woken when the stream has ended.
+    ended: Signal,
+    /// Woken when the delivery loop goes idle or the header scan finishes.
+    idle: Signal,
+}
+
+/// How a pipeline is made (see [`StreamPipeline::start`]).
+pub struct PipelineSetup {
+    /// What callers see (id, name, kind, config, mime type, …).
+    pub info: StreamInfo,
+    /// The engine (not started yet).
+    pub engine: Rc<dyn Engine>,
+    /// The captured media, if the engine records a device.
+    pub lease: Option<MediaLease>,
+    /// The ring's bounds.
+    pub limits: RingLimits,
+    /// The lifecycle at its start (video bitrate, retain policy).
+    pub lifecycle: Lifecycle,
+    /// The drain tick's period (ms).
+    pub tick_ms: u32,
+    /// The sinks that take every chunk as a Blob.
+    pub sinks: Vec<Box<dyn sink::Sink>>,
+}
+
+impl StreamPipeline {
+    /// Makes the pipeline and starts its engine. On failure nothing keeps running (the
+    /// lease is released when the pipeline drops).
+    pub fn start(
+        host: Weak<dyn PipelineHost>,
+        setup: PipelineSetup,
+    ) -> Result<Rc<StreamPipeline>, ProducerError> {
+        let PipelineSetup {
+            info,
+            engine,
+            lease,
+            limits,
+            lifecycle,
+            tick_ms,
+            sinks,
+        } = setup;
+        let policy = engine.header_policy();
+        let settings = lease
+            .as_ref()
+            .map(|l| media::video_settings(l.stream()))
+            .unwrap_or_default();
+        let p = Rc::new(StreamPipeline {
+            info: RefCell::new(info),
+            life: RefCell::new(lifecycle),
+            engine: engine.clone(),
+            host,
+            st: RefCell::new(PipeState {
+                ring: ChunkRing::new(limits, policy),
+                scan: HeaderScan::new(policy),
+                settings,
+                level: None,
+                consumer_from: None,
+                sync_ms: 0.0,
+                frames: 0,
+            }),
+            owned: RefCell::new(Owned {
+                lease,
+                ..Owned::default()
+            }),
+            delivery: Delivery::default(),
+            sinks: SinkSet::new(sinks),
+            ended: Signal::default(),
+            idle: Signal::default(),
+        });
+        engine.start(Rc::new(PipelineSink(Rc::downgrade(&p))))?;
+        let actual = engine.mime_type();
+        if !actual.is_empty() {
+            p.info.borrow_mut().mime_type = actual;
+        }
+        let listeners = p.watch_tracks();
+        let weak = Rc::downgrade(&p);
+        // The drain tick: restarts delivery if chunks wait while the loop is idle, notices
+        // tracks that ended without an `ended` event, and lets a deferred restart go.
+        let tick = Interval::new(tick_ms, move || {
+            if let Some(p) = weak.upgrade() {
+                p.on_tick();
+            }
+        });
+        {
+            let mut owned = p.owned.borrow_mut();
+            owned.track_listeners = listeners;
+            owned.tick = Some(tick);
+        }
+        p.sinks.begin_segment(0, &p.info.borrow().mime_type);
+        p.handle(Event::Started {
+            at_ms: js_sys::Date::now(),
+        });
+        Ok(p)
+    }
+
+    fn host(&self) -> Option<Rc<dyn PipelineHost>> {
+        self.host.upgrade()
+    }
+
+    /// Whether the owner is gone.
+    pub fn closed(&self) -> bool {
+        self.host().map_or(true, |h| h.closed())
+    }
+
+    fn report(self: &Rc<Self>, report: Report) {
+        if let Some(h) = self.host() {
+            if !h.closed() {
+                h.report(self, report);
+            }
+        }
+    }
+
+    /// The stream's id.
+    pub fn id(&self) -> String {
+        self.info.borrow().id.clone()
+    }
+
+    /// What callers see now (a copy).
+    pub fn info(&self) -> StreamInfo {
+        self.info.borrow().clone()
+    }
+
+    /// Its public state now.
+    pub fn phase(&self) -> StreamPhase {
+        self.info.borrow().state
+    }
+
+    /// Whether it has ended (released).
+    pub fn is_ended(&self) -> bool {
+        self.life.borrow().is_ended()
+    }
+
+    /// The captured media, while it records a device.
+    pub fn media(&self) -> Option<web_sys::MediaStream> {
+        self.owned
+            .borrow()
+            .lease
+            .as_ref()
+            .map(|l| Clone::clone(l.stream()))
+    }
+
+    /// Whether it records a device (as opposed to taking pushed chunks).
+    pub fn captures(&self) -> bool {
+        self.engine.captures()
+    }
+
+    /// The ring's counters.
+    pub fn ring_stats(&self) -> RingStats {
+        self.st.borrow().ring.stats()
+    }
+
+    /// The ring's bounds.
+    pub fn ring_limits(&self) -> RingLimits {
+        self.st.borrow().ring.limits()
+    }
+
+    /// The video track's settings as last read.
+    pub fn settings(&self) -> TrackSettings {
+        self.st.borrow().settings
+    }
+
+    /// The video bitrate its recorder records at.
+    pub fn video_bps(&self) -> Option<u32> {
+        self.life.borrow().video_bps()
+    }
+
+    /// Whether its engine produces chunks now (recording, not paused or ending).
+    pub fn producing(&self) -> bool {
+        self.engine.captures() && self.phase() == StreamPhase::Recording
+    }
+
+    fn refresh_counts(&self) {
+        let stats = self.st.borrow().ring.stats();
+        self.info.borrow_mut().update_counts(&stats);
+    }
+
+    /// Counters changed (and maybe chunks were evicted): refresh and report.
+    fn counts_changed(self: &Rc<Self>, dropped: Vec<Dropped>) {
+        self.refresh_counts();
+        if !dropped.is_empty() {
+            self.report(Report::Drops(dropped));
+        }
+    }
+
+    // ---- the lifecycle ----
+
+    /// Applies `event` to the lifecycle and does the actions it returns, in order.
+    fn handle(self: &Rc<Self>, event: Event) {
+        let actions = match self.life.borrow_mut().apply(event) {
+            Ok(a) => a,
+            Err(_) => return, // refused: nothing changes (only requests can be refused)
+        };
+        self.sync_phase();
+        for action in actions {
+            self.act(action);
+        }
+    }
+
+    fn sync_phase(&self) {
+        let phase = self.life.borrow().phase();
+        self.info.borrow_mut().state = phase;
+    }
+
+    fn act(self: &Rc<Self>, action: Action) {
+        match action {
+            Action::Deliver => self.kick(),
+            Action::PauseRecorder => {
+                let _ = self.engine.pause();
+            }
+            Action::ResumeRecorder => {
+                let _ = self.engine.resume();
+            }
+            Action::StopRecorder => {
+                if !self.engine.stop() {
+                    self.handle(Event::RecorderStopped);
+                }
+            }
+            Action::RetireRecorder => {
+                if !self.engine.retire() {
+                    self.handle(Event::RecorderRetired);
+                }
+            }
+            Action::SettleHeader => {
+                let p = self.clone();
+                spawn_local(async move {
+                    header::settle(&p).await;
+                    p.handle(Event::HeaderSettled);
+                });
+            }
+            Action::StartNewSegment { video_bps } => self.start_segment(video_bps),
+            Action::BeginFlush => {
+                self.delivery.start_flush();
+                self.kick();
+                if !self.delivery.running() {
+                    self.handle(Event::DeliveryIdle);
+                }
+            }
+            Action::EmitComplete => {
+                let p = self.clone();
+                spawn_local(async move {
+                    delivery::emit_complete(&p).await;
+                    p.handle(Event::CompleteEmitted);
+                });
+            }
+            Action::Release => self.release(),
+            Action::Report(e) => {
+                let e = self.with_id(e);
+                self.info.borrow_mut().end_reason = Some(e.message.clone());
+                self.report(Report::Ended(Some(e)));
+            }
+        }
+    }
+
+    /// `"Stream <id>: "` before a message that does not say which stream.
+    fn with_id(&self, mut e: ProducerError) -> ProducerError {
+        let id = self.id();
+        if !e.message.contains(&id) {
+            e.message = format!("Stream {id}: {}", e.message);
+        }
+        e
+    }
+
+    fn start_segment(self: &Rc<Self>, video_bps: u32) {
+        let (dropped, segment) = {
+            let mut st = self.st.borrow_mut();
+            let dropped = st.ring.begin_segment();
+            st.scan = HeaderScan::new(self.engine.header_policy());
+            (dropped, st.ring.segment())
+        };
+        self.counts_changed(dropped);
+        self.sinks
+            .begin_segment(segment, &self.info.borrow().mime_type);
+        match self.engine.start_segment(video_bps) {
+            Ok(()) => self.handle(Event::SegmentStarted {
+                at_ms: js_sys::Date::now(),
+            }),
+            Err(e) => self.handle(Event::SegmentFailed(ProducerError::new(
+                ErrorKind::Recorder,
+                format!(
+                    "the recorder could not be restarted at {video_bps} bit/s ({})",
+                    e.message
+                ),
+            ))),
+        }
+    }
+
+    /// Releases everything the stream owns right now: engine (recorders and their
+    /// listeners), track listeners, tick, media (stopped, or back to its pool), the
+    /// ring's contents (what was never delivered counts as dropped), the sinks.
+    fn release(self: &Rc<Self>) {
+        let owned = std::mem::take(&mut *self.owned.borrow_mut());
+        let dropped = {
+            let mut st = self.st.borrow_mut();
+            st.scan.stop();
+            st.ring.clear()
+        };
+        self.delivery.start_flush();
+        // Listeners first, so that stopping the tracks reaches nothing of ours.
+        let Owned {
+            lease,
+            track_listeners,
+            tick,
+        } = owned;
+        drop(track_listeners);
+        self.engine.close();
+        drop(tick);
+        drop(lease);
+        {
+            let mut info = self.info.borrow_mut();
+            info.state = self.life.borrow().phase();
+            info.active = false;
+            info.end_time = Some(js_sys::Date::now());
+        }
+        self.counts_changed(dropped);
+        let p = self.clone();
+        self.sinks.close(move |e| p.report(Report::Error(e)));
+        // An end with an error is reported by the `Report` action that follows.
+        let reported = self
+            .life
+            .borrow()
+            .end_reason()
+            .is_some_and(|r| r.error().is_some());
+        if !reported {
+            self.report(Report::Ended(None));
+        }
+        self.ended.wake_all();
+        self.idle.wake_all();
+    }
+
+    // ---- requests from the producer ----
+
+    /// Pauses (`true`) or resumes the stream; `InvalidStateError` if it cannot now.
+    pub fn pause_or_resume(self: &Rc<Self>, pause: bool) -> Result<(), ProducerError> {
+        let event = if pause {
+            Event::PauseRequested
+        } else {
+            Event::ResumeRequested
+        };
+        let transition = self.life.borrow().step(event).map_err(|mut e| {
+            e.message = e
+                .message
+                .replacen("the stream", &format!("stream \"{}\"", self.id()), 1);
+            e
+        })?;
+        for action in transition.actions.iter() {
+            match action {
+                Action::PauseRecorder => self.engine.pause()?,
+                Action::ResumeRecorder => self.engine.resume()?,
+                _ => {}
+            }
+        }
+        let changed = transition.next.phase() != self.phase();
+        *self.life.borrow_mut() = transition.next;
+        self.sync_phase();
+        if changed {
+            self.report(Report::Updated);
+        }
+        Ok(())
+    }
+
+    /// Stops the stream and waits until it has ended (its last frames delivered).
+    pub async fn stop(self: &Rc<Self>) {
+        if self.is_ended() {
+            return;
+        }
+        let ended = self.ended.wait();
+        self.handle(Event::StopRequested);
+        if !self.is_ended() && !self.closed() {
+            let _ = ended.await;
+        }
+    }
+
+    /// Ends the stream at once (`destroy()`): everything released, nothing reported.
+    pub fn destroy(self: &Rc<Self>) {
+        self.handle(Event::Destroyed);
+        self.ended.wake_all();
+        self.idle.wake_all();
+    }
+
+    /// Records the video at `video_bps` from now on (a new segment where the engine
+    /// needs one; nothing where it has no bitrate).
+    pub fn request_bitrate(self: &Rc<Self>, video_bps: u32) {
+        if self.engine.reconfigure(video_bps) == Reconfig::NewSegment {
+            self.handle(Event::RestartRequested { video_bps });
+        }
+    }
+
+    /// A chunk pushed by the app (`source: "external"`), with its `isHeader` hint.
+    /// Returns its sequence number, or `None` for an empty chunk.
+    pub fn push(self: &Rc<Self>, blob: Blob, pin: Option<bool>) -> Option<u64> {
+        self.on_chunk(blob, pin)
+    }
+
+    /// Memory relief: cuts the ring's byte budget to `budget` (never below its header
+    /// run) after letting go of delivered chunks kept for `retain: "all"`. Returns the
+    /// bytes released and the chunks evicted (reported as drops).
+    pub fn relieve(
+        self: &Rc<Self>,
+        budget_of: impl Fn(u64, u64, u64) -> u64,
+    ) -> (u64, u64, Vec<Dropped>) {
+        let (released, budget, dropped) = {
+            let mut st = self.st.borrow_mut();
+            let released = st.ring.release_delivered();
+            let stats = st.ring.stats();
+            let budget = budget_of(
+                st.ring.limits().max_bytes,
+                stats.held_bytes,
+                stats.pinned_bytes,
+            );
+            (released, budget, st.ring.set_max_bytes(budget))
+        };
+        if released > 0 {
+            self.handle(Event::CompleteAbandoned);
+            self.report(Report::Error(ProducerError::new(
+                ErrorKind::DataLoss,
+                format!(
+                    "Stream {}: under memory pressure the delivered chunks kept for retain: \"all\" were released; no complete recording will be emitted at stop",
+                    self.id()
+                ),
+            )));
+        }
+        let evicted = dropped.clone();
+        self.counts_changed(dropped);
+        (released, budget, evicted)
+    }
+
+    /// Gives the ring back its configured byte budget (pressure is over).
+    pub fn restore_budget(self: &Rc<Self>, max_bytes: u64) {
+        let dropped = {
+            let mut st = self.st.borrow_mut();
+            if st.ring.limits().max_bytes >= max_bytes {
+                return;
+            }
+            st.ring.set_max_bytes(max_bytes)
+        };
+        self.counts_changed(dropped);
+    }
+
+    /// An `onFrame` consumer subscribed: what waits now is not its backlog; delivery
+    /// starts.
+    pub fn consumer_subscribed(self: &Rc<Self>) {
+        {
+            let mut st = self.st.borrow_mut();
+            if st.consumer_from.is_none() {
+                st.consumer_from = Some(st.ring.next_seq());
+            }
+        }
+        self.kick();
+    }
+
+    /// Chunks waiting for a consumer that is there and falls behind (see
+    /// adaptive quality), and the listeners' main-thread time per frame since the
+    /// last call (ms; `None` without frames). With no consumer the backlog is 0.
+    pub fn take_load(&self, listening: bool) -> (u64, Option<(f64, u32)>) {
+        let mut st = self.st.borrow_mut();
+        let frames = std::mem::take(&mut st.frames);
+        let sync = std::mem::take(&mut st.sync_ms);
+        let backlog = if !listening {
+            st.consumer_from = None;
+            0
+        } else {
+            match st.consumer_from {
+                Some(from) => st.ring.pending_since(from),
+                None => {
+                    st.consumer_from = Some(st.ring.next_seq());
+                    0
+                }
+            }
+        };
+        (backlog, (frames > 0).then_some((sync, frames)))
+    }
+
+    /// Applies a quality level to the video track (its size and frame rate, never above
+    /// what the stream asked for) and reads its settings back.
+    pub async fn apply_level(self: &Rc<Self>, level: Level) {
+        let Some(media) = self.media() else { return };
+        let Some(track) = media
+            .get_video_tracks()
+            .get(0)
+            .dyn_into::<web_sys::MediaStreamTrack>()
+            .ok()
+        else {
+            return;
+        };
+        let constraints = level_constraints(&level, &self.info.borrow().config);
+        if let Ok(p) = track.apply_constraints_with_constraints(constraints.unchecked_ref()) {
+            let _ = JsFuture::from(p).await;
+        }
+        let mut st = self.st.borrow_mut();
+        st.settings = media::video_settings(&media);
+        st.level = Some(level);
+    }
+
+    /// The level last applied (for a stream that starts at the top, set without a call).
+    pub fn set_level(&self, level: Level) {
+        self.st.borrow_mut().level = Some(level);
+    }
+
+    // ---- the engine's events ----
+
+    fn on_chunk(self: &Rc<Self>, blob: Blob, pin: Option<bool>) -> Option<u64> {
+        let size = blob.size();
+        if size <= 0.0 || self.closed() {
+            return None;
+        }
+        if self.life.borrow_mut().apply(Event::ChunkArrived).is_err() {
+            return None; // ended: it takes no more chunks
+        }
+        let arrival_ms = js_sys::Date::now();
+        let (seq, dropped, start_scan) = {
+            let mut st = self.st.borrow_mut();
+            let was_open = st.ring.header_open();
+            let pinned_before = st.ring.stats().pinned_bytes;
+            let chunk = Chunk {
+                blob: blob.clone(),
+                arrival_ms,
+                segment: st.ring.segment(),
+            };
+            let (seq, mut dropped) = st.ring.push(chunk, size as u64, pin);
+            let candidate = st.ring.stats().pinned_bytes > pinned_before;
+            let mut start_scan = false;
+            if pin.is_some() && st.scan.active() {
+                // The app says where its header is (`isHeader`): no scan second-guesses
+                // it, and later unflagged chunks are not header candidates.
+                st.scan.stop();
+                if st.ring.header_open() {
+                    dropped.extend(st.ring.close_header(seq));
+                }
+            } else if was_open && candidate && st.scan.active() {
+                let segment = st.ring.segment();
+                start_scan = st.scan.queue(segment, seq, blob);
+            }
+            (seq, dropped, start_scan)
+        };
+        self.report(Report::Chunk { size: size as u64 });
+        if start_scan {
+            spawn_local(header::scan(self.clone()));
+        }
+        self.counts_changed(dropped);
+        self.kick();
+        Some(seq)
+    }
+
+    /// Starts delivery if it is idle and there is work and someone to give it to.
+    pub fn kick(self: &Rc<Self>) {
+        delivery::kick(self);
+    }
+
+    fn on_tick(self: &Rc<Self>) {
+        let has_media = !self.st.borrow().ring.header_open();
+        self.handle(Event::Tick {
+            now_ms: js_sys::Date::now(),
+            segment_has_media: has_media,
+        });
+        self.check_tracks();
+    }
+
+    /// Watches the media's tracks: when one ends (device unplugged, permission
+    /// revoked), the stream ends. The `ended` event is one signal; [`Self::check_tracks`]
+    /// (on every drain tick) is the other, because `track.stop()` fires no `ended` and
+    /// Firefox ESR 153 does not deliver a dispatched `ended` event to a track's
+    /// listeners (pinned by the expectation test in tests/lifecycle.rs).
+    fn watch_tracks(self: &Rc<Self>) -> Vec<EventListener> {
+        let Some(m) = self.media() else {
+            return Vec::new();
+        };
+        media::tracks(&m)
+            .into_iter()
+            .map(|track| {
+                let weak = Rc::downgrade(self);
+                // `Clone::clone`: `MediaStreamTrack::clone` would make a new, live track.
+                let ended = Clone::clone(&track);
+                EventListener::new(&track, "ended", move |_| {
+                    if let Some(p) = weak.upgrade() {
+                        p.source_lost(&ended);
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Ends the stream if one of its tracks has ended (however it ended).
+    fn check_tracks(self: &Rc<Self>) {
+        if self.life.borrow().end_reason().is_some() {
+            return;
+        }
+        let ended = self.media().and_then(|m| {
+            media::tracks(&m)
+                .into_iter()
+                .find(|t| t.ready_state() == web_sys::MediaStreamTrackState::Ended)
+        });
+        if let Some(track) = ended {
+            self.source_lost(&track);
+        }
+    }
+
+    fn source_lost(self: &Rc<Self>, track: &web_sys::MediaStreamTrack) {
+        let (kind, label) = (track.kind(), track.label());
+        let device = if label.is_empty() {
+            kind
+        } else {
+            format!("{kind} \"{label}\"")
+        };
+        let err = ProducerError::new(
+            ErrorKind::DeviceLost,
+            format!(
+                "Stream {}: the {device} stopped delivering media (device unplugged, disabled or permission revoked); the recording was ended",
+                self.id()
+            ),
+        );
+        self.handle(Event::SourceLost(err));
+    }
+}
+
+/// How the engine reaches its pipeline: weakly, so the engine's recorders and their
+/// listeners never keep a stream alive.
+struct PipelineSink(Weak<StreamPipeline>);
+
+impl EngineSink for PipelineSink {
+    fn chunk(&self, blob: Blob) {
+        if let Some(p) = self.0.upgrade() {
+            p.on_chunk(blob, None);
+        }
+    }
+
+    fn stopped(&self) {
+        if let Some(p) = self.0.upgrade() {
+            // While a restart retires the old recorder, its `stop` is that one's.
+            let retiring = matches!(p.life.borrow().state(), State::Restarting { .. });
+            p.handle(if retiring {
+                Event::RecorderRetired
+            } else {
+                Event::RecorderStopped
+            });
+        }
+    }
+
+    fn failed(&self, error: ProducerError) {
+        if let Some(p) = self.0.upgrade() {
+            let err = ProducerError::new(
+                ErrorKind::Recorder,
+                format!("Stream {}: the recorder failed: {}", p.id(), error.message),
+            );
+            p.handle(Event::RecorderFailed(err));
+        }
+    }
+}
+
+/// The constraints that apply `level` to a stream that asked for `requested` (never
+/// above what it asked for): `{ width: { ideal }, height: { ideal }, frameRate: { ideal, max } }`.
+fn level_constraints(level: &Level, requested: &crate::core::config::StreamRequest) -> JsValue {
+    let w = requested.width.map_or(level.width, |w| w.min(level.width));
+    let h = requested
+        .height
+        .map_or(level.height, |h| h.min(level.height));
+    let f = requested
+        .frame_rate
+        .map_or(level.frame_rate, |f| f.min(level.frame_rate));
+    let ideal = |v: f64| {
+        let o = interop::object();
+        interop::set(&o, "ideal", &v.into());
+        o
+    };
+    let c = interop::object();
+    interop::set(&c, "width", &ideal(w as f64));
+    interop::set(&c, "height", &ideal(h as f64));
+    let rate = ideal(f);
+    interop::set(&rate, "max", &f.into());
+    interop::set(&c, "frameRate", &rate);
+    c
+}

@@ -1,0 +1,186 @@
+//! The sink seam: consumers that take every chunk of a stream as a Blob, exactly once
+//! and in order, beside the `onFrame` listeners (no bytes are read for them).
+//!
+//! A sink is told when a segment begins (a recorder restart starts a new container
+//! header), gets each chunk with [`Sink::write`] and may return a Promise: the next
+//! chunk waits for it (backpressure), and while it waits the chunks stay in the ring
+//! under its bounds. At the end [`Sink::close`] flushes it. A sink that fails (its
+//! Promise rejects, or `write` throws) is reported through `onError` and gets nothing
+//! more; the others go on.
+//!
+//! [`WritableStreamSink`] writes to any `WritableStream` (an OPFS file's
+//! `createWritable()`, a `fetch` upload body, a `TransformStream`'s writable side).
+
+use std::cell::{Cell, RefCell};
+
+use js_sys::Promise;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Blob;
+
+use super::Chunk;
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::ring::Taken;
+use crate::web::interop::{self, from_js};
+
+/// A chunk as a sink sees it.
+pub struct SinkChunk<'a> {
+    /// The bytes.
+    pub blob: &'a Blob,
+    /// Sequence number in the stream.
+    pub seq: u64,
+    /// The segment it belongs to.
+    pub segment: u32,
+    /// Whether it belongs to the segment's header run.
+    pub is_header: bool,
+}
+
+/// Takes every chunk of a stream. See the module docs.
+pub trait Sink {
+    /// Segment `segment` of type `mime_type` begins: its header run comes next.
+    fn begin_segment(&self, segment: u32, mime_type: &str);
+    /// The next chunk; a returned Promise holds back the next one until it settles.
+    fn write(&self, chunk: &SinkChunk) -> Result<Option<Promise>, ProducerError>;
+    /// The stream ended: flush and close. A returned Promise settles when done.
+    fn close(&self) -> Option<Promise>;
+}
+
+/// A pipeline's sinks.
+pub struct SinkSet {
+    sinks: Vec<(Box<dyn Sink>, Cell<bool>)>,
+    /// Why sinks failed, to report (taken by the pipeline).
+    failures: RefCell<Vec<ProducerError>>,
+}
+
+impl SinkSet {
+    /// The set of `sinks`, all healthy.
+    pub fn new(sinks: Vec<Box<dyn Sink>>) -> Self {
+        SinkSet {
+            sinks: sinks.into_iter().map(|s| (s, Cell::new(true))).collect(),
+            failures: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.sinks.is_empty()
+    }
+
+    /// Tells every healthy sink that a segment begins.
+    pub fn begin_segment(&self, segment: u32, mime_type: &str) {
+        for (s, ok) in &self.sinks {
+            if ok.get() {
+                s.begin_segment(segment, mime_type);
+            }
+        }
+    }
+
+    /// Writes the chunk to every healthy sink; returns the Promises to wait for.
+    pub fn write(&self, taken: &Taken<Chunk>) -> Vec<Promise> {
+        let chunk = SinkChunk {
+            blob: &taken.item.blob,
+            seq: taken.seq,
+            segment: taken.item.segment,
+            is_header: taken.pinned,
+        };
+        let mut out = Vec::new();
+        for (s, ok) in &self.sinks {
+            if !ok.get() {
+                continue;
+            }
+            match s.write(&chunk) {
+                Ok(Some(p)) => out.push(p),
+                Ok(None) => {}
+                Err(e) => {
+                    ok.set(false);
+                    self.failures.borrow_mut().push(e);
+                }
+            }
+        }
+        out
+    }
+
+    /// Closes every healthy sink; `report` gets each failure (now or when a close
+    /// Promise rejects).
+    pub fn close(&self, report: impl Fn(ProducerError) + Clone + 'static) {
+        for e in self.failures.borrow_mut().drain(..) {
+            report(e);
+        }
+        for (s, ok) in &self.sinks {
+            if !ok.replace(false) {
+                continue;
+            }
+            if let Some(p) = s.close() {
+                let report = report.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Err(e) = wasm_bindgen_futures::JsFuture::from(p).await {
+                        report(sink_error("could not be closed", &e));
+                    }
+                });
+            }
+        }
+    }
+}
+
+fn sink_error(what: &str, e: &JsValue) -> ProducerError {
+    ProducerError::new(
+        ErrorKind::DataLoss,
+        format!("a sink {what}: {}", from_js(e).message),
+    )
+}
+
+/// Writes every chunk to a `WritableStream` through one writer, in order, waiting for
+/// `writer.ready` (the stream's own backpressure) before each write.
+pub struct WritableStreamSink {
+    writer: JsValue,
+}
+
+impl WritableStreamSink {
+    /// A sink that takes the stream's writer (the stream is locked to it from now on);
+    /// `TypeError` if it is not a WritableStream or is locked.
+    pub fn new(stream: &JsValue) -> Result<Self, ProducerError> {
+        let get_writer = interop::get(stream, "getWriter")
+            .dyn_into::<js_sys::Function>()
+            .map_err(|_| {
+                ProducerError::new(
+                    ErrorKind::InvalidType,
+                    "sinks: each sink must be a WritableStream",
+                )
+            })?;
+        let writer = get_writer.call0(stream).map_err(|e| {
+            ProducerError::new(
+                ErrorKind::InvalidType,
+                format!(
+                    "sinks: the WritableStream cannot be written ({})",
+                    from_js(&e).message
+                ),
+            )
+        })?;
+        Ok(WritableStreamSink { writer })
+    }
+
+    fn call(&self, method: &'static str, arg: Option<&JsValue>) -> Result<JsValue, JsValue> {
+        let f: js_sys::Function = interop::get(&self.writer, method).dyn_into()?;
+        match arg {
+            Some(a) => f.call1(&self.writer, a),
+            None => f.call0(&self.writer),
+        }
+    }
+}
+
+impl Sink for WritableStreamSink {
+    fn begin_segment(&self, _segment: u32, _mime_type: &str) {}
+
+    fn write(&self, chunk: &SinkChunk) -> Result<Option<Promise>, ProducerError> {
+        // `ready` first: a write while the queue is full would only grow it.
+        let ready = interop::get(&self.writer, "ready");
+        let write = self
+            .call("write", Some(chunk.blob))
+            .map_err(|e| sink_error("refused a chunk", &e))?;
+        let done = Promise::all(&js_sys::Array::of2(&ready, &write));
+        Ok(Some(done))
+    }
+
+    fn close(&self) -> Option<Promise> {
+        self.call("close", None).ok().map(Promise::from)
+    }
+}
