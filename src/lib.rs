@@ -3,9 +3,9 @@
 //! Capture camera, microphone or screen with the browser's `getUserMedia` and
 //! `MediaRecorder`, and stream the recording on as frames with bounded memory.
 //!
-//! - [`core`]: plain Rust, no browser types — the chunk ring, WebM header detection,
-//!   config validation, constraints, the stream lifecycle and bookkeeping, and metrics.
-//!   Tested on the host.
+//! - [`core`]: plain Rust, no browser types — the chunk ring, a streaming WebM reader
+//!   and header detection, config validation, constraints, the stream lifecycle and
+//!   bookkeeping, and metrics. Tested on the host.
 //! - `web` (wasm32 only): the browser shell and the JS API (`MediaRecorderProducer`).
 #![cfg_attr(
     not(test),

@@ -8,9 +8,11 @@
 //!
 //! Chunk edges do not follow element edges (Chromium's first chunk is often the single
 //! byte `0x1A`, and a Cluster ID may be split over two chunks), so the scanner takes
-//! the chunks one by one, in order, and walks the elements over their concatenation:
-//! it skips each Segment child by its declared size rather than searching for the
-//! Cluster ID's bytes, which could appear by chance inside codec private data.
+//! the chunks one by one, in order, and walks the elements with the streaming
+//! [`EbmlReader`]: each byte once, keeping only a partial ID or size between chunks. It
+//! skips each Segment child by its declared size rather than searching for the Cluster
+//! ID's bytes, which could appear by chance inside codec private data, and it does not
+//! look inside Info or Tracks (whatever they hold, the header ends at the first Cluster).
 //!
 //! ```
 //! use media_recorder_producer::core::webm::{HeaderScanner, ScanResult};
@@ -24,14 +26,20 @@
 //! assert_eq!(scanner.feed(1, &bytes[1..]), ScanResult::HeaderEnd { last_seq: 1, cluster_offset: 20 });
 //! ```
 
-/// EBML header element ID.
-pub const EBML_ID: u32 = 0x1A45_DFA3;
-/// Segment element ID.
-pub const SEGMENT_ID: u32 = 0x1853_8067;
-/// Cluster element ID.
-pub const CLUSTER_ID: u32 = 0x1F43_B675;
+// No arithmetic or indexing that could panic on hostile bytes (clippy enforces it).
+#![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
-/// Bytes the scanner accumulates at most before it gives up.
+use crate::core::ebml::{self, EbmlReader, ReaderOptions};
+
+/// EBML header element ID.
+pub const EBML_ID: u32 = ebml::id::EBML;
+/// Segment element ID.
+pub const SEGMENT_ID: u32 = ebml::id::SEGMENT;
+/// Cluster element ID.
+pub const CLUSTER_ID: u32 = ebml::id::CLUSTER;
+
+/// Bytes the scanner reads at most before it gives up (the first Cluster's ID must end
+/// within them).
 pub const MAX_SCAN_BYTES: usize = 1024 * 1024;
 
 /// What the scanner knows after a chunk.
@@ -53,24 +61,36 @@ pub enum ScanResult {
 }
 
 /// Incremental header-end finder; feed it the chunks of one recording in order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct HeaderScanner {
-    bytes: Vec<u8>,
-    /// (sequence number, end offset) of each chunk fed, in order.
-    chunks: Vec<(u64, u64)>,
+    reader: EbmlReader,
+    /// Bytes fed to the reader (at most [`MAX_SCAN_BYTES`]).
+    fed: u64,
+    /// (sequence number, end offset) of the last few non-empty chunks, oldest first;
+    /// `(0, 0)` where there was none. The first Cluster's ID (at most 4 bytes) ends in
+    /// the chunk that reveals it, so it starts in one of these.
+    recent: [(u64, u64); 4],
     done: Option<ScanResult>,
 }
 
-enum Step {
-    Done(u64),
-    More,
-    Invalid,
+impl Default for HeaderScanner {
+    fn default() -> Self {
+        HeaderScanner::new()
+    }
 }
 
 impl HeaderScanner {
     /// A scanner at the start of a recording.
     pub fn new() -> Self {
-        HeaderScanner::default()
+        HeaderScanner {
+            reader: EbmlReader::with_options(ReaderOptions {
+                metadata: false,
+                max_header_bytes: MAX_SCAN_BYTES as u64,
+            }),
+            fed: 0,
+            recent: [(0, 0); 4],
+            done: None,
+        }
     }
 
     /// Feeds the next chunk (sequence number `seq`, its bytes); once the answer is known
@@ -79,114 +99,43 @@ impl HeaderScanner {
         if let Some(done) = self.done {
             return done;
         }
-        if self.bytes.len() + chunk.len() > MAX_SCAN_BYTES {
-            let take = MAX_SCAN_BYTES.saturating_sub(self.bytes.len());
-            self.bytes.extend_from_slice(&chunk[..take]);
-        } else {
-            self.bytes.extend_from_slice(chunk);
+        let room = (MAX_SCAN_BYTES as u64).saturating_sub(self.fed);
+        let take = usize::try_from(room).map_or(chunk.len(), |room| room.min(chunk.len()));
+        let part = chunk.get(..take).unwrap_or(chunk);
+        self.fed = self.fed.saturating_add(take as u64);
+        if !part.is_empty() {
+            self.recent.rotate_left(1);
+            if let Some(last) = self.recent.last_mut() {
+                *last = (seq, self.fed);
+            }
         }
-        self.chunks.push((seq, self.bytes.len() as u64));
-        let result = match find_first_cluster(&self.bytes) {
-            Step::Done(offset) => {
-                let last_seq = self
-                    .chunks
+        let walked = self.reader.feed(part);
+        // The header end counts even if the bytes after it (inside the first Cluster)
+        // do not read: the scanner's question is answered at the Cluster's ID.
+        let result = match (self.reader.header_end(), walked) {
+            (Some(offset), _) => ScanResult::HeaderEnd {
+                last_seq: self
+                    .recent
                     .iter()
                     .find(|(_, end)| offset < *end)
-                    .map(|(s, _)| *s)
-                    .unwrap_or(seq);
-                ScanResult::HeaderEnd {
-                    last_seq,
-                    cluster_offset: offset,
-                }
-            }
-            Step::Invalid => ScanResult::NotWebm,
-            Step::More if self.bytes.len() >= MAX_SCAN_BYTES => ScanResult::NotWebm,
-            Step::More => ScanResult::NeedMore,
+                    .map_or(seq, |(s, _)| *s),
+                cluster_offset: offset,
+            },
+            (None, Err(_)) => ScanResult::NotWebm,
+            (None, Ok(_)) if self.fed >= MAX_SCAN_BYTES as u64 => ScanResult::NotWebm,
+            (None, Ok(_)) => ScanResult::NeedMore,
         };
         if result != ScanResult::NeedMore {
             self.done = Some(result);
-            self.bytes = Vec::new();
-            self.chunks = Vec::new();
+            // Drop what the reader indexed past the header.
+            self.reader = EbmlReader::new();
         }
         result
     }
 }
 
-/// Reads an element ID (marker bits kept) at `pos`: (id, length), `None` if more bytes
-/// are needed, `Some(Err)` if the first byte is not a valid ID start.
-fn read_id(b: &[u8], pos: usize) -> Option<Result<(u32, usize), ()>> {
-    let first = *b.get(pos)?;
-    let len = first.leading_zeros() as usize + 1;
-    if len > 4 {
-        return Some(Err(()));
-    }
-    let bytes = b.get(pos..pos + len)?;
-    let id = bytes.iter().fold(0u32, |acc, &x| (acc << 8) | x as u32);
-    Some(Ok((id, len)))
-}
-
-/// Reads an element size (VINT) at `pos`: (size or `None` if unknown, length).
-fn read_size(b: &[u8], pos: usize) -> Option<Result<(Option<u64>, usize), ()>> {
-    let first = *b.get(pos)?;
-    if first == 0 {
-        return Some(Err(()));
-    }
-    let len = first.leading_zeros() as usize + 1;
-    let bytes = b.get(pos..pos + len)?;
-    let mask = if len == 8 { 0 } else { 0xFFu8 >> len };
-    let mut value = (bytes[0] & mask) as u64;
-    let mut all_ones = (bytes[0] & mask) == mask;
-    for &x in &bytes[1..] {
-        value = (value << 8) | x as u64;
-        all_ones &= x == 0xFF;
-    }
-    Some(Ok((if all_ones { None } else { Some(value) }, len)))
-}
-
-fn find_first_cluster(b: &[u8]) -> Step {
-    let mut pos = 0usize;
-    let mut in_segment = false;
-    let mut first = true;
-    loop {
-        let (id, id_len) = match read_id(b, pos) {
-            None => return Step::More,
-            Some(Err(())) => return Step::Invalid,
-            Some(Ok(v)) => v,
-        };
-        if first && id != EBML_ID {
-            return Step::Invalid;
-        }
-        first = false;
-        if in_segment && id == CLUSTER_ID {
-            return Step::Done(pos as u64);
-        }
-        let (size, size_len) = match read_size(b, pos + id_len) {
-            None => return Step::More,
-            Some(Err(())) => return Step::Invalid,
-            Some(Ok(v)) => v,
-        };
-        let body = pos + id_len + size_len;
-        if id == SEGMENT_ID && !in_segment {
-            // Step into the Segment, whatever its size says (Chromium writes "unknown").
-            in_segment = true;
-            pos = body;
-            continue;
-        }
-        match size {
-            // A child of unknown size before the first Cluster cannot be skipped.
-            None => return Step::Invalid,
-            Some(n) => match usize::try_from(n).ok().and_then(|n| body.checked_add(n)) {
-                Some(next) => pos = next,
-                None => return Step::Invalid,
-            },
-        }
-        if pos > MAX_SCAN_BYTES {
-            return Step::Invalid;
-        }
-    }
-}
-
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
