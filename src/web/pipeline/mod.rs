@@ -18,23 +18,23 @@
 pub mod delivery;
 pub mod header;
 pub mod sink;
+mod source;
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
 use web_sys::Blob;
 
 use crate::core::error::{ErrorKind, ProducerError};
-use crate::core::lifecycle::{Action, Event, Lifecycle, State};
+use crate::core::lifecycle::{Action, Event, Lifecycle};
 use crate::core::quality::Level;
 use crate::core::ring::{ChunkRing, Dropped, RingLimits, RingStats};
 use crate::core::stream::{StreamInfo, StreamPhase};
-use crate::web::engine::{Engine, EngineSink, Reconfig};
-use crate::web::interop;
+use crate::web::engine::{Engine, Reconfig};
 use crate::web::listeners::ListenerSet;
 use crate::web::media::{self, MediaLease, TrackSettings};
 use crate::web::signal::Signal;
@@ -193,7 +193,7 @@ impl StreamPipeline {
             ended: Signal::default(),
             idle: Signal::default(),
         });
-        engine.start(Rc::new(PipelineSink(Rc::downgrade(&p))))?;
+        engine.start(Rc::new(source::PipelineSink(Rc::downgrade(&p))))?;
         let actual = engine.mime_type();
         if !actual.is_empty() {
             p.info.borrow_mut().mime_type = actual;
@@ -596,32 +596,6 @@ impl StreamPipeline {
         (backlog, (frames > 0).then_some((sync, frames)))
     }
 
-    /// Applies a quality level to the video track (its size and frame rate, never above
-    /// what the stream asked for) and reads its settings back.
-    pub async fn apply_level(self: &Rc<Self>, level: Level) {
-        let Some(media) = self.media() else { return };
-        let Some(track) = media
-            .get_video_tracks()
-            .get(0)
-            .dyn_into::<web_sys::MediaStreamTrack>()
-            .ok()
-        else {
-            return;
-        };
-        let constraints = level_constraints(&level, &self.info.borrow().config);
-        if let Ok(p) = track.apply_constraints_with_constraints(constraints.unchecked_ref()) {
-            let _ = JsFuture::from(p).await;
-        }
-        let mut st = self.st.borrow_mut();
-        st.settings = media::video_settings(&media);
-        st.level = Some(level);
-    }
-
-    /// The level last applied (for a stream that starts at the top, set without a call).
-    pub fn set_level(&self, level: Level) {
-        self.st.borrow_mut().level = Some(level);
-    }
-
     // ---- the engine's events ----
 
     fn on_chunk(self: &Rc<Self>, blob: Blob, pin: Option<bool>) -> Option<u64> {
@@ -680,118 +654,4 @@ impl StreamPipeline {
         });
         self.check_tracks();
     }
-
-    /// Watches the media's tracks: when one ends (device unplugged, permission
-    /// revoked), the stream ends. The `ended` event is one signal; [`Self::check_tracks`]
-    /// (on every drain tick) is the other, because `track.stop()` fires no `ended` and
-    /// Firefox ESR 153 does not deliver a dispatched `ended` event to a track's
-    /// listeners (pinned by the expectation test in tests/lifecycle.rs).
-    fn watch_tracks(self: &Rc<Self>) -> Vec<EventListener> {
-        let Some(m) = self.media() else {
-            return Vec::new();
-        };
-        media::tracks(&m)
-            .into_iter()
-            .map(|track| {
-                let weak = Rc::downgrade(self);
-                // `Clone::clone`: `MediaStreamTrack::clone` would make a new, live track.
-                let ended = Clone::clone(&track);
-                EventListener::new(&track, "ended", move |_| {
-                    if let Some(p) = weak.upgrade() {
-                        p.source_lost(&ended);
-                    }
-                })
-            })
-            .collect()
-    }
-
-    /// Ends the stream if one of its tracks has ended (however it ended).
-    fn check_tracks(self: &Rc<Self>) {
-        if self.life.borrow().end_reason().is_some() {
-            return;
-        }
-        let ended = self.media().and_then(|m| {
-            media::tracks(&m)
-                .into_iter()
-                .find(|t| t.ready_state() == web_sys::MediaStreamTrackState::Ended)
-        });
-        if let Some(track) = ended {
-            self.source_lost(&track);
-        }
-    }
-
-    fn source_lost(self: &Rc<Self>, track: &web_sys::MediaStreamTrack) {
-        let (kind, label) = (track.kind(), track.label());
-        let device = if label.is_empty() {
-            kind
-        } else {
-            format!("{kind} \"{label}\"")
-        };
-        let err = ProducerError::new(
-            ErrorKind::DeviceLost,
-            format!(
-                "Stream {}: the {device} stopped delivering media (device unplugged, disabled or permission revoked); the recording was ended",
-                self.id()
-            ),
-        );
-        self.handle(Event::SourceLost(err));
-    }
-}
-
-/// How the engine reaches its pipeline: weakly, so the engine's recorders and their
-/// listeners never keep a stream alive.
-struct PipelineSink(Weak<StreamPipeline>);
-
-impl EngineSink for PipelineSink {
-    fn chunk(&self, blob: Blob) {
-        if let Some(p) = self.0.upgrade() {
-            p.on_chunk(blob, None);
-        }
-    }
-
-    fn stopped(&self) {
-        if let Some(p) = self.0.upgrade() {
-            // While a restart retires the old recorder, its `stop` is that one's.
-            let retiring = matches!(p.life.borrow().state(), State::Restarting { .. });
-            p.handle(if retiring {
-                Event::RecorderRetired
-            } else {
-                Event::RecorderStopped
-            });
-        }
-    }
-
-    fn failed(&self, error: ProducerError) {
-        if let Some(p) = self.0.upgrade() {
-            let err = ProducerError::new(
-                ErrorKind::Recorder,
-                format!("Stream {}: the recorder failed: {}", p.id(), error.message),
-            );
-            p.handle(Event::RecorderFailed(err));
-        }
-    }
-}
-
-/// The constraints that apply `level` to a stream that asked for `requested` (never
-/// above what it asked for): `{ width: { ideal }, height: { ideal }, frameRate: { ideal, max } }`.
-fn level_constraints(level: &Level, requested: &crate::core::config::StreamRequest) -> JsValue {
-    let w = requested.width.map_or(level.width, |w| w.min(level.width));
-    let h = requested
-        .height
-        .map_or(level.height, |h| h.min(level.height));
-    let f = requested
-        .frame_rate
-        .map_or(level.frame_rate, |f| f.min(level.frame_rate));
-    let ideal = |v: f64| {
-        let o = interop::object();
-        interop::set(&o, "ideal", &v.into());
-        o
-    };
-    let c = interop::object();
-    interop::set(&c, "width", &ideal(w as f64));
-    interop::set(&c, "height", &ideal(h as f64));
-    let rate = ideal(f);
-    interop::set(&rate, "max", &f.into());
-    interop::set(&c, "frameRate", &rate);
-    c
 }
