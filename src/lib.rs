@@ -11,7 +11,7 @@
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod core;
 

@@ -89,6 +89,15 @@ export interface VideoStreamConfig {
   mimeType?: string;
   /** Stream name. */
   name?: string;
+  /**
+   * Streams that take every chunk as a Blob, exactly once and in order, beside the
+   * onFrame listeners (no bytes are read for them): an OPFS file's createWritable(),
+   * a fetch upload body, a TransformStream's writable side. The next chunk waits for
+   * each write (backpressure; chunks wait in the buffer meanwhile); a failed write is
+   * reported as DataLossError and that sink gets nothing more; each is closed when the
+   * stream ends. The producer takes their writers (the streams are locked).
+   */
+  sinks?: WritableStream<Blob>[];
 }
 
 /** Options of pushChunk(). */

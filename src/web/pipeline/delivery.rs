@@ -33,6 +33,8 @@ pub struct Delivery {
     in_flight: RefCell<Option<InFlight>>,
     /// Size, start time and listeners' main-thread time of the frame being awaited.
     awaiting: Cell<Option<(u64, f64, f64)>>,
+    /// Of the Promises awaited: how many are listeners', then which sink each other is.
+    awaited_from: RefCell<(usize, Vec<usize>)>,
     consts: RefCell<Option<FrameConsts>>,
 }
 
@@ -176,10 +178,10 @@ fn next_chunk(p: &Rc<StreamPipeline>) {
             return;
         }
         // Sinks only: no read.
-        let promises = p.sinks.write(&taken);
+        let written = p.sinks.write(&taken);
         p.st.borrow_mut().ring.finish(taken.seq);
         p.refresh_counts();
-        if wait_for(p, promises, taken.size, started_ms, 0.0) {
+        if wait_for(p, Vec::new(), written, taken.size, started_ms, 0.0) {
             return;
         }
     }
@@ -189,11 +191,15 @@ fn next_chunk(p: &Rc<StreamPipeline>) {
 /// is nothing to wait for (the frame is done now).
 fn wait_for(
     p: &Rc<StreamPipeline>,
-    promises: Vec<Promise>,
+    mut promises: Vec<Promise>,
+    written: Vec<(usize, Promise)>,
     size: u64,
     started_ms: f64,
     sync_ms: f64,
 ) -> bool {
+    *p.delivery.awaited_from.borrow_mut() =
+        (promises.len(), written.iter().map(|(i, _)| *i).collect());
+    promises.extend(written.into_iter().map(|(_, w)| w));
     if !promises.is_empty() {
         if let Some(flush) = p.delivery.flush_promise() {
             let all = Promise::all_settled(&promises.iter().collect::<Array>());
@@ -227,16 +233,16 @@ fn on_bytes(p: &Rc<StreamPipeline>, buffer: JsValue) {
     }
     let frame = build_frame(p, &taken, &buffer, false);
     let dispatch_start = host.now();
-    let mut promises = listeners.emit(
+    let promises = listeners.emit(
         &frame,
         || !p.closed(),
         |event, thrown| p.report(Report::ListenerError(event, thrown)),
     );
     let sync_ms = host.now() - dispatch_start;
-    promises.extend(p.sinks.write(&taken));
+    let written = p.sinks.write(&taken);
     p.st.borrow_mut().ring.finish(taken.seq);
     p.refresh_counts();
-    if !wait_for(p, promises, taken.size, started_ms, sync_ms) {
+    if !wait_for(p, promises, written, taken.size, started_ms, sync_ms) {
         next_chunk(p);
     }
 }
@@ -291,13 +297,25 @@ fn frame_done(p: &Rc<StreamPipeline>, size: u64, started_ms: f64, sync_ms: f64) 
     });
 }
 
+/// Rejected listener Promises are listener errors; a rejected sink write takes that
+/// sink out (reported once as `DataLossError`).
 fn report_rejections(p: &Rc<StreamPipeline>, outcome: &JsValue) {
+    let (listeners, sinks) = std::mem::take(&mut *p.delivery.awaited_from.borrow_mut());
     let Some(results) = wasm_bindgen::JsCast::dyn_ref::<Array>(outcome) else {
         return;
     };
-    for r in results.iter() {
-        if interop::get(&r, "status").as_string().as_deref() == Some("rejected") {
-            p.report(Report::ListenerError("onFrame", interop::get(&r, "reason")));
+    for (i, r) in results.iter().enumerate() {
+        if interop::get(&r, "status").as_string().as_deref() != Some("rejected") {
+            continue;
+        }
+        let reason = interop::get(&r, "reason");
+        if i < listeners {
+            p.report(Report::ListenerError("onFrame", reason));
+        } else if let Some(e) = sinks
+            .get(i - listeners)
+            .and_then(|s| p.sinks.failed(*s, &reason))
+        {
+            p.report(Report::Error(p.with_id(e)));
         }
     }
 }

@@ -26,7 +26,7 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::spawn_local;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::Blob;
 
 use crate::core::error::{ErrorKind, ProducerError};
@@ -125,6 +125,8 @@ pub struct StreamPipeline {
     owned: RefCell<Owned>,
     delivery: Delivery,
     sinks: SinkSet,
+    /// Settles when every sink has been closed (after the end).
+    sinks_closing: RefCell<Option<js_sys::Promise>>,
     /// Woken when the stream has ended.
     ended: Signal,
     /// Woken when the delivery loop goes idle or the header scan finishes.
@@ -190,6 +192,7 @@ impl StreamPipeline {
             }),
             delivery: Delivery::default(),
             sinks: SinkSet::new(sinks),
+            sinks_closing: RefCell::new(None),
             ended: Signal::default(),
             idle: Signal::default(),
         });
@@ -439,7 +442,7 @@ impl StreamPipeline {
         }
         self.counts_changed(dropped);
         let p = self.clone();
-        self.sinks.close(move |e| p.report(Report::Error(e)));
+        *self.sinks_closing.borrow_mut() = self.sinks.close(move |e| p.report(Report::Error(e)));
         // An end with an error is reported by the `Report` action that follows.
         let reported = self
             .life
@@ -484,15 +487,19 @@ impl StreamPipeline {
         Ok(())
     }
 
-    /// Stops the stream and waits until it has ended (its last frames delivered).
+    /// Stops the stream and waits until it has ended (its last frames delivered) and
+    /// its sinks have been closed (their last writes are done, or failed).
     pub async fn stop(self: &Rc<Self>) {
-        if self.is_ended() {
-            return;
+        if !self.is_ended() {
+            let ended = self.ended.wait();
+            self.handle(Event::StopRequested);
+            if !self.is_ended() && !self.closed() {
+                let _ = ended.await;
+            }
         }
-        let ended = self.ended.wait();
-        self.handle(Event::StopRequested);
-        if !self.is_ended() && !self.closed() {
-            let _ = ended.await;
+        let closing = self.sinks_closing.borrow().clone();
+        if let Some(c) = closing {
+            let _ = JsFuture::from(c).await;
         }
     }
 

@@ -74,8 +74,9 @@ impl SinkSet {
         }
     }
 
-    /// Writes the chunk to every healthy sink; returns the Promises to wait for.
-    pub fn write(&self, taken: &Taken<Chunk>) -> Vec<Promise> {
+    /// Writes the chunk to every healthy sink; returns the Promises to wait for, each
+    /// with its sink's index (for [`SinkSet::failed`]).
+    pub fn write(&self, taken: &Taken<Chunk>) -> Vec<(usize, Promise)> {
         let chunk = SinkChunk {
             blob: &taken.item.blob,
             seq: taken.seq,
@@ -83,12 +84,12 @@ impl SinkSet {
             is_header: taken.pinned,
         };
         let mut out = Vec::new();
-        for (s, ok) in &self.sinks {
+        for (i, (s, ok)) in self.sinks.iter().enumerate() {
             if !ok.get() {
                 continue;
             }
             match s.write(&chunk) {
-                Ok(Some(p)) => out.push(p),
+                Ok(Some(p)) => out.push((i, p)),
                 Ok(None) => {}
                 Err(e) => {
                     ok.set(false);
@@ -99,17 +100,27 @@ impl SinkSet {
         out
     }
 
-    /// Closes every healthy sink; `report` gets each failure (now or when a close
-    /// Promise rejects).
-    pub fn close(&self, report: impl Fn(ProducerError) + Clone + 'static) {
+    /// Sink `index`'s write Promise rejected with `error`: it gets nothing more.
+    /// Returns the error to report (once per sink).
+    pub fn failed(&self, index: usize, error: &JsValue) -> Option<ProducerError> {
+        let (_, ok) = self.sinks.get(index)?;
+        ok.replace(false)
+            .then(|| sink_error("failed and gets no more chunks", error))
+    }
+
+    /// Closes every healthy sink; `report` gets each failure (now, or when a close
+    /// Promise rejects). Returns a Promise that settles when every close has.
+    pub fn close(&self, report: impl Fn(ProducerError) + Clone + 'static) -> Option<Promise> {
         for e in self.failures.borrow_mut().drain(..) {
             report(e);
         }
+        let closes = js_sys::Array::new();
         for (s, ok) in &self.sinks {
             if !ok.replace(false) {
                 continue;
             }
             if let Some(p) = s.close() {
+                closes.push(&p);
                 let report = report.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Err(e) = wasm_bindgen_futures::JsFuture::from(p).await {
@@ -118,6 +129,7 @@ impl SinkSet {
                 });
             }
         }
+        (closes.length() > 0).then(|| Promise::all_settled(&closes))
     }
 }
 
@@ -171,13 +183,13 @@ impl Sink for WritableStreamSink {
     fn begin_segment(&self, _segment: u32, _mime_type: &str) {}
 
     fn write(&self, chunk: &SinkChunk) -> Result<Option<Promise>, ProducerError> {
-        // `ready` first: a write while the queue is full would only grow it.
-        let ready = interop::get(&self.writer, "ready");
+        // The next chunk waits until this one is written: the stream's own queue then
+        // never holds more than one chunk, and the rest wait in the ring, under its
+        // bounds and its drop accounting.
         let write = self
             .call("write", Some(chunk.blob))
             .map_err(|e| sink_error("refused a chunk", &e))?;
-        let done = Promise::all(&js_sys::Array::of2(&ready, &write));
-        Ok(Some(done))
+        Ok(Some(Promise::from(write)))
     }
 
     fn close(&self) -> Option<Promise> {

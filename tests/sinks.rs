@@ -1,0 +1,161 @@
+//! Sinks (`videoConfig.sinks`): WritableStreams that take every chunk as a Blob.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use js_sys::{Array, Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A WritableStream that keeps what it is given; `delayMs` per write. Returns
+/// `{ stream, chunks, closed() }`.
+fn collecting_sink(delay_ms: u32, fail_at: i32) -> JsValue {
+    Function::new_with_args(
+        "delayMs, failAt",
+        "const chunks = []; let closed = false;
+         const stream = new WritableStream({
+           write(chunk) {
+             if (chunks.length === failAt) throw new Error('disk full');
+             chunks.push(chunk);
+             return delayMs ? new Promise((r) => setTimeout(r, delayMs)) : undefined;
+           },
+           close() { closed = true; },
+         });
+         return { stream, chunks, closed: () => closed };",
+    )
+    .call2(&JsValue::UNDEFINED, &delay_ms.into(), &fail_at.into())
+    .unwrap()
+}
+
+fn chunks_of(sink: &JsValue) -> Vec<JsValue> {
+    Array::from(&get(sink, "chunks")).to_vec()
+}
+
+fn closed(sink: &JsValue) -> bool {
+    let f: Function = get(sink, "closed").dyn_into().unwrap();
+    f.call0(&JsValue::UNDEFINED).unwrap().as_bool().unwrap()
+}
+
+async fn blob_bytes(blobs: &[JsValue]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for b in blobs {
+        let blob: web_sys::Blob = b.clone().dyn_into().unwrap();
+        let buf = settle(blob.array_buffer()).await.unwrap();
+        out.extend(js_sys::Uint8Array::new(&buf).to_vec());
+    }
+    out
+}
+
+fn config_with(sinks: &[&JsValue]) -> JsValue {
+    let cfg = js("{}");
+    let list: Array = sinks.iter().map(|s| get(s, "stream")).collect();
+    Reflect::set(&cfg, &"sinks".into(), &list).unwrap();
+    cfg
+}
+
+#[wasm_bindgen_test]
+async fn a_sink_gets_every_chunk_in_order_as_blobs_and_is_closed() {
+    let p = producer("{}");
+    let errors = collect(&p, Event::Error);
+    let sink = collecting_sink(0, -1);
+    settle(p.connect()).await.unwrap();
+    // No onFrame listener: the sink alone is the consumer.
+    let s = settle(p.start_stream(config_with(&[&sink]))).await.unwrap();
+    let id = get_str(&s, "id");
+    assert!(wait_until(10_000, || chunks_of(&sink).len() >= 8).await);
+    settle(p.stop_stream((&id).into())).await.unwrap();
+    assert!(
+        wait_until(3000, || closed(&sink)).await,
+        "closed at the end"
+    );
+    let chunks = chunks_of(&sink);
+    assert!(chunks.iter().all(|c| c.is_instance_of::<web_sys::Blob>()));
+    let m = p.metrics();
+    // Exactly once: every recorded chunk reached the sink, none dropped.
+    assert_eq!(chunks.len() as f64, get_f64(&m, "framesRecorded"));
+    assert_eq!(get_f64(&m, "framesDropped"), 0.0);
+    let bytes = blob_bytes(&chunks).await;
+    assert_eq!(bytes.len() as f64, get_f64(&m, "bytesRecorded"));
+    assert!(
+        errors.all().is_empty(),
+        "{:?}",
+        errors.all().iter().map(err_message).collect::<Vec<_>>()
+    );
+    // In order: the bytes are one playable recording.
+    let mime = get_str(&s, "mimeType");
+    let played = play_to_end(&bytes, &mime).await.expect("plays");
+    assert!(played > 0.5, "played {played}");
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_slow_sink_holds_back_chunks_and_listeners_get_the_same_ones() {
+    let p = producer(r#"{"bufferCapacity":1000}"#);
+    let frames = collect(&p, Event::Frame);
+    // 150 ms per write, slower than the recorder's ~120 ms: chunks wait in the ring.
+    let sink = collecting_sink(150, -1);
+    settle(p.connect()).await.unwrap();
+    let s = settle(p.start_stream(config_with(&[&sink]))).await.unwrap();
+    let id = get_str(&s, "id");
+    assert!(wait_until(10_000, || frames.len() >= 10).await);
+    settle(p.stop_stream((&id).into())).await.unwrap();
+    let chunks = chunks_of(&sink);
+    let all = frames.all();
+    assert_eq!(
+        chunks.len(),
+        all.len(),
+        "the sink and the listener got the same chunks"
+    );
+    assert_eq!(sequences(&all), (0..all.len() as u64).collect::<Vec<_>>());
+    assert_eq!(blob_bytes(&chunks).await, concat(&all));
+    assert_eq!(get_f64(&p.metrics(), "framesDropped"), 0.0);
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_failing_sink_is_reported_and_the_others_go_on() {
+    let p = producer("{}");
+    let errors = collect(&p, Event::Error);
+    let bad = collecting_sink(0, 3);
+    let good = collecting_sink(0, -1);
+    settle(p.connect()).await.unwrap();
+    let s = settle(p.start_stream(config_with(&[&bad, &good])))
+        .await
+        .unwrap();
+    let id = get_str(&s, "id");
+    assert!(wait_until(10_000, || chunks_of(&good).len() >= 8).await);
+    settle(p.stop_stream((&id).into())).await.unwrap();
+    assert_eq!(chunks_of(&bad).len(), 3, "nothing more after its failure");
+    assert_eq!(
+        chunks_of(&good).len() as f64,
+        get_f64(&p.metrics(), "framesRecorded")
+    );
+    let errs = errors.all();
+    assert_eq!(names(&errs), vec!["DataLossError".to_string()]);
+    assert!(
+        err_message(&errs[0]).contains("disk full"),
+        "{}",
+        err_message(&errs[0])
+    );
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn sinks_that_are_not_writable_streams_are_a_type_error() {
+    let p = producer("{}");
+    settle(p.connect()).await.unwrap();
+    for bad in [r#"{"sinks":{}}"#, r#"{"sinks":[{}]}"#, r#"{"sinks":[1]}"#] {
+        let e = settle(p.start_stream(js(bad))).await.unwrap_err();
+        assert_eq!(err_name(&e), "TypeError", "{bad}");
+        assert!(
+            err_message(&e).contains("sinks"),
+            "{bad}: {}",
+            err_message(&e)
+        );
+    }
+    assert_eq!(p.get_active_streams().length(), 0, "nothing was started");
+    p.destroy();
+}
