@@ -159,3 +159,42 @@ async fn sinks_that_are_not_writable_streams_are_a_type_error() {
     assert_eq!(p.get_active_streams().length(), 0, "nothing was started");
     p.destroy();
 }
+
+/// The README's example: straight to a file in the origin-private file system.
+#[wasm_bindgen_test]
+async fn a_recording_goes_straight_to_an_opfs_file() {
+    let open = Function::new_no_args(
+        "return navigator.storage.getDirectory()
+           .then((d) => d.getFileHandle('sink-test.webm', { create: true }))
+           .then(async (h) => ({ handle: h, writable: await h.createWritable() }));",
+    );
+    let opened = settle(open.call0(&JsValue::UNDEFINED).unwrap().into())
+        .await
+        .expect("OPFS opens");
+    let p = producer("{}");
+    let frames = collect(&p, Event::Frame);
+    settle(p.connect()).await.unwrap();
+    let cfg = js("{}");
+    let sinks = Array::of1(&get(&opened, "writable"));
+    Reflect::set(&cfg, &"sinks".into(), &sinks).unwrap();
+    let s = settle(p.start_stream(cfg)).await.unwrap();
+    let id = get_str(&s, "id");
+    assert!(wait_until(10_000, || frames.len() >= 8).await);
+    settle(p.stop_stream((&id).into())).await.unwrap();
+    // stopStream resolved after the file was closed: it holds the whole recording.
+    let read = Function::new_with_args("h", "return h.getFile().then((f) => f.arrayBuffer());");
+    let buf = settle(
+        read.call1(&JsValue::UNDEFINED, &get(&opened, "handle"))
+            .unwrap()
+            .into(),
+    )
+    .await
+    .unwrap();
+    let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+    assert_eq!(bytes, concat(&frames.all()));
+    let played = play_to_end(&bytes, &get_str(&s, "mimeType"))
+        .await
+        .expect("plays");
+    assert!(played > 0.5, "played {played}");
+    p.destroy();
+}
