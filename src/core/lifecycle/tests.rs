@@ -1,5 +1,8 @@
 //! Unit tests of [`super`] (private items), kept apart so the module reads short.
 use super::*;
+use crate::core::config::Retain;
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::stream::StreamPhase;
 
 const BPS: u32 = 2_500_000;
 

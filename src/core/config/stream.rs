@@ -1,0 +1,278 @@
+//! [`StreamRequest`] (a `startStream` config) and the recorder type negotiation.
+
+use super::fields::{range, Fields};
+use super::ProducerConfig;
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::value::Value;
+use serde::Serialize;
+
+/// Where a stream's media comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Source {
+    /// A camera through `getUserMedia` (default), with a microphone unless `audio: false`.
+    Camera,
+    /// A microphone only, through `getUserMedia`.
+    Microphone,
+    /// The screen, a window or a tab through `getDisplayMedia`.
+    Screen,
+    /// The app pushes chunks itself with `pushChunk(streamId, data)`.
+    External,
+}
+
+impl Source {
+    /// The name JS uses (`"camera"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Camera => "camera",
+            Source::Microphone => "microphone",
+            Source::Screen => "screen",
+            Source::External => "external",
+        }
+    }
+}
+
+/// Which way a camera faces (`facingMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FacingMode {
+    /// Towards the user.
+    User,
+    /// Away from the user.
+    Environment,
+    /// To the user's left.
+    Left,
+    /// To the user's right.
+    Right,
+}
+
+impl FacingMode {
+    /// The constraint string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FacingMode::User => "user",
+            FacingMode::Environment => "environment",
+            FacingMode::Left => "left",
+            FacingMode::Right => "right",
+        }
+    }
+}
+
+/// A validated `startStream(config)` request: the origin's `VideoStreamConfig` plus
+/// `source`, `audio`/`video` switches, `mimeType` and `name`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamRequest {
+    /// Where the media comes from (`source`), default `"camera"`.
+    pub source: Source,
+    /// Ideal width in pixels (`width`, 1 ..= 7680), default 1280 for cameras.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Ideal height in pixels (`height`, 1 ..= 4320), default 720 for cameras.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Ideal frame rate (`frameRate`, > 0 ..= 240), default 30 for cameras.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_rate: Option<f64>,
+    /// Video bitrate for this stream (`bitrate`, 10 000 ..= 100 000 000); default the producer's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bitrate: Option<u32>,
+    /// Preferred codec (`codec`, e.g. `"vp8"`): recorder types naming it are tried first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codec: Option<String>,
+    /// Camera direction (`facingMode`); a preference, not a requirement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facing_mode: Option<FacingMode>,
+    /// Exact device to use (`deviceId`): a missing device fails with `OverconstrainedError`
+    /// rather than silently recording another one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// Exact microphone to use (`audioDeviceId`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_device_id: Option<String>,
+    /// Record audio (`audio`); default true for camera and microphone, false for screen.
+    pub audio: bool,
+    /// Record video (`video`); default true except for the microphone source.
+    pub video: bool,
+    /// The exact recorder type to use (`mimeType`); required for `source: "external"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Stream name (`name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+const STREAM_FIELDS: &[&str] = &[
+    "source",
+    "width",
+    "height",
+    "frameRate",
+    "bitrate",
+    "codec",
+    "facingMode",
+    "deviceId",
+    "audioDeviceId",
+    "audio",
+    "video",
+    "mimeType",
+    "name",
+];
+
+impl StreamRequest {
+    /// Parses and validates a stream request; `null`/`undefined` gives a camera with
+    /// microphone at the defaults.
+    pub fn from_value(v: &Value) -> Result<Self, ProducerError> {
+        let f = Fields::new("videoConfig", v, STREAM_FIELDS)?;
+        let source = match f.string("source")?.as_deref() {
+            None | Some("camera") => Source::Camera,
+            Some("microphone") => Source::Microphone,
+            Some("screen") => Source::Screen,
+            Some("external") => Source::External,
+            Some(other) => {
+                return Err(range(
+                    "videoConfig.source",
+                    &format!(
+                        "must be \"camera\", \"microphone\", \"screen\" or \"external\", got \"{other}\""
+                    ),
+                ))
+            }
+        };
+        let facing_mode = match f.string("facingMode")?.as_deref() {
+            None => None,
+            Some("user") => Some(FacingMode::User),
+            Some("environment") => Some(FacingMode::Environment),
+            Some("left") => Some(FacingMode::Left),
+            Some("right") => Some(FacingMode::Right),
+            Some(other) => {
+                return Err(range(
+                    "videoConfig.facingMode",
+                    &format!(
+                        "must be \"user\", \"environment\", \"left\" or \"right\", got \"{other}\""
+                    ),
+                ))
+            }
+        };
+        let default_audio = matches!(source, Source::Camera | Source::Microphone);
+        let default_video = !matches!(source, Source::Microphone);
+        let audio = f.boolean("audio")?.unwrap_or(default_audio);
+        let video = f.boolean("video")?.unwrap_or(default_video);
+        let req = StreamRequest {
+            source,
+            width: f.integer("width", 1, 7680)?.map(|n| n as u32),
+            height: f.integer("height", 1, 4320)?.map(|n| n as u32),
+            frame_rate: f.number("frameRate", 0.0, 240.0, false)?,
+            bitrate: f.integer("bitrate", 10_000, 100_000_000)?.map(|n| n as u32),
+            codec: f.non_empty_string("codec", 64)?,
+            facing_mode,
+            device_id: f.non_empty_string("deviceId", 1024)?,
+            audio_device_id: f.non_empty_string("audioDeviceId", 1024)?,
+            audio,
+            video,
+            mime_type: f.non_empty_string("mimeType", 255)?,
+            name: f.non_empty_string("name", 200)?,
+        };
+        if source == Source::Microphone && req.video {
+            return Err(range(
+                "videoConfig.video",
+                "must be false for source \"microphone\" (it records audio only)",
+            ));
+        }
+        if source != Source::External && !req.audio && !req.video {
+            return Err(range(
+                "videoConfig.audio",
+                "audio and video are both false: nothing to record",
+            ));
+        }
+        if source == Source::External && req.mime_type.is_none() {
+            return Err(ProducerError::new(
+                ErrorKind::InvalidType,
+                "videoConfig.mimeType is required for source \"external\" (the type of the chunks you push)",
+            ));
+        }
+        Ok(req)
+    }
+
+    /// Whether the stream's frames are video (`"video"`) or audio only (`"audio"`).
+    pub fn frame_type(&self) -> &'static str {
+        if self.video {
+            "video"
+        } else {
+            "audio"
+        }
+    }
+}
+
+/// The recorder types to try for `req`, most preferred first.
+///
+/// An explicit `mimeType` on the stream wins; then the producer's `mimeTypes`; then the
+/// built-in list for the tracks recorded (audio+video: vp9,opus → vp8,opus → webm → mp4).
+/// A `codec` moves the types that name it to the front.
+///
+/// ```
+/// use media_recorder_producer::core::config::{candidate_mime_types, ProducerConfig, StreamRequest};
+/// use media_recorder_producer::core::value::Value;
+/// let req = StreamRequest::from_value(&Value::Null).unwrap();
+/// let list = candidate_mime_types(&req, &ProducerConfig::default());
+/// assert_eq!(list[0], "video/webm;codecs=vp9,opus");
+/// ```
+pub fn candidate_mime_types(req: &StreamRequest, cfg: &ProducerConfig) -> Vec<String> {
+    if let Some(m) = &req.mime_type {
+        return vec![m.clone()];
+    }
+    let mut list: Vec<String> = match &cfg.mime_types {
+        Some(l) => l.clone(),
+        None => {
+            let builtin: &[&str] = match (req.video, req.audio) {
+                (true, true) => &[
+                    "video/webm;codecs=vp9,opus",
+                    "video/webm;codecs=vp8,opus",
+                    "video/webm",
+                    "video/mp4",
+                ],
+                (true, false) => &[
+                    "video/webm;codecs=vp9",
+                    "video/webm;codecs=vp8",
+                    "video/webm",
+                    "video/mp4",
+                ],
+                _ => &[
+                    "audio/webm;codecs=opus",
+                    "audio/webm",
+                    "audio/ogg;codecs=opus",
+                    "audio/mp4",
+                ],
+            };
+            builtin.iter().map(|s| s.to_string()).collect()
+        }
+    };
+    if let Some(codec) = &req.codec {
+        let codec = codec.to_ascii_lowercase();
+        let (mut named, rest): (Vec<String>, Vec<String>) = list
+            .into_iter()
+            .partition(|m| m.to_ascii_lowercase().contains(&codec));
+        if named.is_empty() && cfg.mime_types.is_none() && req.video {
+            named.push(if req.audio {
+                format!("video/webm;codecs={codec},opus")
+            } else {
+                format!("video/webm;codecs={codec}")
+            });
+        }
+        named.extend(rest);
+        list = named;
+    }
+    list
+}
+
+/// The first of `candidates` that `is_supported` accepts (`MediaRecorder.isTypeSupported`).
+pub fn negotiate_mime_type(
+    candidates: &[String],
+    mut is_supported: impl FnMut(&str) -> bool,
+) -> Option<String> {
+    candidates.iter().find(|m| is_supported(m)).cloned()
+}
+
+/// Whether a recorder type is a Matroska/WebM container (header run ends at the first Cluster).
+pub fn is_webm(mime_type: &str) -> bool {
+    let m = mime_type.to_ascii_lowercase();
+    m.contains("webm") || m.contains("matroska")
+}
