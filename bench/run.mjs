@@ -101,7 +101,8 @@ function build(rev, outDir) {
   const what = rev ? `commit ${sha.slice(0, 10)}${rev !== sha ? ` (${rev})` : ''}` : 'the working tree';
   log(`building the release wasm (web target) from ${what} into ${outDir.replace(`${ROOT}/`, '')}`);
   const started = Date.now();
-  const r = spawnSync('wasm-pack', ['build', '--release', '--target', 'web', '--out-dir', outDir], { cwd: crateDir, env, encoding: 'utf8' });
+  // As shipped (scripts/package.mjs): release, without the dev-only panic hook.
+  const r = spawnSync('wasm-pack', ['build', '--release', '--target', 'web', '--out-dir', outDir, '--', '--no-default-features'], { cwd: crateDir, env, encoding: 'utf8' });
   if (r.status !== 0) {
     console.error(r.stdout, r.stderr);
     throw new Error(`wasm-pack build of ${what} failed (see above)`);

@@ -15,7 +15,10 @@ const field = (k) => cargo.match(new RegExp(`^${k} = "([^"]*)"`, 'm'))?.[1];
 
 rmSync(dist, { recursive: true, force: true });
 for (const target of ['bundler', 'web']) {
-  execFileSync('wasm-pack', ['build', profile, '--target', target, '--out-dir', join(dist, target), '--out-name', 'media_recorder_producer'], {
+  // A release build ships without console_error_panic_hook (a default feature, for dev
+  // and test builds): in release a panic traps, and the lints keep panics unreachable.
+  const features = profile === '--release' ? ['--', '--no-default-features'] : [];
+  execFileSync('wasm-pack', ['build', profile, '--target', target, '--out-dir', join(dist, target), '--out-name', 'media_recorder_producer', ...features], {
     cwd: root, stdio: ['ignore', 'inherit', 'inherit'],
   });
   // wasm-pack writes a package.json, README and .gitignore per target: one package here.

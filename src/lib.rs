@@ -15,5 +15,10 @@
 
 pub mod core;
 
+/// The allocator of the wasm build (see Cargo.toml for why talc).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(target_arch = "wasm32")]
 pub mod web;
