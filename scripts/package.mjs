@@ -22,8 +22,9 @@ for (const target of ['bundler', 'web']) {
     cwd: root, stdio: ['ignore', 'inherit', 'inherit'],
   });
   // wasm-pack writes a package.json, README and .gitignore per target: one package here.
+  // (snippets/ holds the library's inline JS modules, imported by the glue.)
   for (const f of readdirSync(join(dist, target))) {
-    if (!/\.(js|wasm|d\.ts)$/.test(f)) rmSync(join(dist, target, f), { recursive: true, force: true });
+    if (f !== 'snippets' && !/\.(js|wasm|d\.ts)$/.test(f)) rmSync(join(dist, target, f), { recursive: true, force: true });
   }
 }
 
@@ -49,7 +50,7 @@ const pkg = {
     },
     './package.json': './package.json',
   },
-  files: ['bundler/*.js', 'bundler/*.wasm', 'bundler/*.d.ts', 'web/*.js', 'web/*.wasm', 'web/*.d.ts'],
+  files: ['bundler/*.js', 'bundler/*.wasm', 'bundler/*.d.ts', 'bundler/snippets/**/*.js', 'web/*.js', 'web/*.wasm', 'web/*.d.ts', 'web/snippets/**/*.js'],
   // The bundler entry instantiates the wasm module on import.
   sideEffects: ['./bundler/media_recorder_producer.js'],
 };

@@ -32,10 +32,10 @@ function scratch(name) {
 
 after(() => { for (const d of scratchDirs) rmSync(d, { recursive: true, force: true }); });
 
-test('the tarball holds the wasm, the JS glue, the types and nothing else', () => {
+test('the tarball holds the wasm, the JS glue (with its inline-JS snippets), the types and nothing else', () => {
   const list = execFileSync('tar', ['tzf', tarball()], { encoding: 'utf8' }).trim().split('\n');
   for (const f of list) {
-    assert.match(f, /^package\/((bundler|web)\/[\w.]+\.(js|wasm|d\.ts)|package\.json|README\.md|LICENSE)$/, f);
+    assert.match(f, /^package\/((bundler|web)\/([\w.]+\.(js|wasm|d\.ts)|snippets\/[\w.-]+\/inline\d+\.js)|package\.json|README\.md|LICENSE)$/, f);
   }
   for (const t of ['bundler', 'web']) {
     for (const ext of ['.js', '_bg.wasm', '.d.ts']) {

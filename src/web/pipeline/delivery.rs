@@ -10,8 +10,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Object, Promise};
+use js_sys::{Array, Promise};
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -20,7 +21,7 @@ use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::lifecycle::Event;
 use crate::core::ring::Taken;
 use crate::core::stream::StreamInfo;
-use crate::web::interop::{self, from_js, key, set};
+use crate::web::interop::{self, from_js, set};
 
 /// The loop's state, owned by its pipeline.
 #[derive(Default)]
@@ -35,7 +36,7 @@ pub struct Delivery {
     awaiting: Cell<Option<(u64, f64, f64)>>,
     /// Of the Promises awaited: how many are listeners', then which sink each other is.
     awaited_from: RefCell<(usize, Vec<usize>)>,
-    consts: RefCell<Option<FrameConsts>>,
+    consts: RefCell<Option<JsValue>>,
 }
 
 impl Delivery {
@@ -320,32 +321,59 @@ fn report_rejections(p: &Rc<StreamPipeline>, outcome: &JsValue) {
     }
 }
 
-/// Per-stream frame values that do not change from frame to frame, as JS values.
-struct FrameConsts {
-    stream_id: JsValue,
-    kind: JsValue,
-    mime: JsValue,
-    format: Option<JsValue>,
-    codec: Option<JsValue>,
+#[wasm_bindgen(inline_js = r#"
+export function make_frame(c, data, seq, timestamp, size, isHeader, segment, width, height,
+                           frameRate, bitrate, qualityLevel, quality, complete) {
+  const metadata = { streamId: c.streamId, sequence: seq, isHeader, segment, mimeType: c.mimeType };
+  if (c.format !== undefined) metadata.format = c.format;
+  if (c.codec !== undefined) metadata.codec = c.codec;
+  if (width === width) metadata.width = width;
+  if (height === height) metadata.height = height;
+  if (frameRate === frameRate) metadata.frameRate = frameRate;
+  if (bitrate === bitrate) metadata.bitrate = bitrate;
+  if (qualityLevel === qualityLevel) { metadata.qualityLevel = qualityLevel; metadata.quality = quality; }
+  if (complete) metadata.isComplete = true;
+  const id = complete ? `${c.streamId}-complete-${segment}` : `${c.streamId}-${seq}`;
+  return { id, type: c.type, data, timestamp, size, metadata };
+}
+"#)]
+extern "C" {
+    /// Builds a `SensorFrame` in one call (absent numbers are NaN): a frame made with
+    /// about 15 `Reflect.set` calls and a Rust-formatted id string cost more than the
+    /// read it carries (bench/, per-chunk workload).
+    fn make_frame(
+        consts: &JsValue,
+        data: &JsValue,
+        seq: f64,
+        timestamp: f64,
+        size: f64,
+        is_header: bool,
+        segment: u32,
+        width: f64,
+        height: f64,
+        frame_rate: f64,
+        bitrate: f64,
+        quality_level: f64,
+        quality: f64,
+        complete: bool,
+    ) -> JsValue;
 }
 
-impl FrameConsts {
-    fn new(info: &StreamInfo) -> Self {
-        let mime = &info.mime_type;
-        FrameConsts {
-            stream_id: JsValue::from_str(&info.id),
-            kind: JsValue::from_str(info.kind),
-            mime: JsValue::from_str(mime),
-            format: mime
-                .split(['/', ';'])
-                .nth(1)
-                .map(|f| JsValue::from_str(f.trim())),
-            codec: mime
-                .split("codecs=")
-                .nth(1)
-                .map(|c| JsValue::from_str(c.trim_matches('"'))),
-        }
+/// The frame values that stay the same for a stream, as one JS object made at its
+/// first frame: `{ streamId, type, mimeType, format?, codec? }`.
+fn frame_consts(info: &StreamInfo) -> JsValue {
+    let c = interop::object();
+    set(&c, "streamId", &JsValue::from_str(&info.id));
+    set(&c, "type", &JsValue::from_str(info.kind));
+    let mime = &info.mime_type;
+    set(&c, "mimeType", &JsValue::from_str(mime));
+    if let Some(f) = mime.split(['/', ';']).nth(1) {
+        set(&c, "format", &JsValue::from_str(f.trim()));
     }
+    if let Some(codec) = mime.split("codecs=").nth(1) {
+        set(&c, "codec", &JsValue::from_str(codec.trim_matches('"')));
+    }
+    c
 }
 
 /// The `SensorFrame` for a delivered chunk (or, with `complete`, a whole segment).
@@ -361,58 +389,29 @@ fn build_frame(
     };
     let video_bps = p.video_bps();
     if p.delivery.consts.borrow().is_none() {
-        *p.delivery.consts.borrow_mut() = Some(FrameConsts::new(&p.info.borrow()));
+        *p.delivery.consts.borrow_mut() = Some(frame_consts(&p.info.borrow()));
     }
     let consts = p.delivery.consts.borrow();
     let Some(c) = consts.as_ref() else {
         return JsValue::UNDEFINED;
     };
-    let frame: JsValue = Object::new().into();
-    let id = p.id();
-    let frame_id = if complete {
-        format!("{id}-complete-{}", taken.item.segment)
-    } else {
-        format!("{id}-{}", taken.seq)
-    };
-    set(&frame, "id", &frame_id.into());
-    set(&frame, "type", &c.kind);
-    set(&frame, "data", buffer);
-    set(&frame, "timestamp", &taken.item.arrival_ms.into());
-    set(&frame, "size", &(taken.size as f64).into());
-    let meta: JsValue = Object::new().into();
-    set(&meta, "streamId", &c.stream_id);
-    set(&meta, "sequence", &(taken.seq as f64).into());
-    set(&meta, "isHeader", &taken.pinned.into());
-    set(&meta, "segment", &taken.item.segment.into());
-    set(&meta, "mimeType", &c.mime);
-    if let Some(f) = &c.format {
-        set(&meta, "format", f);
-    }
-    if let Some(codec) = &c.codec {
-        set(&meta, "codec", codec);
-    }
-    if let Some(w) = settings.width {
-        set(&meta, "width", &w.into());
-    }
-    if let Some(h) = settings.height {
-        set(&meta, "height", &h.into());
-    }
-    if let Some(r) = settings.frame_rate {
-        set(&meta, "frameRate", &r.into());
-    }
-    if let Some(b) = video_bps {
-        set(&meta, "bitrate", &b.into());
-    }
-    if let Some(level) = level {
-        set(&meta, "qualityLevel", &level.index.into());
-        set(&meta, "quality", &level.quality.into());
-    }
-    if complete {
-        set(&meta, "isComplete", &true.into());
-    }
-    let _ = key("metadata");
-    set(&frame, "metadata", &meta);
-    frame
+    let num = |v: Option<f64>| v.unwrap_or(f64::NAN);
+    make_frame(
+        c,
+        buffer,
+        taken.seq as f64,
+        taken.item.arrival_ms,
+        taken.size as f64,
+        taken.pinned,
+        taken.item.segment,
+        num(settings.width.map(f64::from)),
+        num(settings.height.map(f64::from)),
+        num(settings.frame_rate),
+        num(video_bps.map(f64::from)),
+        num(level.map(|l| f64::from(l.index))),
+        num(level.map(|l| l.quality)),
+        complete,
+    )
 }
 
 /// With `retain: "all"`: one last frame per segment holding that whole recording (one
