@@ -80,6 +80,20 @@ fn other_fields() {
             .retain,
         Retain::All
     );
+    let (name, message) = producer_err("frameData", s("bytes"));
+    assert_eq!(name, "RangeError");
+    assert!(message.contains("config.frameData"), "{message}");
+    assert_eq!(producer_err("frameData", Value::Bool(true)).0, "TypeError");
+    assert_eq!(
+        ProducerConfig::from_value(&Value::Null).unwrap().frame_data,
+        FrameData::ArrayBuffer
+    );
+    assert_eq!(
+        ProducerConfig::from_value(&obj([("frameData", s("blob"))]))
+            .unwrap()
+            .frame_data,
+        FrameData::Blob
+    );
     assert_eq!(producer_err("probeOnConnect", n(1.0)).0, "TypeError");
     assert_eq!(producer_err("log", s("stdout")).0, "RangeError");
     assert_eq!(

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -335,6 +335,60 @@ async fn expectation_screen_capture_headless() {
             .unwrap();
         assert!(frames.len() >= 3);
         assert_eq!(meta(&frames.all()[0], "isHeader").as_bool(), Some(true));
+    }
+    p.destroy();
+}
+
+/// `frameData: "blob"`: frames carry the chunk's Blob, unread, with the same metadata.
+#[wasm_bindgen_test]
+async fn blob_frames_carry_the_chunks_unread() {
+    let p = producer(r#"{"frameData":"blob"}"#);
+    let frames = collect(&p, Event::Frame);
+    let id = connect_and_start(&p, "{}").await;
+    assert!(wait_until(10_000, || frames.len() >= 8).await);
+    settle(p.stop_stream((&id).into())).await.unwrap();
+    let all = frames.all();
+    assert_eq!(sequences(&all), (0..all.len() as u64).collect::<Vec<_>>());
+    let mut bytes = Vec::new();
+    for f in &all {
+        let data = get(f, "data");
+        assert!(data.is_instance_of::<web_sys::Blob>(), "data is a Blob");
+        let blob: web_sys::Blob = data.dyn_into().unwrap();
+        assert_eq!(blob.size(), get_f64(f, "size"));
+        let buf = settle(blob.array_buffer()).await.unwrap();
+        bytes.extend(js_sys::Uint8Array::new(&buf).to_vec());
+    }
+    assert_eq!(
+        bytes.len() as f64,
+        get_f64(&p.metrics(), "bytesDelivered"),
+        "every byte was delivered"
+    );
+    let mime = meta(&all[0], "mimeType").as_string().unwrap();
+    assert!(play_to_end(&bytes, &mime).await.is_ok_and(|t| t > 0.5));
+    // isHeader is exact here too (the same independent scan as for ArrayBuffer frames).
+    let last = {
+        use media_recorder_producer::core::webm::{HeaderScanner, ScanResult};
+        let mut scanner = HeaderScanner::new();
+        let mut offset = 0usize;
+        let mut end = None;
+        for (i, f) in all.iter().enumerate() {
+            let size = get_f64(f, "size") as usize;
+            if let ScanResult::HeaderEnd { last_seq, .. } =
+                scanner.feed(i as u64, &bytes[offset..offset + size])
+            {
+                end = Some(last_seq);
+                break;
+            }
+            offset += size;
+        }
+        end.expect("a WebM header")
+    };
+    for (i, f) in all.iter().enumerate() {
+        assert_eq!(
+            meta(f, "isHeader").as_bool(),
+            Some(i as u64 <= last),
+            "frame {i}"
+        );
     }
     p.destroy();
 }

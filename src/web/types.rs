@@ -29,6 +29,11 @@ export interface MediaRecorderProducerConfig {
   chunkProcessingInterval?: number;
   /** "bounded" (default) or "all": keep the whole recording and emit it at stop (unbounded). */
   retain?: "bounded" | "all";
+  /**
+   * What a frame's data is: "arraybuffer" (default: the chunk's bytes, one read per
+   * chunk) or "blob" (the chunk's Blob, unread: for fetch, OPFS writes, WebSocket.send).
+   */
+  frameData?: "arraybuffer" | "blob";
   /** Whether connect() opens the devices once to check access. Default true. */
   probeOnConnect?: boolean;
   /** Memory pressure threshold: bytes held + JS heap, 1 024 – 2^40. Default 100 MiB. */
@@ -148,7 +153,8 @@ export interface SensorFrame {
   /** `${streamId}-${sequence}` */
   id: string;
   type: "video" | "audio" | "data";
-  data: ArrayBuffer;
+  /** The chunk's bytes; its Blob with `frameData: "blob"`. */
+  data: ArrayBuffer | Blob;
   /** Arrival time of the chunk, epoch ms. */
   timestamp: number;
   /** Bytes in data. */

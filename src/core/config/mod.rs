@@ -26,7 +26,7 @@ mod stream;
 
 pub use pool::PoolConfig;
 pub use producer::{
-    metrics_interval, AdaptiveConfig, LadderRung, LogTarget, ProducerConfig, Retain,
+    metrics_interval, AdaptiveConfig, FrameData, LadderRung, LogTarget, ProducerConfig, Retain,
     DEFAULT_AUDIO_BPS, DEFAULT_BUFFER_CAPACITY, DEFAULT_BUFFER_MAX_BYTES,
     DEFAULT_CHUNK_PROCESSING_INTERVAL_MS, DEFAULT_FRAME_RATE, DEFAULT_HEIGHT,
     DEFAULT_MEMORY_CHECK_INTERVAL_MS, DEFAULT_MEMORY_COOLDOWN_MS, DEFAULT_MEMORY_THRESHOLD,

@@ -53,6 +53,17 @@ pub enum Retain {
     All,
 }
 
+/// What a frame's `data` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FrameData {
+    /// An `ArrayBuffer` of the chunk's bytes: one `blob.arrayBuffer()` read per chunk
+    /// (default; the origin's contract).
+    ArrayBuffer,
+    /// The chunk's `Blob`, unread: what `fetch`, an OPFS write or `WebSocket.send` take.
+    Blob,
+}
+
 /// The validated producer config (`new MediaRecorderProducer(config)`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProducerConfig {
@@ -76,6 +87,8 @@ pub struct ProducerConfig {
     pub chunk_processing_interval_ms: u32,
     /// `retain`: `"bounded"` (default) or `"all"`.
     pub retain: Retain,
+    /// `frameData`: `"arraybuffer"` (default) or `"blob"`.
+    pub frame_data: FrameData,
     /// `probeOnConnect`: whether `connect()` asks for the devices once (default true).
     pub probe_on_connect: bool,
     /// `memoryThreshold` (bytes held + JS heap): 1 024 ..= 1 TiB, default 100 MiB.
@@ -166,6 +179,7 @@ impl Default for ProducerConfig {
             buffer_max_bytes: DEFAULT_BUFFER_MAX_BYTES,
             chunk_processing_interval_ms: DEFAULT_CHUNK_PROCESSING_INTERVAL_MS,
             retain: Retain::Bounded,
+            frame_data: FrameData::ArrayBuffer,
             probe_on_connect: true,
             memory_threshold: DEFAULT_MEMORY_THRESHOLD,
             memory_check_interval_ms: DEFAULT_MEMORY_CHECK_INTERVAL_MS,
@@ -188,6 +202,7 @@ const PRODUCER_FIELDS: &[&str] = &[
     "bufferMaxBytes",
     "chunkProcessingInterval",
     "retain",
+    "frameData",
     "probeOnConnect",
     "memoryThreshold",
     "memoryCheckInterval",
@@ -249,6 +264,18 @@ impl ProducerConfig {
                     return Err(range(
                         "config.retain",
                         &format!("must be \"bounded\" or \"all\", got \"{r}\""),
+                    ))
+                }
+            };
+        }
+        if let Some(d) = f.string("frameData")? {
+            cfg.frame_data = match d.as_str() {
+                "arraybuffer" => FrameData::ArrayBuffer,
+                "blob" => FrameData::Blob,
+                _ => {
+                    return Err(range(
+                        "config.frameData",
+                        &format!("must be \"arraybuffer\" or \"blob\", got \"{d}\""),
                     ))
                 }
             };

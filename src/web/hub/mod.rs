@@ -13,8 +13,8 @@ use gloo_timers::callback::Interval;
 use wasm_bindgen::JsValue;
 
 use crate::core::config::{
-    candidate_mime_types, negotiate_mime_type, LogTarget, ProducerConfig, Retain, Source,
-    StreamRequest,
+    candidate_mime_types, negotiate_mime_type, FrameData, LogTarget, ProducerConfig, Retain,
+    Source, StreamRequest,
 };
 use crate::core::constraints::media_constraints;
 use crate::core::error::{ErrorKind, ProducerError};
@@ -465,6 +465,7 @@ impl Hub {
                 lifecycle: Lifecycle::new(video_bps, cfg.retain),
                 tick_ms: cfg.chunk_processing_interval_ms,
                 sinks,
+                blob_frames: cfg.frame_data == FrameData::Blob,
             },
         )?;
         self.streams.borrow_mut().push(p.clone());

@@ -26,6 +26,8 @@ use crate::web::interop::{self, from_js, set};
 /// The loop's state, owned by its pipeline.
 #[derive(Default)]
 pub struct Delivery {
+    /// `frameData: "blob"`: frames carry the Blob, unread.
+    blob_frames: bool,
     running: Cell<bool>,
     flushing: Cell<bool>,
     /// Resolves when flushing starts; raced against listeners' Promises.
@@ -40,6 +42,14 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// The loop of a stream whose frames carry the chunk's Blob (`true`) or its bytes.
+    pub fn new(blob_frames: bool) -> Self {
+        Delivery {
+            blob_frames,
+            ..Delivery::default()
+        }
+    }
+
     /// Whether the loop runs.
     pub fn running(&self) -> bool {
         self.running.get()
@@ -166,6 +176,14 @@ fn next_chunk(p: &Rc<StreamPipeline>) {
             return go_idle(p);
         };
         let started_ms = p.host().map_or(0.0, |h| h.now());
+        if listeners && p.delivery.blob_frames {
+            // `frameData: "blob"`: no read; the frame goes out now.
+            let blob: JsValue = taken.item.blob.clone().into();
+            if !hand_on(p, taken, &blob, started_ms) {
+                return;
+            }
+            continue;
+        }
         if listeners {
             // The listeners need the bytes: the chain goes on in `on_bytes`.
             callbacks(p);
@@ -223,16 +241,27 @@ fn on_bytes(p: &Rc<StreamPipeline>, buffer: JsValue) {
     let Some(InFlight { taken, started_ms }) = p.delivery.in_flight.borrow_mut().take() else {
         return;
     };
+    if hand_on(p, taken, &buffer, started_ms) {
+        next_chunk(p);
+    }
+}
+
+/// Hands a chunk (its frame `data` ready) to the listeners and the sinks. Returns
+/// whether the loop goes on with the next chunk now (`false`: it waits for Promises, or
+/// it went idle).
+fn hand_on(p: &Rc<StreamPipeline>, taken: Taken<Chunk>, data: &JsValue, started_ms: f64) -> bool {
     let Some(host) = p.host().filter(|h| !h.closed()) else {
-        return go_idle(p);
+        go_idle(p);
+        return false;
     };
     let listeners = host.frame_listeners().clone();
     if listeners.is_empty() && p.sinks.is_empty() {
         // The last listener left while the bytes were read: nobody got this frame.
         p.st.borrow_mut().ring.untake(taken.seq);
-        return go_idle(p);
+        go_idle(p);
+        return false;
     }
-    let frame = build_frame(p, &taken, &buffer, false);
+    let frame = build_frame(p, &taken, data, false);
     let dispatch_start = host.now();
     let promises = listeners.emit(
         &frame,
@@ -243,9 +272,7 @@ fn on_bytes(p: &Rc<StreamPipeline>, buffer: JsValue) {
     let written = p.sinks.write(&taken);
     p.st.borrow_mut().ring.finish(taken.seq);
     p.refresh_counts();
-    if !wait_for(p, promises, written, taken.size, started_ms, sync_ms) {
-        next_chunk(p);
-    }
+    !wait_for(p, promises, written, taken.size, started_ms, sync_ms)
 }
 
 fn on_done(p: &Rc<StreamPipeline>, outcome: JsValue) {

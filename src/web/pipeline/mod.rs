@@ -149,6 +149,8 @@ pub struct PipelineSetup {
     pub tick_ms: u32,
     /// The sinks that take every chunk as a Blob.
     pub sinks: Vec<Box<dyn sink::Sink>>,
+    /// Whether frames carry the chunk's Blob (`frameData: "blob"`) instead of its bytes.
+    pub blob_frames: bool,
 }
 
 impl StreamPipeline {
@@ -166,6 +168,7 @@ impl StreamPipeline {
             lifecycle,
             tick_ms,
             sinks,
+            blob_frames,
         } = setup;
         let policy = engine.header_policy();
         let settings = lease
@@ -190,7 +193,7 @@ impl StreamPipeline {
                 lease,
                 ..Owned::default()
             }),
-            delivery: Delivery::default(),
+            delivery: Delivery::new(blob_frames),
             sinks: SinkSet::new(sinks),
             sinks_closing: RefCell::new(None),
             ended: Signal::default(),
