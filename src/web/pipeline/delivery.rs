@@ -185,6 +185,14 @@ fn next_chunk(p: &Rc<StreamPipeline>) {
             continue;
         }
         if listeners {
+            // Bytes the header scan already read: no second read.
+            let read = p.st.borrow_mut().scan.take_read(taken.seq);
+            if let Some(buf) = read {
+                if !hand_on(p, taken, &buf, started_ms) {
+                    return;
+                }
+                continue;
+            }
             // The listeners need the bytes: the chain goes on in `on_bytes`.
             callbacks(p);
             let promise = taken.item.blob.array_buffer();

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use js_sys::Uint8Array;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
@@ -22,6 +23,9 @@ pub struct HeaderScan {
     queue: VecDeque<(u32, u64, Blob)>,
     /// Whether the scan task runs.
     running: bool,
+    /// The bytes the scan read, by sequence number, for delivery to reuse: a header
+    /// chunk is read once, not twice (the first useful frame comes sooner).
+    read: Vec<(u64, JsValue)>,
 }
 
 impl HeaderScan {
@@ -54,6 +58,12 @@ impl HeaderScan {
     pub fn busy(&self) -> bool {
         self.running || !self.queue.is_empty()
     }
+
+    /// The bytes of chunk `seq` if the scan read them (each handed out once).
+    pub fn take_read(&mut self, seq: u64) -> Option<JsValue> {
+        let i = self.read.iter().position(|(s, _)| *s == seq)?;
+        Some(self.read.swap_remove(i).1)
+    }
 }
 
 /// Reads header candidates in order until the scanner knows where the header ends.
@@ -76,10 +86,12 @@ pub async fn scan(p: Rc<StreamPipeline>) {
             match bytes {
                 Ok(buf) => {
                     let data = Uint8Array::new(&buf).to_vec();
-                    match st.scan.scanner.as_mut() {
+                    let result = match st.scan.scanner.as_mut() {
                         Some(scanner) => scanner.feed(seq, &data),
                         None => break,
-                    }
+                    };
+                    st.scan.read.push((seq, buf));
+                    result
                 }
                 // Unreadable: give up on finding the end; keep only the first chunk pinned.
                 Err(_) => ScanResult::NotWebm,
