@@ -134,8 +134,13 @@ function makeBlob(i) {
  *   finish()        stop and release; returns its final counters
  */
 const CONTESTANTS = {
-  async ours() {
-    const producer = new MediaRecorderProducer({ probeOnConnect: false });
+  // `frameData: "blob"`: frames carry the chunk's Blob unread (compared with naive).
+  async oursBlob() {
+    return CONTESTANTS.ours({ frameData: 'blob' });
+  },
+
+  async ours(extra = {}) {
+    const producer = new MediaRecorderProducer({ probeOnConnect: false, ...extra });
     await producer.connect();
     const stream = await producer.startStream({ source: 'external', mimeType: input.mimeType });
     let dropped = 0;

@@ -217,7 +217,7 @@ async function runPerChunk(browser, url) {
     contestants: {},
     rounds: [],
   };
-  const names = ['none', 'naive', 'floor', 'seed', 'ours'];
+  const names = ['none', 'naive', 'floor', 'seed', 'ours', 'oursBlob'];
   const raw = Object.fromEntries(names.map((k) => [k, []]));
   for (let r = 0; r < rounds; r++) {
     const rd = { loadavg: os.loadavg()[0] };
@@ -254,6 +254,11 @@ async function runPerChunk(browser, url) {
     const net = out.rounds.map((rd) => (rd.ours - rd.none) / (rd[other] - rd.none));
     const gross = out.rounds.map((rd) => rd.ours / rd[other]);
     out.ratios[other] = { netThread: med(net), netThreadRounds: net.map((x) => round(x, 4)), grossThread: med(gross) };
+  }
+  // Ours handing out Blobs, as naive does: both skip the read.
+  {
+    const net = out.rounds.map((rd) => (rd.oursBlob - rd.none) / (rd.naive - rd.none));
+    out.ratios.blobVsNaive = { netThread: med(net), netThreadRounds: net.map((x) => round(x, 4)), grossThread: med(out.rounds.map((rd) => rd.oursBlob / rd.naive)) };
   }
   for (const k of names) {
     const c = out.contestants[k];

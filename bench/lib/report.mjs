@@ -8,6 +8,7 @@ import { COLORS, barChart, fmt, lineChart } from './svg.mjs';
 
 const NAMES = {
   ours: 'ours (wasm)',
+  oursBlob: 'ours, frameData "blob"',
   seed: 'seed-design',
   naive: 'naive (origin)',
   floor: 'floor: arrayBuffer() loop',
@@ -194,7 +195,7 @@ function perChunkSection(pc, ctx) {
   const out = ['## Per-chunk cost: main-thread time and added latency'];
   if (!pc) return [...out, '', '_Not run yet: `npm run bench`._'].join('\n');
   const C = pc.contestants;
-  const order = ['none', 'naive', 'floor', 'seed', 'ours'].filter((k) => C[k]);
+  const order = ['none', 'naive', 'floor', 'seed', 'ours', 'oursBlob'].filter((k) => C[k]);
   const base = C.none ? C.none.threadMsPerChunk : 0;
   const net = (k) => (C[k] ? C[k].threadMsPerChunk - base : null);
   out.push('', `_${stamp(pc.run)}_`, '');
@@ -216,11 +217,17 @@ function perChunkSection(pc, ctx) {
       const l = (p) => ratio(C.ours.latencyMs[p], C[other].latencyMs[p]);
       rows.push([`ours / ${NAMES[other]}`, `≤ ${goal.toFixed(2)}`, rx(tr), rx(trg), rx(l('p50')), rx(l('p95')), rx(l('p99')), yes(tr != null && tr <= goal && l('p50') <= goal)]);
     }
+    if (C.oursBlob && C.naive) {
+      const tr = pc.ratios?.blobVsNaive?.netThread ?? ratio(net('oursBlob'), net('naive'));
+      const trg = pc.ratios?.blobVsNaive?.grossThread ?? ratio(C.oursBlob.threadMsPerChunk, C.naive.threadMsPerChunk);
+      const l = (p) => ratio(C.oursBlob.latencyMs[p], C.naive.latencyMs[p]);
+      rows.push([`${NAMES.oursBlob} / ${NAMES.naive}`, '≤ 1.50 (thread)', rx(tr), rx(trg), rx(l('p50')), rx(l('p95')), rx(l('p99')), yes(tr != null && tr <= 1.5)]);
+    }
     out.push('', 'Ratios (below 1: ours is cheaper or faster):', '');
     out.push(table(['ratio', 'goal', 'main thread (net)', 'main thread (gross)', 'latency p50', 'p95', 'p99', 'goal met (net thread and p50)'], rows));
     if (pc.rounds?.length) {
       const list = (xs) => xs.map((x) => num(x, 3)).join(', ');
-      out.push('', `Spread over the ${pc.rounds.length} rounds (main thread per chunk, ms): ${['none', 'floor', 'seed', 'ours'].filter((k) => C[k]).map((k) => `${NAMES[k]} [${list(C[k].threadMsPerChunkRounds)}]`).join('; ')}. Net ratios per round: ours / seed-design [${list(pc.ratios.seed.netThreadRounds)}], ours / floor [${list(pc.ratios.floor.netThreadRounds)}]. 1-minute load average at each round's start: [${list(pc.rounds.map((r) => r.loadavg))}].`);
+      out.push('', `Spread over the ${pc.rounds.length} rounds (main thread per chunk, ms): ${['none', 'naive', 'floor', 'seed', 'ours', 'oursBlob'].filter((k) => C[k]).map((k) => `${NAMES[k]} [${list(C[k].threadMsPerChunkRounds)}]`).join('; ')}. Net ratios per round: ours / seed-design [${list(pc.ratios.seed.netThreadRounds)}], ours / floor [${list(pc.ratios.floor.netThreadRounds)}]. 1-minute load average at each round's start: [${list(pc.rounds.map((r) => r.loadavg))}].`);
     }
   }
   ctx.plots.push(['per-chunk-latency.svg', barChart({
@@ -548,6 +555,10 @@ function headline(ctx) {
       const l = ratio(C.ours.latencyMs.p50, C[other].latencyMs.p50);
       rows.push([`per chunk: main thread, ours / ${NAMES[other]} ≤ ${goal.toFixed(2)}`, rx(t), yes(t <= goal)]);
       rows.push([`per chunk: latency p50, ours / ${NAMES[other]} ≤ ${goal.toFixed(2)}`, rx(l), yes(l <= goal)]);
+    }
+    if (C.oursBlob && C.naive) {
+      const t = pc.ratios?.blobVsNaive?.netThread ?? ratio(C.oursBlob.threadMsPerChunk - base, C.naive.threadMsPerChunk - base);
+      rows.push([`per chunk: main thread, ${NAMES.oursBlob} / ${NAMES.naive} ≤ 1.50`, rx(t), yes(t <= 1.5)]);
     }
   }
   if (cap?.runs.ours && cap.runs.raw) {

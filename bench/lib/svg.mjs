@@ -6,6 +6,7 @@ const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial,
 
 export const COLORS = {
   ours: '#1f6feb',
+  oursBlob: '#54aeff',
   seed: '#e36209',
   naive: '#cf222e',
   floor: '#6e7781',

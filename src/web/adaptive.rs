@@ -186,14 +186,29 @@ impl Adaptive {
     }
 
     /// Stops the timers, the observer and the battery listeners.
-    pub fn stop(&mut self) {
-        self.window = None;
-        self.probe = None;
-        self.observer = None;
-        self.battery_listeners.clear();
+    ///
+    /// Returns the timers, observer and listeners it owned: the caller drops them once
+    /// its borrow of this state has ended (dropping them calls into JS).
+    #[must_use = "drop the handles after the borrow ends"]
+    pub fn stop(&mut self) -> AdaptiveHandles {
         self.battery_requested = false;
-        self.visibility = None;
+        AdaptiveHandles {
+            _window: self.window.take(),
+            _probe: self.probe.take(),
+            _observer: self.observer.take(),
+            _battery: std::mem::take(&mut self.battery_listeners),
+            _visibility: self.visibility.take(),
+        }
     }
+}
+
+/// What [`Adaptive::stop`] hands back to be dropped (each clears itself on drop).
+pub struct AdaptiveHandles {
+    _window: Option<Interval>,
+    _probe: Option<Timeout>,
+    _observer: Option<LongTaskObserver>,
+    _battery: Vec<EventListener>,
+    _visibility: Option<EventListener>,
 }
 
 /// What `quality()` returns in JS.
@@ -272,7 +287,8 @@ pub fn stop_if_idle(host: &dyn AdaptiveHost) {
         .iter()
         .any(|p| p.captures() && !p.is_ended())
     {
-        host.adaptive().borrow_mut().stop();
+        let handles = host.adaptive().borrow_mut().stop();
+        drop(handles);
     }
 }
 

@@ -91,8 +91,11 @@ impl MemoryMonitor {
     }
 
     /// Stops the timer (drops it: it will not fire again).
-    pub fn stop(&mut self) {
-        self.timer = None;
+    ///
+    /// Returns the timer: the caller drops it once its borrow of this state has ended.
+    #[must_use = "drop the timer after the borrow ends"]
+    pub fn stop(&mut self) -> Option<Interval> {
+        self.timer.take()
     }
 }
 

@@ -310,8 +310,9 @@ impl PoolShared {
         if self.destroyed.replace(true) {
             return;
         }
-        *self.cleanup.borrow_mut() = None;
-        *self.device_listener.borrow_mut() = None;
+        let cleanup = self.cleanup.borrow_mut().take();
+        let listener = self.device_listener.borrow_mut().take();
+        drop((cleanup, listener));
         let ids = self.policy.borrow_mut().drain();
         self.stop_ids(&ids);
         // Anything left (cannot happen, but never leave a track running).

@@ -244,7 +244,8 @@ impl Engine for RecorderEngine {
     }
 
     fn start_segment(&self, video_bps: u32) -> Result<(), ProducerError> {
-        drop(self.retiring.borrow_mut().take());
+        let old = self.retiring.borrow_mut().take();
+        drop(old);
         let recorder = self.make(Some(video_bps))?;
         *self.current.borrow_mut() = Some(recorder);
         self.video_bps.set(Some(video_bps));
@@ -273,6 +274,7 @@ impl Engine for RecorderEngine {
         let retiring = self.retiring.borrow_mut().take();
         drop(current);
         drop(retiring);
-        *self.sink.borrow_mut() = None;
+        let sink = self.sink.borrow_mut().take();
+        drop(sink);
     }
 }

@@ -359,8 +359,7 @@ impl Hub {
         if self.is_destroyed() {
             return Ok(());
         }
-        self.monitor.borrow_mut().stop();
-        self.adaptive.borrow_mut().stop();
+        self.stop_timers();
         let was = std::mem::replace(&mut self.status.borrow_mut().is_connected, false);
         if was {
             self.emit_status();
@@ -524,6 +523,15 @@ impl Hub {
         }
     }
 
+    /// Stops the memory monitor's and adaptive quality's timers (dropped with no borrow
+    /// held: clearing a timer is a call into JS).
+    fn stop_timers(&self) {
+        let monitor = self.monitor.borrow_mut().stop();
+        let adaptive = self.adaptive.borrow_mut().stop();
+        drop(monitor);
+        drop(adaptive);
+    }
+
     /// Destroys synchronously: every stream released, listeners cleared, no timer left.
     pub fn destroy(&self) {
         if self.destroyed.replace(true) {
@@ -531,9 +539,9 @@ impl Hub {
         }
         self.status.borrow_mut().is_connected = false;
         let streams = std::mem::take(&mut *self.streams.borrow_mut());
-        self.monitor.borrow_mut().stop();
-        self.adaptive.borrow_mut().stop();
-        self.metric_timers.borrow_mut().clear();
+        self.stop_timers();
+        let metric_timers = std::mem::take(&mut *self.metric_timers.borrow_mut());
+        drop(metric_timers);
         for p in &streams {
             p.destroy();
         }

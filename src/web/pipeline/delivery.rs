@@ -32,7 +32,7 @@ pub struct Delivery {
     flushing: Cell<bool>,
     /// Resolves when flushing starts; raced against listeners' Promises.
     flush_signal: RefCell<Option<(Promise, js_sys::Function)>>,
-    callbacks: RefCell<Option<Callbacks>>,
+    callbacks: RefCell<Option<Rc<Callbacks>>>,
     in_flight: RefCell<Option<InFlight>>,
     /// Size, start time and listeners' main-thread time of the frame being awaited.
     awaiting: Cell<Option<(u64, f64, f64)>>,
@@ -124,11 +124,11 @@ fn callbacks(p: &Rc<StreamPipeline>) {
             }
         })
     };
-    *p.delivery.callbacks.borrow_mut() = Some(Callbacks {
+    *p.delivery.callbacks.borrow_mut() = Some(Rc::new(Callbacks {
         on_bytes: make(on_bytes),
         on_read_error: make(on_read_error),
         on_done: make(on_done),
-    });
+    }));
 }
 
 fn listening(p: &StreamPipeline) -> bool {
@@ -197,7 +197,7 @@ fn next_chunk(p: &Rc<StreamPipeline>) {
             callbacks(p);
             let promise = taken.item.blob.array_buffer();
             *p.delivery.in_flight.borrow_mut() = Some(InFlight { taken, started_ms });
-            let cbs = p.delivery.callbacks.borrow();
+            let cbs = p.delivery.callbacks.borrow().clone();
             if let Some(c) = cbs.as_ref() {
                 hold(p);
                 let _ = promise.then2(&c.on_bytes, &c.on_read_error);
@@ -233,7 +233,7 @@ fn wait_for(
             let race = Promise::race(&Array::of2(&all, &flush));
             p.delivery.awaiting.set(Some((size, started_ms, sync_ms)));
             callbacks(p);
-            let cbs = p.delivery.callbacks.borrow();
+            let cbs = p.delivery.callbacks.borrow().clone();
             if let Some(c) = cbs.as_ref() {
                 hold(p);
                 let _ = race.then2(&c.on_done, &c.on_done);
@@ -426,7 +426,7 @@ fn build_frame(
     if p.delivery.consts.borrow().is_none() {
         *p.delivery.consts.borrow_mut() = Some(frame_consts(&p.info.borrow()));
     }
-    let consts = p.delivery.consts.borrow();
+    let consts = p.delivery.consts.borrow().clone();
     let Some(c) = consts.as_ref() else {
         return JsValue::UNDEFINED;
     };

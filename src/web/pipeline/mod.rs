@@ -218,7 +218,8 @@ impl StreamPipeline {
             owned.track_listeners = listeners;
             owned.tick = Some(tick);
         }
-        p.sinks.begin_segment(0, &p.info.borrow().mime_type);
+        let mime = p.info.borrow().mime_type.clone();
+        p.sinks.begin_segment(0, &mime);
         p.handle(Event::Started {
             at_ms: js_sys::Date::now(),
         });
@@ -400,8 +401,8 @@ impl StreamPipeline {
             (dropped, st.ring.segment())
         };
         self.counts_changed(dropped);
-        self.sinks
-            .begin_segment(segment, &self.info.borrow().mime_type);
+        let mime = self.info.borrow().mime_type.clone();
+        self.sinks.begin_segment(segment, &mime);
         match self.engine.start_segment(video_bps) {
             Ok(()) => self.handle(Event::SegmentStarted {
                 at_ms: js_sys::Date::now(),
