@@ -52,7 +52,13 @@ fn canonical(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&format!("{n:?}")),
+        // The exact bits, as integers: equal keys for equal numbers, and no float
+        // formatting code in the wasm (it costs ~10 KB).
+        Value::Number(n) => {
+            let n = if *n == 0.0 { 0.0 } else { *n }; // -0 and 0 are the same constraint
+            out.push_str("n:");
+            out.push_str(&n.to_bits().to_string());
+        }
         Value::String(s) => {
             out.push('"');
             for c in s.chars() {

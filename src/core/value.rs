@@ -152,6 +152,41 @@ impl Serialize for Value {
 /// assert_eq!(js_number(1e21), "1e+21");
 /// ```
 pub fn js_number(n: f64) -> String {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        // Integers (the usual case) below 2^53, which JS writes exactly: integer
+        // formatting only.
+        return if n == 0.0 {
+            "0".to_string()
+        } else {
+            (n as i128).to_string()
+        };
+    }
+    if let Some(js) = JS_NUMBER_TEXT.get() {
+        return js(n);
+    }
+    float_text(n)
+}
+
+/// JS's own `String(n)`, installed by the browser shell ([`set_js_number_text`]).
+static JS_NUMBER_TEXT: std::sync::OnceLock<fn(f64) -> String> = std::sync::OnceLock::new();
+
+/// Installs JS's `String(n)` for [`js_number`]'s non-integers: in the browser the
+/// numbers in messages are written by JS itself, and the wasm carries no float
+/// formatting code (about 10 KB).
+pub fn set_js_number_text(f: fn(f64) -> String) {
+    let _ = JS_NUMBER_TEXT.set(f);
+}
+
+/// In the browser [`set_js_number_text`] is always installed first (by the exported
+/// constructors), so this is never reached there.
+#[cfg(target_arch = "wasm32")]
+fn float_text(_n: f64) -> String {
+    "a non-integer".to_string()
+}
+
+/// JS's `Number.prototype.toString()` rules, from Rust's shortest round-trip digits.
+#[cfg(not(target_arch = "wasm32"))]
+fn float_text(n: f64) -> String {
     if n.is_nan() {
         return "NaN".to_string();
     }

@@ -430,6 +430,7 @@ impl StreamPool {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "StreamPoolConfig")] config: JsValue,
     ) -> Result<StreamPool, JsValue> {
+        crate::web::interop::install();
         let value =
             args::options(&config, "new StreamPool", "poolConfig").map_err(|e| to_js(&e))?;
         let config = PoolConfig::from_value(&value).map_err(|e| to_js(&e))?;

@@ -52,6 +52,7 @@ impl MediaRecorderProducer {
         // A panic is a bug; make it readable in the console instead of "unreachable".
         #[cfg(feature = "console_error_panic_hook")]
         console_error_panic_hook::set_once();
+        interop::install();
         let value = args::options(&config, "new MediaRecorderProducer", "config").map_err(throw)?;
         let config = ProducerConfig::from_value(&value).map_err(throw)?;
         let n = NEXT_PRODUCER.with(|c| {

@@ -88,3 +88,18 @@ pub fn chunk_blob(data: args::ChunkData, mime: &str) -> Result<Blob, ProducerErr
         args::ChunkData::Buffer(bytes) => blob(&Array::of1(&bytes), mime),
     }
 }
+
+/// JS's `String(n)`: how numbers are written in the library's messages (installed into
+/// the core by [`install`]).
+fn js_number_text(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// What the core needs from JS before any of it runs (each exported constructor calls
+/// it): numbers in messages are written by JS.
+pub fn install() {
+    crate::core::value::set_js_number_text(js_number_text);
+}
