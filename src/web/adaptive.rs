@@ -214,29 +214,31 @@ pub struct AdaptiveHandles {
 /// What `quality()` returns in JS.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct QualityState<'a> {
+pub struct QualityState {
     enabled: bool,
     level: Level,
     floor: Level,
-    ladder: &'a [Level],
+    ladder: Vec<Level>,
     profile: DeviceProfile,
 }
 
+impl QualityState {
+    /// As a JS object.
+    pub fn to_js(&self) -> Result<JsValue, ProducerError> {
+        plain(self)
+    }
+}
+
 impl Adaptive {
-    /// `quality()` as a JS object.
-    pub fn state_js(&self, enabled: bool) -> Result<JsValue, ProducerError> {
-        plain(&QualityState {
+    /// What `quality()` returns (a copy: made into JS after the borrow of this state).
+    pub fn state(&self, enabled: bool) -> QualityState {
+        QualityState {
             enabled,
             level: self.controller.level(),
             floor: self.controller.floor(),
-            ladder: self.controller.ladder(),
+            ladder: self.controller.ladder().to_vec(),
             profile: self.profile,
-        })
-    }
-
-    /// `deviceProfile()` as a JS object.
-    pub fn profile_js(&self) -> Result<JsValue, ProducerError> {
-        plain(&self.profile)
+        }
     }
 }
 
@@ -318,9 +320,13 @@ fn arm_probe(host: &Rc<dyn AdaptiveHost>) {
         });
     });
     let due = host.now() + delay;
-    let mut a = host.adaptive().borrow_mut();
-    a.probe_due_ms = due;
-    a.probe = Some(timeout);
+    let old = {
+        let mut a = host.adaptive().borrow_mut();
+        a.probe_due_ms = due;
+        a.probe.replace(timeout)
+    };
+    // (The fired Timeout it replaces is dropped with no borrow held: a call into JS.)
+    drop(old);
 }
 
 fn on_window(host: &Rc<dyn AdaptiveHost>) {

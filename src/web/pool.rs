@@ -129,11 +129,16 @@ impl PoolShared {
     }
 
     fn id_of(&self, stream: &MediaStream) -> Option<u64> {
-        self.held
+        // Copied out first: `Object.is` is a call into JS.
+        let held: Vec<(u64, MediaStream)> = self
+            .held
             .borrow()
             .iter()
-            .find(|(_, h)| Object::is(&h.stream, stream))
-            .map(|(id, _)| *id)
+            .map(|(id, h)| (*id, Clone::clone(&h.stream)))
+            .collect();
+        held.into_iter()
+            .find(|(_, m)| Object::is(m, stream))
+            .map(|(id, _)| id)
     }
 
     /// Whether this pool handed out `stream` and has not taken it back.
@@ -233,18 +238,23 @@ impl PoolShared {
             return Ok(()); // destroy() already stopped it.
         }
         let id = self.id_of(stream).ok_or_else(not_ours)?;
-        let changed: Vec<(MediaStreamTrack, JsValue)> = self
+        // Copied out first: reading a track's constraints is a call into JS.
+        let original: Vec<(MediaStreamTrack, String, JsValue)> = self
             .held
             .borrow()
             .get(&id)
             .map(|h| {
                 h.original
                     .iter()
-                    .filter(|(t, text, _)| constraints_text(t) != *text)
-                    .map(|(t, _, c)| (Clone::clone(t), c.clone()))
+                    .map(|(t, text, c)| (Clone::clone(t), text.clone(), c.clone()))
                     .collect()
             })
             .unwrap_or_default();
+        let changed: Vec<(MediaStreamTrack, JsValue)> = original
+            .into_iter()
+            .filter(|(t, text, _)| constraints_text(t) != *text)
+            .map(|(t, _, c)| (t, c))
+            .collect();
         if !changed.is_empty() {
             self.policy.borrow_mut().mark_modified(id);
         }

@@ -603,14 +603,14 @@ impl Hub {
 
     /// `quality()`.
     pub fn quality_js(&self) -> Result<JsValue, ProducerError> {
-        self.adaptive
-            .borrow()
-            .state_js(self.config.adaptive.enabled)
+        let state = self.adaptive.borrow().state(self.config.adaptive.enabled);
+        state.to_js()
     }
 
     /// `deviceProfile()`.
     pub fn profile_js(&self) -> Result<JsValue, ProducerError> {
-        self.adaptive.borrow().profile_js()
+        let profile = self.adaptive.borrow().profile();
+        plain(&profile)
     }
 
     /// Calls `callback` with a metrics snapshot every `interval` ms until the returned
