@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use js_sys::Uint8Array;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -194,4 +194,35 @@ async fn external_stream(
     .await
     .unwrap();
     get_str(&s, "id")
+}
+
+/// With frames that need no read (`frameData: "blob"`), a listener still never runs
+/// inside the app's own `pushChunk` call: frames go out in a later microtask.
+#[wasm_bindgen_test]
+async fn blob_frames_are_never_delivered_inside_push_chunk() {
+    let p = producer(r#"{"probeOnConnect":false,"frameData":"blob"}"#);
+    let frames = collect(&p, Event::Frame);
+    settle(p.connect()).await.unwrap();
+    let s = settle(p.start_stream(js(r#"{"source":"external","mimeType":"text/plain"}"#)))
+        .await
+        .unwrap();
+    let id = get_str(&s, "id");
+    for i in 0..3u8 {
+        let seq = p
+            .push_chunk(
+                (&id).into(),
+                Uint8Array::from(&[i, i, i][..]).into(),
+                JsValue::UNDEFINED,
+            )
+            .unwrap();
+        assert_eq!(seq, i as f64);
+        assert_eq!(frames.len(), i as usize, "not delivered inside pushChunk");
+        sleep(0).await;
+        assert_eq!(frames.len(), i as usize + 1, "delivered right after");
+    }
+    assert!(frames
+        .all()
+        .iter()
+        .all(|f| get(f, "data").is_instance_of::<web_sys::Blob>()));
+    p.destroy();
 }

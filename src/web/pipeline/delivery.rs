@@ -81,6 +81,7 @@ impl Delivery {
 
 /// The callbacks of the promise chain, made at the first delivery and reused.
 struct Callbacks {
+    on_start: Closure<dyn FnMut(JsValue)>,
     on_bytes: Closure<dyn FnMut(JsValue)>,
     on_read_error: Closure<dyn FnMut(JsValue)>,
     on_done: Closure<dyn FnMut(JsValue)>,
@@ -125,6 +126,7 @@ fn callbacks(p: &Rc<StreamPipeline>) {
         })
     };
     *p.delivery.callbacks.borrow_mut() = Some(Rc::new(Callbacks {
+        on_start: make(|p, _| next_chunk(p)),
         on_bytes: make(on_bytes),
         on_read_error: make(on_read_error),
         on_done: make(on_done),
@@ -144,6 +146,18 @@ pub fn kick(p: &Rc<StreamPipeline>) {
         return;
     }
     p.delivery.running.set(true);
+    if p.delivery.blob_frames || !listening(p) {
+        // Blob frames and sinks get their chunk without a read, so the loop could call
+        // them right inside the app's own call (pushChunk): it starts in a microtask
+        // instead, as events do. (With a read, the first callback is already async.)
+        callbacks(p);
+        let cbs = p.delivery.callbacks.borrow().clone();
+        if let Some(c) = cbs {
+            hold(p);
+            let _ = Promise::resolve(&JsValue::UNDEFINED).then(&c.on_start);
+        }
+        return;
+    }
     next_chunk(p);
 }
 
