@@ -29,6 +29,9 @@ WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-60}" wasm-pack test --he
 step "npm package: both targets, packed (dist/*.tgz)"
 node scripts/package.mjs
 
+step "size budget: the shipped wasm + glue, gzip -9, within size-budget.json"
+node scripts/size-check.mjs
+
 step "e2e (Chromium via playwright-core, Firefox via puppeteer-core): demo, installed package, tsc"
 wasm-pack build --dev --target bundler --out-dir pkg
 node --test www/e2e/
