@@ -198,3 +198,32 @@ async fn a_recording_goes_straight_to_an_opfs_file() {
     assert!(played > 0.5, "played {played}");
     p.destroy();
 }
+
+/// A `startStream` that fails leaves the app's stream as it was (unlocked); a stream
+/// that already has a writer is refused up front.
+#[wasm_bindgen_test]
+async fn a_failed_start_leaves_the_sink_unlocked_and_a_locked_one_is_refused() {
+    let p = producer("{}");
+    settle(p.connect()).await.unwrap();
+    let sink = collecting_sink(0, -1);
+    let stream = get(&sink, "stream");
+    let cfg = config_with(&[&sink]);
+    Reflect::set(&cfg, &"mimeType".into(), &"video/x-not-a-type".into()).unwrap();
+    let e = settle(p.start_stream(cfg)).await.unwrap_err();
+    assert_eq!(err_name(&e), "NotSupportedError", "{}", err_message(&e));
+    assert_eq!(
+        get(&stream, "locked").as_bool(),
+        Some(false),
+        "still unlocked"
+    );
+    // Locked by someone else: refused before anything starts.
+    let get_writer: Function = get(&stream, "getWriter").dyn_into().unwrap();
+    get_writer.call0(&stream).unwrap();
+    let e = settle(p.start_stream(config_with(&[&sink])))
+        .await
+        .unwrap_err();
+    assert_eq!(err_name(&e), "TypeError");
+    assert!(err_message(&e).contains("locked"), "{}", err_message(&e));
+    assert_eq!(p.get_active_streams().length(), 0);
+    p.destroy();
+}

@@ -100,7 +100,8 @@ export interface VideoStreamConfig {
    * a fetch upload body, a TransformStream's writable side. The next chunk waits for
    * each write (backpressure; chunks wait in the buffer meanwhile); a failed write is
    * reported as DataLossError and that sink gets nothing more; each is closed when the
-   * stream ends. The producer takes their writers (the streams are locked).
+   * stream ends. The producer takes their writers at the first chunk (a locked stream
+   * is a TypeError; a startStream that fails leaves them unlocked).
    */
   sinks?: WritableStream<Blob>[];
 }

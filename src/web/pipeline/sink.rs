@@ -140,45 +140,59 @@ fn sink_error(what: &str, e: &JsValue) -> ProducerError {
     )
 }
 
-/// Writes every chunk to a `WritableStream` through one writer, in order, waiting for
-/// `writer.ready` (the stream's own backpressure) before each write.
+/// Writes every chunk to a `WritableStream` through one writer, in order, the next
+/// chunk waiting for each write. The writer is taken at the first write (or at the
+/// close, for a stream that recorded nothing), so a `startStream` that fails leaves the
+/// app's stream as it was, unlocked.
 pub struct WritableStreamSink {
-    writer: JsValue,
+    stream: JsValue,
+    writer: RefCell<Option<JsValue>>,
 }
 
 impl WritableStreamSink {
-    /// A sink that takes the stream's writer (the stream is locked to it from now on);
-    /// `TypeError` if it is not a WritableStream or is locked.
+    /// A sink for `stream`; `TypeError` if it is not a WritableStream or is locked (has
+    /// a writer already).
     pub fn new(stream: &JsValue) -> Result<Self, ProducerError> {
-        let get_writer = interop::get(stream, "getWriter")
-            .dyn_into::<js_sys::Function>()
-            .map_err(|_| {
-                ProducerError::new(
-                    ErrorKind::InvalidType,
-                    "sinks: each sink must be a WritableStream",
-                )
-            })?;
-        let writer = get_writer.call0(stream).map_err(|e| {
-            ProducerError::new(
+        let writable = interop::get(stream, "getWriter").is_function();
+        if !writable {
+            return Err(ProducerError::new(
                 ErrorKind::InvalidType,
-                format!(
-                    "sinks: the WritableStream cannot be written ({})",
-                    from_js(&e).message
-                ),
-            )
-        })?;
-        Ok(WritableStreamSink { writer })
+                "sinks: each sink must be a WritableStream",
+            ));
+        }
+        if interop::get(stream, "locked").as_bool() == Some(true) {
+            return Err(ProducerError::new(
+                ErrorKind::InvalidType,
+                "sinks: a WritableStream is locked (it has a writer already)",
+            ));
+        }
+        Ok(WritableStreamSink {
+            stream: stream.clone(),
+            writer: RefCell::new(None),
+        })
+    }
+
+    /// The writer, taken at the first use.
+    fn writer(&self) -> Result<JsValue, JsValue> {
+        let held = self.writer.borrow().clone();
+        if let Some(w) = held {
+            return Ok(w);
+        }
+        let get_writer: js_sys::Function = interop::get(&self.stream, "getWriter").dyn_into()?;
+        let w = get_writer.call0(&self.stream)?;
+        *self.writer.borrow_mut() = Some(w.clone());
+        Ok(w)
     }
 
     fn call(&self, method: &'static str, arg: Option<&JsValue>) -> Result<JsValue, JsValue> {
-        let f: js_sys::Function = interop::get(&self.writer, method).dyn_into()?;
+        let writer = self.writer()?;
+        let f: js_sys::Function = interop::get(&writer, method).dyn_into()?;
         match arg {
-            Some(a) => f.call1(&self.writer, a),
-            None => f.call0(&self.writer),
+            Some(a) => f.call1(&writer, a),
+            None => f.call0(&writer),
         }
     }
 }
-
 impl Sink for WritableStreamSink {
     fn begin_segment(&self, _segment: u32, _mime_type: &str) {}
 
