@@ -121,6 +121,35 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A string that must be one of `options`; its index there (one function for every
+    /// such field, not one per enum). A `RangeError` names them all:
+    /// `must be "a" or "b", got "x"`.
+    pub(super) fn choice(
+        &self,
+        key: &str,
+        options: &[&str],
+    ) -> Result<Option<usize>, ProducerError> {
+        let Some(s) = self.string(key)? else {
+            return Ok(None);
+        };
+        if let Some(i) = options.iter().position(|name| *name == s) {
+            return Ok(Some(i));
+        }
+        let mut names = String::new();
+        for (i, name) in options.iter().enumerate() {
+            if i > 0 {
+                names.push_str(if i + 1 == options.len() { " or " } else { ", " });
+            }
+            names.push('"');
+            names.push_str(name);
+            names.push('"');
+        }
+        Err(range(
+            &self.name(key),
+            &format!("must be {names}, got \"{s}\""),
+        ))
+    }
+
     pub(super) fn non_empty_string(
         &self,
         key: &str,

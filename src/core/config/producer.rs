@@ -256,29 +256,17 @@ impl ProducerConfig {
         if let Some(n) = f.integer("chunkProcessingInterval", 1, 10_000)? {
             cfg.chunk_processing_interval_ms = n as u32;
         }
-        if let Some(r) = f.string("retain")? {
-            cfg.retain = match r.as_str() {
-                "bounded" => Retain::Bounded,
-                "all" => Retain::All,
-                _ => {
-                    return Err(range(
-                        "config.retain",
-                        &format!("must be \"bounded\" or \"all\", got \"{r}\""),
-                    ))
-                }
-            };
+        if let Some(&v) = f
+            .choice("retain", &["bounded", "all"])?
+            .and_then(|i| [Retain::Bounded, Retain::All].get(i))
+        {
+            cfg.retain = v;
         }
-        if let Some(d) = f.string("frameData")? {
-            cfg.frame_data = match d.as_str() {
-                "arraybuffer" => FrameData::ArrayBuffer,
-                "blob" => FrameData::Blob,
-                _ => {
-                    return Err(range(
-                        "config.frameData",
-                        &format!("must be \"arraybuffer\" or \"blob\", got \"{d}\""),
-                    ))
-                }
-            };
+        if let Some(&v) = f
+            .choice("frameData", &["arraybuffer", "blob"])?
+            .and_then(|i| [FrameData::ArrayBuffer, FrameData::Blob].get(i))
+        {
+            cfg.frame_data = v;
         }
         if let Some(b) = f.boolean("probeOnConnect")? {
             cfg.probe_on_connect = b;
@@ -292,17 +280,11 @@ impl ProducerConfig {
         if let Some(n) = f.integer("memoryWarningCooldown", 0, 3_600_000)? {
             cfg.memory_cooldown_ms = n as u32;
         }
-        if let Some(l) = f.string("log")? {
-            cfg.log = match l.as_str() {
-                "none" => LogTarget::None,
-                "console" => LogTarget::Console,
-                _ => {
-                    return Err(range(
-                        "config.log",
-                        &format!("must be \"none\" or \"console\", got \"{l}\""),
-                    ))
-                }
-            };
+        if let Some(&v) = f
+            .choice("log", &["none", "console"])?
+            .and_then(|i| [LogTarget::None, LogTarget::Console].get(i))
+        {
+            cfg.log = v;
         }
         let a = &mut cfg.adaptive;
         if let Some(b) = f.boolean("adaptiveQuality")? {
