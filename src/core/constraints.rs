@@ -27,8 +27,7 @@ use crate::core::config::{
     ProducerConfig, Source, StreamRequest, DEFAULT_FRAME_RATE, DEFAULT_HEIGHT, DEFAULT_WIDTH,
 };
 use crate::core::profile::DeviceProfile;
-use crate::core::value::{obj, Value};
-use std::collections::BTreeMap;
+use crate::core::value::{obj, Map, Value};
 
 /// The constraints for `getUserMedia` (camera, microphone) or `getDisplayMedia` (screen).
 pub fn media_constraints(
@@ -38,7 +37,7 @@ pub fn media_constraints(
 ) -> Value {
     let base = match &cfg.constraints {
         Some(Value::Object(m)) => m.clone(),
-        _ => BTreeMap::new(),
+        _ => Map::new(),
     };
     let mut out = base.clone();
     let is_camera = req.source == Source::Camera;
@@ -48,7 +47,7 @@ pub fn media_constraints(
     } else {
         let mut v = match base.get("video") {
             Some(Value::Object(m)) => m.clone(),
-            _ => BTreeMap::new(),
+            _ => Map::new(),
         };
         let default_if = |present: bool, default: f64| -> Option<f64> {
             (is_camera && !present).then_some(default)
@@ -117,9 +116,9 @@ pub fn media_constraints(
                 ("sampleRate", obj([("ideal", Value::Number(48_000.0))])),
             ]) {
                 Value::Object(m) => m,
-                _ => BTreeMap::new(),
+                _ => Map::new(),
             },
-            _ => BTreeMap::new(),
+            _ => Map::new(),
         };
         if let Some(id) = &req.audio_device_id {
             a.insert(

@@ -7,6 +7,7 @@ pub mod config;
 pub mod constraints;
 pub mod ebml;
 pub mod error;
+pub mod idmap;
 pub mod lifecycle;
 pub mod memory;
 pub mod metrics;

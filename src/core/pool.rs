@@ -25,7 +25,7 @@
 
 use crate::core::value::Value;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use crate::core::idmap::IdMap;
 
 /// Identifies what a stream was requested as.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,9 +81,9 @@ fn canonical(v: &Value, out: &mut String) {
         }
         Value::Object(map) => {
             out.push('{');
-            // BTreeMap iterates in key order; `null` members are the same as absent.
+            // In key order; `null` members are the same as absent.
             let mut first = true;
-            for (k, v) in map.iter().filter(|(_, v)| !matches!(v, Value::Null)) {
+            for (k, v) in map.sorted().into_iter().filter(|(_, v)| !matches!(v, Value::Null)) {
                 if !first {
                     out.push(',');
                 }
@@ -174,9 +174,9 @@ pub enum Release {
 #[derive(Debug, Clone)]
 pub struct PoolPolicy {
     limits: PoolLimits,
-    idle: BTreeMap<u64, Entry>,
-    active: BTreeMap<u64, Entry>,
-    restoring: BTreeMap<u64, Entry>,
+    idle: IdMap<Entry>,
+    active: IdMap<Entry>,
+    restoring: IdMap<Entry>,
     stats: PoolStats,
 }
 
@@ -185,9 +185,9 @@ impl PoolPolicy {
     pub fn new(limits: PoolLimits) -> Self {
         PoolPolicy {
             limits,
-            idle: BTreeMap::new(),
-            active: BTreeMap::new(),
-            restoring: BTreeMap::new(),
+            idle: IdMap::new(),
+            active: IdMap::new(),
+            restoring: IdMap::new(),
             stats: PoolStats::default(),
         }
     }
@@ -220,11 +220,14 @@ impl PoolPolicy {
             .filter(|(_, e)| &e.key == key)
             .map(|(id, e)| (*id, e.since_ms))
             .collect();
-        candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
-        for (id, _) in candidates {
-            let usable = {
-                let e = &self.idle[&id];
-                is_valid(id) && devices_present(&e.devices)
+        // Most recent first, without `slice::sort` (kilobytes of wasm for a few items).
+        while let Some(at) = (0..candidates.len())
+            .reduce(|best, i| if candidates[i].1 > candidates[best].1 { i } else { best })
+        {
+            let (id, _) = candidates.remove(at);
+            let usable = match self.idle.get(&id) {
+                Some(e) => is_valid(id) && devices_present(&e.devices),
+                None => continue,
             };
             let Some(mut entry) = self.idle.remove(&id) else {
                 continue;

@@ -1,15 +1,16 @@
 //! A JSON-like value that keeps what a JS caller really passed.
 //!
-//! Config objects arrive from JS (through serde-wasm-bindgen in the shell) as a
-//! [`Value`] and are validated field by field in [`crate::core::config`], so every
-//! error names its field. Unlike `serde_json::Value` it keeps `NaN` and `Infinity`
-//! (which must be rejected, not read as "absent"), and it serializes back (for the
-//! pass-through `constraints` object).
+//! Config objects arrive from JS (read by a small walker in the shell,
+//! `web::interop::args::read_value`) as a [`Value`] and are validated field by field in
+//! [`crate::core::config`], so every error names its field. Unlike `serde_json::Value`
+//! it keeps `NaN` and `Infinity` (which must be rejected, not read as "absent"), and it
+//! serializes back (for the pass-through `constraints` object).
+//!
+//! Objects are a [`Map`]: a vector of pairs in the caller's key order, not a
+//! `BTreeMap` (config objects have a handful of keys; the B-tree and the sort behind
+//! it cost about 20 KB of wasm).
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use std::collections::BTreeMap;
-use std::fmt;
 
 /// A value as JS has it: `null`/`undefined`, booleans, numbers (f64), strings, arrays
 /// and plain objects.
@@ -26,8 +27,77 @@ pub enum Value {
     String(String),
     /// An array.
     Array(Vec<Value>),
-    /// A plain object, keys sorted.
-    Object(BTreeMap<String, Value>),
+    /// A plain object, in the caller's key order.
+    Object(Map),
+}
+
+/// An object's members: unique keys in insertion order (the order JS gives them).
+/// Equality ignores the order, as it does for a JS object's meaning.
+#[derive(Debug, Clone, Default)]
+pub struct Map(Vec<(String, Value)>);
+
+impl Map {
+    /// An empty map.
+    pub fn new() -> Self {
+        Map(Vec::new())
+    }
+    /// The value of `key`, if present (also when it is `Null`).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+    /// Sets `key` to `value`, in place if present, else at the end.
+    pub fn insert(&mut self, key: String, value: Value) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((key, value)),
+        }
+    }
+    /// The keys, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+    /// The members, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    /// The members sorted by key (an insertion sort: maps here are small, and
+    /// `slice::sort` costs kilobytes of wasm).
+    pub fn sorted(&self) -> Vec<(&String, &Value)> {
+        let mut out: Vec<(&String, &Value)> = Vec::with_capacity(self.0.len());
+        for (k, v) in &self.0 {
+            let at = out.iter().position(|(o, _)| *o > k).unwrap_or(out.len());
+            out.insert(at, (k, v));
+        }
+        out
+    }
+    /// How many members.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl PartialEq for Map {
+    fn eq(&self, other: &Map) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl FromIterator<(String, Value)> for Map {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        let mut m = Map::new();
+        for (k, v) in iter {
+            m.insert(k, v);
+        }
+        m
+    }
 }
 
 impl Value {
@@ -55,63 +125,6 @@ impl Value {
     }
 }
 
-impl<'de> Deserialize<'de> for Value {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ValueVisitor)
-    }
-}
-
-struct ValueVisitor;
-
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON-like value (no functions, symbols or bigints)")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v as f64))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v as f64))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Number(v))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        Value::deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element()? {
-            out.push(v);
-        }
-        Ok(Value::Array(out))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = BTreeMap::new();
-        while let Some((k, v)) = map.next_entry::<String, Value>()? {
-            out.insert(k, v);
-        }
-        Ok(Value::Object(out))
-    }
-}
-
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -128,7 +141,7 @@ impl Serialize for Value {
             }
             Value::Object(map) => {
                 let mut m = s.serialize_map(Some(map.len()))?;
-                for (k, v) in map {
+                for (k, v) in map.iter() {
                     m.serialize_entry(k, v)?;
                 }
                 m.end()

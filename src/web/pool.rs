@@ -12,7 +12,7 @@
 //! it), its streams are stopped.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use crate::core::idmap::IdMap;
 use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
@@ -105,7 +105,7 @@ struct Held {
 pub struct PoolShared {
     destroyed: Cell<bool>,
     policy: RefCell<PoolPolicy>,
-    held: RefCell<BTreeMap<u64, Held>>,
+    held: RefCell<IdMap<Held>>,
     next_id: Cell<u64>,
     devices: RefCell<Option<Vec<DeviceInfo>>>,
     device_listener: RefCell<Option<EventListener>>,
@@ -450,7 +450,7 @@ impl StreamPool {
                 max_pool_size: config.max_pool_size as usize,
                 ttl_ms: config.stream_ttl_ms as f64,
             })),
-            held: RefCell::new(BTreeMap::new()),
+            held: RefCell::new(IdMap::new()),
             next_id: Cell::new(0),
             devices: RefCell::new(None),
             device_listener: RefCell::new(None),

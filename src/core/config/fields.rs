@@ -1,8 +1,7 @@
 //! Typed, named field readers and the two error shapes every config check uses.
 
 use crate::core::error::{ErrorKind, ProducerError};
-use crate::core::value::{js_number, Value};
-use std::collections::BTreeMap;
+use crate::core::value::{js_number, Map, Value};
 
 pub(super) fn range(field: &str, what: &str) -> ProducerError {
     ProducerError::new(ErrorKind::OutOfRange, format!("{field} {what}"))
@@ -18,7 +17,7 @@ pub(super) fn type_err(field: &str, expected: &str, got: &str) -> ProducerError 
 /// Typed, named access to the fields of one config object.
 pub(super) struct Fields<'a> {
     prefix: String,
-    map: Option<&'a BTreeMap<String, Value>>,
+    map: Option<&'a Map>,
 }
 
 impl<'a> Fields<'a> {

@@ -14,7 +14,7 @@
 //! Promise rejects with the error instead of throwing it.
 
 use crate::core::error::{ErrorKind, ProducerError};
-use crate::core::value::Value;
+use crate::core::value::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// What JS's `typeof` says of `v`, except that `null` and arrays are named as such
@@ -76,12 +76,75 @@ pub fn options(v: &JsValue, method: &str, arg: &str) -> Result<Value, ProducerEr
     if optional_object(v, method, arg)?.is_none() {
         return Ok(Value::Null);
     }
-    serde_wasm_bindgen::from_value::<Value>(v.clone()).map_err(|e| {
+    let mut path = arg.to_string();
+    read_value(v, &mut path, 0).map_err(|what| {
         ProducerError::new(
             ErrorKind::InvalidType,
-            format!("{method}: {arg} holds a value that is not plain data: {e}"),
+            format!("{method}: {path} {what}; options hold plain data only"),
         )
     })
+}
+
+/// How deep an options object may nest (config objects nest two or three levels; a
+/// cycle would otherwise recurse until the stack runs out).
+const MAX_DEPTH: u32 = 16;
+
+/// Reads a plain JS value (what JSON can hold, plus `undefined`, `NaN` and
+/// `Infinity`) into a [`Value`]. On failure `path` names the member that failed
+/// (`options.video.width`) and the error says what it is.
+///
+/// A few lines of `js_sys` do what serde-wasm-bindgen's `Deserializer` did here for
+/// about 25 KB of wasm (its error path formats floats).
+fn read_value(v: &JsValue, path: &mut String, depth: u32) -> Result<Value, &'static str> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(n) = v.as_f64() {
+        return Ok(Value::Number(n));
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Value::String(s));
+    }
+    if v.is_function() {
+        return Err("is a function");
+    }
+    if !v.is_object() {
+        // symbol, bigint
+        return Err("is a symbol or a bigint");
+    }
+    if depth >= MAX_DEPTH {
+        return Err("nests too deeply (or holds a cycle)");
+    }
+    let len = path.len();
+    let out = if js_sys::Array::is_array(v) {
+        let items: &js_sys::Array = v.unchecked_ref();
+        let mut out = Vec::with_capacity(items.length() as usize);
+        for i in 0..items.length() {
+            path.push('[');
+            path.push_str(&i.to_string());
+            path.push(']');
+            out.push(read_value(&items.get(i), path, depth + 1)?);
+            path.truncate(len);
+        }
+        Value::Array(out)
+    } else {
+        let entries = js_sys::Object::entries(v.unchecked_ref());
+        let mut out = Map::new();
+        for entry in entries.iter() {
+            let pair: &js_sys::Array = entry.unchecked_ref();
+            let key = pair.get(0).as_string().unwrap_or_default();
+            path.push('.');
+            path.push_str(&key);
+            let value = read_value(&pair.get(1), path, depth + 1)?;
+            path.truncate(len);
+            out.insert(key, value);
+        }
+        Value::Object(out)
+    };
+    Ok(out)
 }
 
 /// The bytes of a chunk as a caller may give them.
