@@ -171,7 +171,8 @@ pub fn js_number(n: f64) -> String {
         return if n == 0.0 {
             "0".to_string()
         } else {
-            (n as i128).to_string()
+            // |n| < 2^53: an i64 holds it (i128 formatting costs 2 KB of wasm).
+            (n as i64).to_string()
         };
     }
     if let Some(js) = JS_NUMBER_TEXT.get() {
@@ -245,6 +246,21 @@ fn float_text(n: f64) -> String {
         out.push_str(&(point - 1).abs().to_string());
     }
     out
+}
+
+/// Where `needle` first occurs in `hay`: a byte-wise search that replaces `str::find`
+/// with a `&str` pattern in wasm code (its two-way searcher costs about 2 KB; the
+/// strings searched here are a few dozen bytes).
+///
+/// ```
+/// use media_recorder_producer::core::value::find;
+/// assert_eq!(find("video/webm;codecs=vp9", "codecs="), Some(11));
+/// assert_eq!(find("abc", "d"), None);
+/// assert_eq!(find("abc", ""), Some(0));
+/// ```
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    (0..=h.len().checked_sub(n.len())?).find(|&i| &h[i..i + n.len()] == n)
 }
 
 /// Builds a [`Value::Object`] from pairs; handy in tests and doc examples.

@@ -3,7 +3,7 @@
 use super::fields::{range, Fields};
 use super::ProducerConfig;
 use crate::core::error::{ErrorKind, ProducerError};
-use crate::core::value::Value;
+use crate::core::value::{find, Value};
 use serde::Serialize;
 
 /// Where a stream's media comes from.
@@ -274,5 +274,5 @@ pub fn negotiate_mime_type(
 /// Whether a recorder type is a Matroska/WebM container (header run ends at the first Cluster).
 pub fn is_webm(mime_type: &str) -> bool {
     let m = mime_type.to_ascii_lowercase();
-    m.contains("webm") || m.contains("matroska")
+    find(&m, "webm").is_some() || find(&m, "matroska").is_some()
 }

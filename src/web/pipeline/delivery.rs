@@ -419,8 +419,8 @@ fn frame_consts(info: &StreamInfo) -> JsValue {
     if let Some(f) = mime.split(['/', ';']).nth(1) {
         set(&c, "format", &JsValue::from_str(f.trim()));
     }
-    if let Some(codec) = mime.split("codecs=").nth(1) {
-        set(&c, "codec", &JsValue::from_str(codec.trim_matches('"')));
+    if let Some(at) = crate::core::value::find(mime, "codecs=") {
+        set(&c, "codec", &JsValue::from_str(mime[at + 7..].trim_matches('"')));
     }
     c
 }

@@ -470,9 +470,10 @@ impl StreamPipeline {
             Event::ResumeRequested
         };
         let transition = self.life.borrow().step(event).map_err(|mut e| {
-            e.message = e
-                .message
-                .replacen("the stream", &format!("stream \"{}\"", self.id()), 1);
+            if let Some(at) = crate::core::value::find(&e.message, "the stream") {
+                let m = &e.message;
+                e.message = [&m[..at], "stream \"", &self.id(), "\"", &m[at + 10..]].concat();
+            }
             e
         })?;
         for action in transition.actions.iter() {
