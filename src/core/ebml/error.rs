@@ -88,6 +88,14 @@ pub enum EbmlError {
         /// The bound, in bytes.
         limit: u64,
     },
+    /// An element the output needs is not there (no Segment, Info, Tracks or
+    /// Cluster, or no complete block) when the stream ends.
+    Missing {
+        /// The ID of what is missing.
+        id: u32,
+        /// Where the stream ended.
+        offset: u64,
+    },
     /// An offset or timecode does not fit in 64 bits.
     Overflow {
         /// Offset of the element.
@@ -110,6 +118,7 @@ impl EbmlError {
             | EbmlError::InvalidBlock { offset }
             | EbmlError::MissingTimecode { offset }
             | EbmlError::TooManyTracks { offset }
+            | EbmlError::Missing { offset, .. }
             | EbmlError::Overflow { offset } => offset,
             EbmlError::HeaderTooLarge { limit } => limit,
         }
@@ -156,6 +165,17 @@ impl fmt::Display for EbmlError {
             ),
             EbmlError::HeaderTooLarge { limit } => {
                 write!(f, "no cluster within the first {limit} bytes")
+            }
+            EbmlError::Missing { id, offset } => {
+                let what = match id {
+                    super::id::SEGMENT => "Segment",
+                    super::id::INFO => "Info",
+                    super::id::TRACKS => "Tracks",
+                    super::id::CLUSTER => "Cluster",
+                    super::id::SIMPLE_BLOCK => "complete block",
+                    _ => "EBML header",
+                };
+                write!(f, "no {what} before the end (byte {offset})")
             }
             EbmlError::Overflow { offset } => {
                 write!(f, "offset or timecode overflow at byte {offset}")

@@ -66,10 +66,13 @@
 mod error;
 mod index;
 mod reader;
+pub mod seekable;
+pub mod writer;
 
 pub use error::EbmlError;
 pub use index::{ClusterEntry, Keyframe, SegmentInfo, Track, TrackKind};
 pub use reader::{EbmlReader, Progress, ReaderOptions};
+pub use seekable::{seekable, Seekable};
 
 /// Element IDs the reader acts on, as written in the stream (marker bits kept).
 pub mod id {

@@ -1,0 +1,217 @@
+//! A seekable WebM from a MediaRecorder one, without copying its body.
+//!
+//! MediaRecorder's WebM (Chromium's and Firefox's) has a Segment of unknown size and no
+//! Duration, SeekHead or Cues: players report `duration = Infinity` and cannot seek.
+//! [`seekable`] takes the recording's header bytes and an [`EbmlReader`] that has read
+//! the whole recording once, and writes a new header:
+//!
+//! ```text
+//! EBML header             (copied)
+//! Segment, unknown size   (as MediaRecorder wrote it: the Clusters' sizes are unknown)
+//!   SeekHead              → Info, Tracks, Cues (8-byte positions)
+//!   Info                  (copied, with Duration)
+//!   Tracks                (copied)
+//!   …                     (other header elements, copied; old SeekHead, Cues, Void dropped)
+//!   Cues                  one CuePoint per Cluster that starts with a video keyframe
+//! ```
+//!
+//! followed by the recording's own bytes from its first Cluster to the end of its last
+//! complete block ([`Seekable::body`]), untouched. In the browser the file is
+//! `new Blob([header, recording.slice(body.start, body.end)])`: the body never passes
+//! through wasm or the JS heap again. Every position is written in a fixed width, so the
+//! header is computed in one pass over the cluster index (ts-ebml's is quadratic).
+#![deny(missing_docs)]
+// No arithmetic or indexing that could panic on hostile bytes (clippy enforces it).
+#![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+use std::ops::Range;
+
+use super::writer::{self, elements};
+use super::{id, EbmlError, EbmlReader, TrackKind};
+
+/// Duration (in Info): a float, in TimecodeScale units.
+pub const DURATION: u32 = 0x4489;
+/// Void: padding.
+pub const VOID: u32 = 0xEC;
+const SEEK: u32 = 0x4DBB;
+const SEEK_ID: u32 = 0x53AB;
+const SEEK_POSITION: u32 = 0x53AC;
+const CUE_POINT: u32 = 0xBB;
+const CUE_TIME: u32 = 0xB3;
+const CUE_TRACK_POSITIONS: u32 = 0xB7;
+const CUE_TRACK: u32 = 0xF7;
+const CUE_CLUSTER_POSITION: u32 = 0xF1;
+
+/// What [`seekable`] made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seekable {
+    /// The new header: EBML header, Segment start, SeekHead, Info, Tracks, Cues.
+    pub header: Vec<u8>,
+    /// The recording's bytes that follow it unchanged: its first Cluster to the end of
+    /// its last complete block.
+    pub body: Range<u64>,
+    /// The Duration written, in milliseconds.
+    pub duration_ms: f64,
+    /// CuePoints written.
+    pub cues: usize,
+}
+
+/// The seekable header for a recording that `reader` has read whole, `head` being the
+/// recording's first bytes (at least up to [`EbmlReader::header_end`]).
+///
+/// Errors name the byte at fault: the reader's own error if it failed, or
+/// [`EbmlError::Missing`] when there is no header, no Tracks or no complete block.
+pub fn seekable(head: &[u8], reader: &EbmlReader) -> Result<Seekable, EbmlError> {
+    if let Some(e) = reader.error() {
+        return Err(e);
+    }
+    let end = reader.offset();
+    let missing = |id: u32| EbmlError::Missing { id, offset: end };
+    let segment = reader.segment().ok_or(missing(id::SEGMENT))?;
+    let header_end = reader.header_end().ok_or(missing(id::CLUSTER))?;
+    let body_end = reader.last_block_end().ok_or(missing(id::SIMPLE_BLOCK))?;
+    let to_usize = |v: u64| usize::try_from(v).map_err(|_| EbmlError::Overflow { offset: v });
+    let (seg_at, data_at, head_end) = (
+        to_usize(segment.offset)?,
+        to_usize(segment.data_offset)?,
+        to_usize(header_end)?,
+    );
+    let ebml_header = head.get(..seg_at).ok_or(missing(id::EBML))?;
+    let children = head.get(data_at..head_end).ok_or(missing(id::CLUSTER))?;
+
+    // The Segment's children before the first Cluster.
+    let (found, _) = elements(children);
+    let mut info = None;
+    let mut tracks = None;
+    let mut others = Vec::new();
+    for e in &found {
+        let bytes = children.get(e.whole.clone()).unwrap_or(&[]);
+        match e.id {
+            id::INFO => info = Some((e, bytes)),
+            id::TRACKS => tracks = Some(bytes),
+            id::SEEK_HEAD | id::CUES | VOID => {}
+            _ => others.extend_from_slice(bytes),
+        }
+    }
+    let (info, info_bytes) = info.ok_or(missing(id::INFO))?;
+    let tracks = tracks.ok_or(missing(id::TRACKS))?;
+
+    // Duration: the last block's time plus one frame (the mean block spacing of the
+    // video track, else of all blocks).
+    let clusters: Vec<_> = reader
+        .clusters()
+        .iter()
+        .filter(|c| c.offset < body_end)
+        .copied()
+        .collect();
+    let first_time = clusters.iter().find_map(|c| c.timecode).unwrap_or(0) as f64;
+    let last_time = reader.max_timecode().unwrap_or(0) as f64;
+    let video = reader.tracks().iter().find(|t| t.kind == TrackKind::Video);
+    let blocks = video.map_or(reader.block_count(), |t| t.blocks);
+    let frame = if blocks > 1 {
+        (last_time - first_time).max(0.0) / (blocks.saturating_sub(1)) as f64
+    } else {
+        0.0
+    };
+    let duration = (last_time + frame).max(0.0);
+    let scale = reader.timecode_scale() as f64;
+
+    // Info, with our Duration in place of any other.
+    let mut info_body = Vec::with_capacity(info_bytes.len().saturating_add(11));
+    let inner = children.get(info.body.clone()).unwrap_or(&[]);
+    let (info_children, _) = elements(inner);
+    for c in info_children.iter().filter(|c| c.id != DURATION) {
+        info_body.extend_from_slice(inner.get(c.whole.clone()).unwrap_or(&[]));
+    }
+    writer::float(&mut info_body, DURATION, duration);
+    let mut new_info = Vec::with_capacity(info_body.len().saturating_add(12));
+    writer::master(&mut new_info, id::INFO, &info_body);
+
+    // Cues: positions are fixed-width, so their size does not depend on where the
+    // Clusters land; write them once with the positions relative to the body, then
+    // once more shifted by the header's size.
+    let cue_track = video
+        .map(|t| t.number)
+        .or_else(|| reader.tracks().first().map(|t| t.number))
+        .unwrap_or(1);
+    let points: Vec<(u64, u64, u64)> = clusters
+        .iter()
+        .filter_map(|c| {
+            let rel = c.offset.checked_sub(header_end)?;
+            match (c.keyframe, video) {
+                (Some(k), _) => Some((u64::try_from(k.timecode).ok()?, k.track, rel)),
+                // No video track: every Cluster is a seek point.
+                (None, None) => Some((c.timecode?, cue_track, rel)),
+                (None, Some(_)) => None,
+            }
+        })
+        .collect();
+    let cues_for = |shift: u64| -> Result<Vec<u8>, EbmlError> {
+        let mut body = Vec::with_capacity(points.len().saturating_mul(24));
+        let mut point = Vec::with_capacity(24);
+        let mut positions = Vec::with_capacity(16);
+        for &(time, track, rel) in &points {
+            positions.clear();
+            writer::uint(&mut positions, CUE_TRACK, track);
+            let at = rel.checked_add(shift).ok_or(EbmlError::Overflow { offset: rel })?;
+            writer::uint8(&mut positions, CUE_CLUSTER_POSITION, at);
+            point.clear();
+            writer::uint(&mut point, CUE_TIME, time);
+            writer::master(&mut point, CUE_TRACK_POSITIONS, &positions);
+            writer::master(&mut body, CUE_POINT, &point);
+        }
+        let mut out = Vec::with_capacity(body.len().saturating_add(12));
+        writer::master(&mut out, id::CUES, &body);
+        Ok(out)
+    };
+    let seek_head = |info_at: u64, tracks_at: u64, cues_at: u64| {
+        let mut body = Vec::with_capacity(3 * 24);
+        for (target, at) in [(id::INFO, info_at), (id::TRACKS, tracks_at), (id::CUES, cues_at)] {
+            let mut seek = Vec::with_capacity(24);
+            let mut target_id = Vec::with_capacity(4);
+            writer::id(&mut target_id, target);
+            writer::master(&mut seek, SEEK_ID, &target_id);
+            writer::uint8(&mut seek, SEEK_POSITION, at);
+            writer::master(&mut body, SEEK, &seek);
+        }
+        let mut out = Vec::with_capacity(body.len().saturating_add(8));
+        writer::master(&mut out, id::SEEK_HEAD, &body);
+        out
+    };
+
+    // Sizes first (every position is fixed-width), then the bytes.
+    let len = |v: &[u8]| v.len() as u64;
+    let seek_len = len(&seek_head(0, 0, 0));
+    let info_at = seek_len;
+    let tracks_at = info_at.saturating_add(len(&new_info));
+    let others_at = tracks_at.saturating_add(len(tracks));
+    let cues_at = others_at.saturating_add(len(&others));
+    let cues_len = len(&cues_for(0)?);
+    let body_at = cues_at.saturating_add(cues_len);
+    let cues = cues_for(body_at)?;
+
+    let mut header = Vec::with_capacity(
+        ebml_header
+            .len()
+            .saturating_add(12)
+            .saturating_add(usize::try_from(body_at).unwrap_or(0)),
+    );
+    header.extend_from_slice(ebml_header);
+    writer::id(&mut header, id::SEGMENT);
+    // The Segment keeps MediaRecorder's "unknown" size: its Clusters have unknown sizes
+    // too, and an unknown-size child inside a known-size parent is an error to FFmpeg.
+    // Players find Info, Tracks and Cues through the SeekHead; the Segment ends with
+    // the file.
+    header.extend_from_slice(&[0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+    header.extend_from_slice(&seek_head(info_at, tracks_at, cues_at));
+    header.extend_from_slice(&new_info);
+    header.extend_from_slice(tracks);
+    header.extend_from_slice(&others);
+    header.extend_from_slice(&cues);
+    Ok(Seekable {
+        header,
+        body: header_end..body_end,
+        duration_ms: duration * scale / 1e6,
+        cues: points.len(),
+    })
+}
