@@ -20,6 +20,7 @@ pub mod monitor;
 pub mod pipeline;
 pub mod pool;
 pub mod producer;
+pub mod recording;
 pub mod signal;
 mod types;
 
