@@ -252,6 +252,38 @@ async fn retain_all_emits_the_whole_recording_last() {
 }
 
 #[wasm_bindgen_test]
+async fn retain_all_resolves_stop_with_a_seekable_recording() {
+    // No frame listener: the recording is kept for the file alone.
+    let p = producer(r#"{"retain":"all"}"#);
+    let id = connect_and_start(&p, r#"{"width":320,"height":240}"#).await;
+    let started = js_sys::Date::now();
+    sleep(12_000).await;
+    let stream = settle(p.stop_stream((&id).into())).await.unwrap();
+    let recorded = (js_sys::Date::now() - started) / 1000.0;
+    let recording = get(&stream, "recording");
+    assert!(recording.is_instance_of::<web_sys::Blob>(), "recording is a Blob");
+    let segments: js_sys::Array = get(&stream, "recordingSegments").unchecked_into();
+    assert_eq!(segments.length(), 1);
+    let r = seek_middle(&recording).await.unwrap();
+    let duration = get_f64(&r, "duration");
+    assert!(duration.is_finite(), "duration {duration}");
+    assert!(
+        duration > recorded * 0.8 && duration < recorded * 1.1,
+        "duration {duration} s for about {recorded} s recorded"
+    );
+    let (target, at) = (get_f64(&r, "target"), get_f64(&r, "at"));
+    assert!((at - target).abs() < 0.1, "seeked to {at} s, wanted {target} s");
+    // Without retain: "all" there is no recording.
+    let q = producer("{}");
+    let id = connect_and_start(&q, r#"{"width":320,"height":240}"#).await;
+    sleep(300).await;
+    let stream = settle(q.stop_stream((&id).into())).await.unwrap();
+    assert!(get(&stream, "recording").is_undefined());
+    p.destroy();
+    q.destroy();
+}
+
+#[wasm_bindgen_test]
 async fn two_streams_at_once_each_with_its_frames() {
     let p = producer("{}");
     let frames = collect(&p, Event::Frame);

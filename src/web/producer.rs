@@ -13,7 +13,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::core::config::{metrics_interval, ProducerConfig, StreamRequest};
 use crate::core::error::{ErrorKind, ProducerError};
-use crate::web::hub::{stream_to_js, Hub};
+use crate::web::hub::{pipeline_to_js, Hub};
 use crate::web::interop::{self, args, to_js};
 use crate::web::pipeline::sink::{Sink, WritableStreamSink};
 use crate::web::pool::pool_arg;
@@ -162,7 +162,7 @@ impl MediaRecorderProducer {
             hub.check_alive("stopStream()")?;
             let p = hub.find(&id, "stopStream()")?;
             p.stop().await;
-            stream_to_js(&p.info())
+            pipeline_to_js(&p)
         })
     }
 
@@ -243,7 +243,7 @@ impl MediaRecorderProducer {
             .live_streams()
             .iter()
             .filter(|p| p.phase().is_active())
-            .map(|p| stream_to_js(&p.info()).unwrap_or_else(throw))
+            .map(|p| pipeline_to_js(p).unwrap_or_else(throw))
             .collect()
     }
 

@@ -180,6 +180,15 @@ export interface SensorStream {
   bytesDropped: number;
   /** Why the stream ended on its own (device lost, recorder failure). */
   endReason?: string;
+  /**
+   * retain: "all", once stopped: the whole recording as one file. WebM is made
+   * seekable (Duration, SeekHead and Cues before the first Cluster; the recorded bytes
+   * are referenced, not copied). Absent when the recorder was restarted for a bitrate
+   * change (see recordingSegments) or memory pressure made the stream let go of it.
+   */
+  recording?: Blob;
+  /** retain: "all", once stopped: each recorder segment as a complete (seekable) file. */
+  recordingSegments?: Blob[];
 }
 
 /** Counters of one stream's buffer, for the stream's life. */

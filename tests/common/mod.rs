@@ -256,3 +256,38 @@ pub fn assert_header_flags(frames: &[JsValue]) {
         );
     }
 }
+
+/// Loads `blob` in a muted `<video>`, reads its `duration`, seeks to the middle and
+/// waits for `seeked`. Returns `{ duration, target, at }` (seconds), or the error.
+pub async fn seek_middle(blob: &JsValue) -> Result<JsValue, JsValue> {
+    let f = Function::new_with_args(
+        "blob",
+        r#"return (async () => {
+  const v = document.createElement('video');
+  v.muted = true;
+  v.preload = 'metadata';
+  const url = URL.createObjectURL(blob);
+  try {
+    await new Promise((resolve, reject) => {
+      v.onloadedmetadata = resolve;
+      v.onerror = () => reject(new Error('media error: ' + (v.error && v.error.message)));
+      v.src = url;
+      document.body.append(v);
+    });
+    const duration = v.duration;
+    const target = duration / 2;
+    await new Promise((resolve, reject) => {
+      v.onseeked = resolve;
+      setTimeout(() => reject(new Error('no seeked event within 20 s')), 20000);
+      v.currentTime = target;
+    });
+    return { duration, target, at: v.currentTime };
+  } finally {
+    v.remove();
+    URL.revokeObjectURL(url);
+  }
+})();"#,
+    );
+    let p: Promise = f.call1(&JsValue::UNDEFINED, blob)?.unchecked_into();
+    JsFuture::from(p).await
+}

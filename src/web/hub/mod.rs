@@ -221,7 +221,7 @@ impl Hub {
         if self.events.stream_update.is_empty() {
             return;
         }
-        if let Ok(info) = stream_to_js(&p.info()) {
+        if let Ok(info) = pipeline_to_js(p) {
             self.emit(&self.events.stream_update, &info);
         }
     }
@@ -483,7 +483,7 @@ impl Hub {
             self.set_status_error(None);
         }
         self.emit_stream_update(&p);
-        stream_to_js(&p.info())
+        pipeline_to_js(&p)
     }
 
     /// The media for `req`: from the pool if one is used, else opened directly.
@@ -654,6 +654,23 @@ impl Hub {
             p.consumer_subscribed();
         }
     }
+}
+
+/// A stream's `SensorStream`, with its `recording` once a `retain: "all"` stream has
+/// ended: the seekable recording (`recording`, one segment) and every segment
+/// (`recordingSegments`; more than one if the recorder was restarted for a bitrate
+/// change, each a complete file).
+pub fn pipeline_to_js(p: &StreamPipeline) -> Result<JsValue, ProducerError> {
+    let value = stream_to_js(&p.info())?;
+    let segments = p.recording();
+    if let [only] = segments.as_slice() {
+        set(&value, "recording", only);
+    }
+    if !segments.is_empty() {
+        let all: js_sys::Array = segments.iter().collect();
+        set(&value, "recordingSegments", &all);
+    }
+    Ok(value)
 }
 
 /// A `SensorStream` as JS sees it (the origin's interface has Dates for the times).

@@ -21,7 +21,9 @@ use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::lifecycle::Event;
 use crate::core::ring::Taken;
 use crate::core::stream::StreamInfo;
+use crate::core::config::is_webm;
 use crate::web::interop::{self, from_js, set};
+use crate::web::recording;
 
 /// The loop's state, owned by its pipeline.
 #[derive(Default)]
@@ -465,13 +467,14 @@ fn build_frame(
 
 /// With `retain: "all"`: one last frame per segment holding that whole recording (one
 /// segment unless the recorder was restarted for a bitrate change).
+///
+/// Then the stream's `recording`: each segment's Blob made seekable (Duration, Cues;
+/// see [`recording::seekable_blob`]), or as recorded where it is not WebM or cannot be
+/// read as such.
 pub async fn emit_complete(p: &Rc<StreamPipeline>) {
     let Some(host) = p.host() else { return };
     let listeners = host.frame_listeners().clone();
     drop(host);
-    if listeners.is_empty() {
-        return;
-    }
     let (segments, next_seq, mime) = {
         let st = p.st.borrow();
         let mut segments: Vec<(u32, Array, u64)> = Vec::new();
@@ -491,10 +494,15 @@ pub async fn emit_complete(p: &Rc<StreamPipeline>) {
             p.info.borrow().mime_type.clone(),
         )
     };
+    let mut wholes = Vec::with_capacity(segments.len());
     for (segment, parts, size) in segments {
         let Ok(whole) = interop::blob(&parts, &mime) else {
             continue;
         };
+        wholes.push(whole.clone());
+        if listeners.is_empty() {
+            continue;
+        }
         let Ok(buffer) = JsFuture::from(whole.array_buffer()).await else {
             continue;
         };
@@ -518,4 +526,17 @@ pub async fn emit_complete(p: &Rc<StreamPipeline>) {
             |event, thrown| p.report(Report::ListenerError(event, thrown)),
         );
     }
+    let mut kept = Vec::with_capacity(wholes.len());
+    for whole in wholes {
+        let made = if is_webm(&mime) {
+            recording::seekable_blob(&whole, "recording").await.ok()
+        } else {
+            None
+        };
+        if p.closed() {
+            return;
+        }
+        kept.push(made.unwrap_or(whole));
+    }
+    *p.recording.borrow_mut() = kept;
 }

@@ -127,6 +127,9 @@ pub struct StreamPipeline {
     sinks: SinkSet,
     /// Settles when every sink has been closed (after the end).
     sinks_closing: RefCell<Option<js_sys::Promise>>,
+    /// `retain: "all"`: the whole recording at its end, one Blob per segment (seekable
+    /// where it is WebM). Set before the stream ends.
+    recording: RefCell<Vec<Blob>>,
     /// Woken when the stream has ended.
     ended: Signal,
     /// Woken when the delivery loop goes idle or the header scan finishes.
@@ -196,6 +199,7 @@ impl StreamPipeline {
             delivery: Delivery::new(blob_frames),
             sinks: SinkSet::new(sinks),
             sinks_closing: RefCell::new(None),
+            recording: RefCell::new(Vec::new()),
             ended: Signal::default(),
             idle: Signal::default(),
         });
@@ -251,6 +255,12 @@ impl StreamPipeline {
     /// What callers see now (a copy).
     pub fn info(&self) -> StreamInfo {
         self.info.borrow().clone()
+    }
+
+    /// `retain: "all"`: the recording, one Blob per segment, once the stream has ended
+    /// (empty before, and when memory pressure made the stream let go of it).
+    pub fn recording(&self) -> Vec<Blob> {
+        self.recording.borrow().clone()
     }
 
     /// Its public state now.
