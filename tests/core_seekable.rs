@@ -17,11 +17,20 @@ use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
 const FIXTURES: [(&str, &[u8]); 5] = [
-    ("chromium-vp9-opus", include_bytes!("fixtures/chromium-vp9-opus.webm")),
+    (
+        "chromium-vp9-opus",
+        include_bytes!("fixtures/chromium-vp9-opus.webm"),
+    ),
     ("chromium-vp9", include_bytes!("fixtures/chromium-vp9.webm")),
-    ("chromium-vp8-opus", include_bytes!("fixtures/chromium-vp8-opus.webm")),
+    (
+        "chromium-vp8-opus",
+        include_bytes!("fixtures/chromium-vp8-opus.webm"),
+    ),
     ("chromium-vp8", include_bytes!("fixtures/chromium-vp8.webm")),
-    ("firefox-vp8-opus", include_bytes!("fixtures/firefox-vp8-opus.webm")),
+    (
+        "firefox-vp8-opus",
+        include_bytes!("fixtures/firefox-vp8-opus.webm"),
+    ),
 ];
 
 /// Reads `bytes` in pieces of `slice` bytes, as `makeSeekable` reads a Blob.
@@ -46,7 +55,10 @@ fn segment_children(file: &[u8]) -> (usize, Vec<(u32, usize, std::ops::Range<usi
     assert_eq!(top[0].id, id::EBML);
     let at = top[0].whole.end;
     // Segment, with MediaRecorder's 8-byte "unknown" size.
-    assert_eq!(&file[at..at + 12], &[0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+    assert_eq!(
+        &file[at..at + 12],
+        &[0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+    );
     let data = at + 12;
     let seg = &file[data..];
     // Children up to the first (unknown-size) Cluster are whole elements.
@@ -76,16 +88,30 @@ fn fixtures_become_seekable_and_read_back() {
             let target = uint(&body[fields[0].body.clone()]) as u32;
             let pos = uint(&body[fields[1].body.clone()]) as usize;
             let (at, _) = elements(&seg[pos..]);
-            assert_eq!(at[0].id, target, "{name}: SeekPosition lands on its element");
+            assert_eq!(
+                at[0].id, target,
+                "{name}: SeekPosition lands on its element"
+            );
         }
 
         // Info carries the Duration.
         let (_, _, info) = find(id::INFO).expect("Info");
         let (info_children, _) = elements(&seg[info.clone()]);
-        let d = info_children.iter().find(|c| c.id == 0x4489).expect("Duration");
-        let duration = f64::from_bits(uint(&seg[info.start + d.body.start..info.start + d.body.end]));
-        assert!((duration - s.duration_ms).abs() < 1e-6, "{name}: scale 1 ms");
-        assert!(duration > 2000.0 && duration < 4000.0, "{name}: {duration} ms for ~2.5 s");
+        let d = info_children
+            .iter()
+            .find(|c| c.id == 0x4489)
+            .expect("Duration");
+        let duration = f64::from_bits(uint(
+            &seg[info.start + d.body.start..info.start + d.body.end],
+        ));
+        assert!(
+            (duration - s.duration_ms).abs() < 1e-6,
+            "{name}: scale 1 ms"
+        );
+        assert!(
+            duration > 2000.0 && duration < 4000.0,
+            "{name}: {duration} ms for ~2.5 s"
+        );
 
         // Every CuePoint lands on a Cluster whose Timecode is at or before the cue time.
         let (_, cues_at, cues) = find(id::CUES).expect("Cues");
@@ -98,23 +124,35 @@ fn fixtures_become_seekable_and_read_back() {
             let (f, _) = elements(pb);
             assert_eq!(f[0].id, 0xB3);
             let time = uint(&pb[f[0].body.clone()]);
-            assert!(last_time.map_or(true, |t| time >= t), "{name}: cue times rise");
+            assert!(
+                last_time.map_or(true, |t| time >= t),
+                "{name}: cue times rise"
+            );
             last_time = Some(time);
             let (tp, _) = elements(&pb[f[1].body.clone()]);
             let tpb = &pb[f[1].body.clone()];
             let pos = uint(&tpb[tp[1].body.clone()]) as usize;
             assert!(pos > cues_at, "{name}: the Clusters come after the Cues");
-            assert_eq!(&seg[pos..pos + 4], &[0x1F, 0x43, 0xB6, 0x75], "{name}: a Cluster");
+            assert_eq!(
+                &seg[pos..pos + 4],
+                &[0x1F, 0x43, 0xB6, 0x75],
+                "{name}: a Cluster"
+            );
             // Its Timecode (the Cluster's first child, after a 4-byte ID and its size).
             let size_len = seg[pos + 4].leading_zeros() as usize + 1;
             let (tc, _) = elements(&seg[pos + 4 + size_len..]);
             assert_eq!(tc[0].id, 0xE7);
-            let cluster_time = uint(&seg[pos + 4 + size_len + tc[0].body.start..pos + 4 + size_len + tc[0].body.end]);
+            let cluster_time = uint(
+                &seg[pos + 4 + size_len + tc[0].body.start..pos + 4 + size_len + tc[0].body.end],
+            );
             assert!(cluster_time <= time, "{name}");
         }
 
         // The body is the original's, byte for byte.
-        assert_eq!(&file[s.header.len()..], &bytes[s.body.start as usize..s.body.end as usize]);
+        assert_eq!(
+            &file[s.header.len()..],
+            &bytes[s.body.start as usize..s.body.end as usize]
+        );
 
         // Idempotent: the output made seekable again is the same file.
         let (_, again) = make(&file, 4096).unwrap();
@@ -134,7 +172,11 @@ fn the_slice_size_does_not_change_the_output() {
 
 #[test]
 fn ffprobe_reads_a_finite_duration_and_decodes_cleanly() {
-    if std::process::Command::new("ffprobe").arg("-version").output().is_err() {
+    if std::process::Command::new("ffprobe")
+        .arg("-version")
+        .output()
+        .is_err()
+    {
         // scripts/setup.sh installs FFmpeg; `npm test` runs after it.
         panic!("ffprobe is not installed (scripts/setup.sh installs it)");
     }
@@ -145,7 +187,14 @@ fn ffprobe_reads_a_finite_duration_and_decodes_cleanly() {
         let path = dir.join(format!("{name}.webm"));
         std::fs::write(&path, &file).unwrap();
         let out = std::process::Command::new("ffprobe")
-            .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "format=duration",
+                "-of",
+                "csv=p=0",
+            ])
             .arg(&path)
             .output()
             .unwrap();
@@ -153,7 +202,10 @@ fn ffprobe_reads_a_finite_duration_and_decodes_cleanly() {
         assert!(stderr.trim().is_empty(), "{name}: ffprobe said {stderr}");
         let probed: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
         let truth = s.duration_ms / 1000.0;
-        assert!((probed - truth).abs() <= truth * 0.1, "{name}: ffprobe {probed} s vs {truth} s");
+        assert!(
+            (probed - truth).abs() <= truth * 0.1,
+            "{name}: ffprobe {probed} s vs {truth} s"
+        );
         // Every packet decodes.
         let out = std::process::Command::new("ffmpeg")
             .args(["-v", "error", "-i"])
@@ -162,7 +214,10 @@ fn ffprobe_reads_a_finite_duration_and_decodes_cleanly() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success() && stderr.trim().is_empty(), "{name}: ffmpeg said {stderr}");
+        assert!(
+            out.status.success() && stderr.trim().is_empty(),
+            "{name}: ffmpeg said {stderr}"
+        );
         // And it seeks: a decode from the middle starts without an error.
         let out = std::process::Command::new("ffmpeg")
             .args(["-v", "error", "-ss", &format!("{:.3}", truth / 2.0), "-i"])
@@ -170,7 +225,11 @@ fn ffprobe_reads_a_finite_duration_and_decodes_cleanly() {
             .args(["-frames:v", "3", "-f", "null", "-"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{name}: seek: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name}: seek: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -180,12 +239,21 @@ fn bad_bytes_give_typed_errors() {
     let (_, bytes) = FIXTURES[0];
     // Not WebM.
     let mut r = EbmlReader::new();
-    let e = r.feed(b"RIFF....WAVEfmt ").err().or_else(|| seekable(b"", &r).err());
+    let e = r
+        .feed(b"RIFF....WAVEfmt ")
+        .err()
+        .or_else(|| seekable(b"", &r).err());
     assert!(matches!(e, Some(EbmlError::NotEbml { .. })), "{e:?}");
     // Only a header: no Cluster.
     let mut r = EbmlReader::new();
     r.feed(&bytes[..100]).unwrap();
-    assert!(matches!(seekable(&bytes[..100], &r), Err(EbmlError::Missing { id: id::CLUSTER, .. })));
+    assert!(matches!(
+        seekable(&bytes[..100], &r),
+        Err(EbmlError::Missing {
+            id: id::CLUSTER,
+            ..
+        })
+    ));
     // Cut in the middle: what is complete is kept.
     let cut = &bytes[..bytes.len() / 2];
     let (s, _) = make(cut, 1000).unwrap();

@@ -49,7 +49,12 @@ fn bad_config_throws_named_errors_naming_the_field() {
 fn options_that_are_not_plain_data_name_the_member() {
     // A function deep inside: the message names its path.
     let video = js_sys::Object::new();
-    js_sys::Reflect::set(&video, &"width".into(), &js_sys::Function::new_no_args("return 1")).unwrap();
+    js_sys::Reflect::set(
+        &video,
+        &"width".into(),
+        &js_sys::Function::new_no_args("return 1"),
+    )
+    .unwrap();
     let constraints = js_sys::Object::new();
     js_sys::Reflect::set(&constraints, &"video".into(), &video).unwrap();
     let cfg = js_sys::Object::new();
@@ -62,21 +67,27 @@ fn options_that_are_not_plain_data_name_the_member() {
         err_message(&e)
     );
     // Inside an array, and a symbol.
-    let cfg = js_sys::Function::new_no_args(
-        "return { mimeTypes: ['video/webm', Symbol('x')] }",
-    )
-    .call0(&JsValue::UNDEFINED)
-    .unwrap();
+    let cfg = js_sys::Function::new_no_args("return { mimeTypes: ['video/webm', Symbol('x')] }")
+        .call0(&JsValue::UNDEFINED)
+        .unwrap();
     let e = MediaRecorderProducer::new(cfg).err().unwrap();
     assert_eq!(err_name(&e), "TypeError");
-    assert!(err_message(&e).contains("config.mimeTypes[1] is a symbol"), "{}", err_message(&e));
+    assert!(
+        err_message(&e).contains("config.mimeTypes[1] is a symbol"),
+        "{}",
+        err_message(&e)
+    );
     // A cycle is an error, not a stack overflow.
     let cfg = js_sys::Function::new_no_args("const c = {}; c.constraints = { self: c }; return c;")
         .call0(&JsValue::UNDEFINED)
         .unwrap();
     let e = MediaRecorderProducer::new(cfg).err().unwrap();
     assert_eq!(err_name(&e), "TypeError");
-    assert!(err_message(&e).contains("nests too deeply"), "{}", err_message(&e));
+    assert!(
+        err_message(&e).contains("nests too deeply"),
+        "{}",
+        err_message(&e)
+    );
 }
 
 #[wasm_bindgen_test]

@@ -261,7 +261,10 @@ async fn retain_all_resolves_stop_with_a_seekable_recording() {
     let stream = settle(p.stop_stream((&id).into())).await.unwrap();
     let recorded = (js_sys::Date::now() - started) / 1000.0;
     let recording = get(&stream, "recording");
-    assert!(recording.is_instance_of::<web_sys::Blob>(), "recording is a Blob");
+    assert!(
+        recording.is_instance_of::<web_sys::Blob>(),
+        "recording is a Blob"
+    );
     let segments: js_sys::Array = get(&stream, "recordingSegments").unchecked_into();
     assert_eq!(segments.length(), 1);
     let r = seek_middle(&recording).await.unwrap();
@@ -272,7 +275,10 @@ async fn retain_all_resolves_stop_with_a_seekable_recording() {
         "duration {duration} s for about {recorded} s recorded"
     );
     let (target, at) = (get_f64(&r, "target"), get_f64(&r, "at"));
-    assert!((at - target).abs() < 0.1, "seeked to {at} s, wanted {target} s");
+    assert!(
+        (at - target).abs() < 0.1,
+        "seeked to {at} s, wanted {target} s"
+    );
     // Without retain: "all" there is no recording.
     let q = producer("{}");
     let id = connect_and_start(&q, r#"{"width":320,"height":240}"#).await;

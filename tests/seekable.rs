@@ -95,11 +95,17 @@ fn check(r: &JsValue) {
         "duration {duration} s for {wall} s recorded"
     );
     let (target, at) = (get_f64(r, "target"), get_f64(r, "at"));
-    assert!((at - target).abs() < 0.1, "seeked to {at} s, wanted {target} s");
+    assert!(
+        (at - target).abs() < 0.1,
+        "seeked to {at} s, wanted {target} s"
+    );
     assert_eq!(get_str(r, "type").split(';').next(), Some("video/webm"));
     // The header grew by the Cues and SeekHead; the body is the same bytes.
     let (raw, size) = (get_f64(r, "rawSize"), get_f64(r, "size"));
-    assert!(size > raw * 0.95 && size < raw + 64.0 * 1024.0, "{raw} → {size} bytes");
+    assert!(
+        size > raw * 0.95 && size < raw + 64.0 * 1024.0,
+        "{raw} → {size} bytes"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -116,17 +122,31 @@ async fn a_recording_with_audio_becomes_seekable() {
 
 #[wasm_bindgen_test]
 async fn bad_input_is_a_typed_error() {
-    let e = settle(make_seekable(JsValue::from_str("x"))).await.unwrap_err();
+    let e = settle(make_seekable(JsValue::from_str("x")))
+        .await
+        .unwrap_err();
     assert_eq!(err_name(&e), "TypeError");
-    assert!(err_message(&e).contains("makeSeekable: blob must be a Blob"), "{}", err_message(&e));
-    let garbage = web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&"RIFF not webm".into())).unwrap();
+    assert!(
+        err_message(&e).contains("makeSeekable: blob must be a Blob"),
+        "{}",
+        err_message(&e)
+    );
+    let garbage =
+        web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&"RIFF not webm".into())).unwrap();
     let e = settle(make_seekable(garbage.into())).await.unwrap_err();
     assert_eq!(err_name(&e), "DataError");
     assert!(err_message(&e).contains("byte 0"), "{}", err_message(&e));
     // A WebM header without any block.
     let head: [u8; 5] = [0x1A, 0x45, 0xDF, 0xA3, 0x80];
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&js_sys::Uint8Array::from(&head[..]))).unwrap();
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(
+        &js_sys::Uint8Array::from(&head[..]),
+    ))
+    .unwrap();
     let e = settle(make_seekable(blob.into())).await.unwrap_err();
     assert_eq!(err_name(&e), "DataError");
-    assert!(err_message(&e).contains("no Segment"), "{}", err_message(&e));
+    assert!(
+        err_message(&e).contains("no Segment"),
+        "{}",
+        err_message(&e)
+    );
 }

@@ -23,9 +23,9 @@
 //! assert_eq!((pool.stats().creations, pool.stats().reuses), (1, 1));
 //! ```
 
+use crate::core::idmap::IdMap;
 use crate::core::value::Value;
 use serde::Serialize;
-use crate::core::idmap::IdMap;
 
 /// Identifies what a stream was requested as.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -83,7 +83,11 @@ fn canonical(v: &Value, out: &mut String) {
             out.push('{');
             // In key order; `null` members are the same as absent.
             let mut first = true;
-            for (k, v) in map.sorted().into_iter().filter(|(_, v)| !matches!(v, Value::Null)) {
+            for (k, v) in map
+                .sorted()
+                .into_iter()
+                .filter(|(_, v)| !matches!(v, Value::Null))
+            {
                 if !first {
                     out.push(',');
                 }
@@ -221,9 +225,13 @@ impl PoolPolicy {
             .map(|(id, e)| (*id, e.since_ms))
             .collect();
         // Most recent first, without `slice::sort` (kilobytes of wasm for a few items).
-        while let Some(at) = (0..candidates.len())
-            .reduce(|best, i| if candidates[i].1 > candidates[best].1 { i } else { best })
-        {
+        while let Some(at) = (0..candidates.len()).reduce(|best, i| {
+            if candidates[i].1 > candidates[best].1 {
+                i
+            } else {
+                best
+            }
+        }) {
             let (id, _) = candidates.remove(at);
             let usable = match self.idle.get(&id) {
                 Some(e) => is_valid(id) && devices_present(&e.devices),

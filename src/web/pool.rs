@@ -11,8 +11,8 @@
 //! When the last owner of the pool goes away (the JS handle and every producer using
 //! it), its streams are stopped.
 
-use std::cell::{Cell, RefCell};
 use crate::core::idmap::IdMap;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;

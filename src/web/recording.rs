@@ -22,7 +22,12 @@ pub const SLICE_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
 fn data_error(what: &str, e: EbmlError) -> ProducerError {
     ProducerError::new(
         ErrorKind::Other("DataError".to_string()),
-        [what, ": the recording cannot be made seekable: ", &e.to_string()].concat(),
+        [
+            what,
+            ": the recording cannot be made seekable: ",
+            &e.to_string(),
+        ]
+        .concat(),
     )
 }
 

@@ -153,7 +153,9 @@ pub fn seekable(head: &[u8], reader: &EbmlReader) -> Result<Seekable, EbmlError>
         for &(time, track, rel) in &points {
             positions.clear();
             writer::uint(&mut positions, CUE_TRACK, track);
-            let at = rel.checked_add(shift).ok_or(EbmlError::Overflow { offset: rel })?;
+            let at = rel
+                .checked_add(shift)
+                .ok_or(EbmlError::Overflow { offset: rel })?;
             writer::uint8(&mut positions, CUE_CLUSTER_POSITION, at);
             point.clear();
             writer::uint(&mut point, CUE_TIME, time);
@@ -166,7 +168,11 @@ pub fn seekable(head: &[u8], reader: &EbmlReader) -> Result<Seekable, EbmlError>
     };
     let seek_head = |info_at: u64, tracks_at: u64, cues_at: u64| {
         let mut body = Vec::with_capacity(3 * 24);
-        for (target, at) in [(id::INFO, info_at), (id::TRACKS, tracks_at), (id::CUES, cues_at)] {
+        for (target, at) in [
+            (id::INFO, info_at),
+            (id::TRACKS, tracks_at),
+            (id::CUES, cues_at),
+        ] {
             let mut seek = Vec::with_capacity(24);
             let mut target_id = Vec::with_capacity(4);
             writer::id(&mut target_id, target);

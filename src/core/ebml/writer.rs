@@ -35,7 +35,11 @@ fn sized(out: &mut Vec<u8>, value: u64, len: u32) {
     let value = value.min((1u64 << 56).wrapping_sub(2));
     let marked = value | (1u64 << len.wrapping_mul(7));
     let bytes = marked.to_be_bytes();
-    out.extend_from_slice(bytes.get(8usize.saturating_sub(len as usize)..).unwrap_or(&bytes));
+    out.extend_from_slice(
+        bytes
+            .get(8usize.saturating_sub(len as usize)..)
+            .unwrap_or(&bytes),
+    );
 }
 
 /// Appends an unsigned integer element in the fewest bytes (at least one).

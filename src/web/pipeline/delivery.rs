@@ -17,11 +17,11 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 use super::{Chunk, Report, StreamPipeline};
+use crate::core::config::is_webm;
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::lifecycle::Event;
 use crate::core::ring::Taken;
 use crate::core::stream::StreamInfo;
-use crate::core::config::is_webm;
 use crate::web::interop::{self, from_js, set};
 use crate::web::recording;
 
@@ -422,7 +422,11 @@ fn frame_consts(info: &StreamInfo) -> JsValue {
         set(&c, "format", &JsValue::from_str(f.trim()));
     }
     if let Some(at) = crate::core::value::find(mime, "codecs=") {
-        set(&c, "codec", &JsValue::from_str(mime[at + 7..].trim_matches('"')));
+        set(
+            &c,
+            "codec",
+            &JsValue::from_str(mime[at + 7..].trim_matches('"')),
+        );
     }
     c
 }
