@@ -9,10 +9,15 @@
 //! - ffprobe (FFmpeg, installed by scripts/setup.sh) reads a finite duration within
 //!   10 % of the truth and decodes every packet without an error.
 //! - Truncated or foreign bytes give a typed error, never a panic.
+//! - Snapshots (instant replay) of a longer recording made from the fixtures: the last
+//!   N seconds start at a keyframe Cluster, at time 0, use only the bytes still held,
+//!   and ffprobe/ffmpeg read a duration within 10 % and decode them cleanly.
 #![cfg(not(target_arch = "wasm32"))]
 
 use media_recorder_producer::core::ebml::writer::elements;
-use media_recorder_producer::core::ebml::{id, seekable, EbmlError, EbmlReader, Seekable};
+use media_recorder_producer::core::ebml::{
+    id, seekable, snapshot, EbmlError, EbmlReader, Part, Seekable, Snapshot,
+};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -285,4 +290,162 @@ proptest! {
             prop_assert_eq!(file.len(), s.header.len() + (s.body.end - s.body.start) as usize);
         }
     }
+}
+
+/// `bytes` (a fixture) with its Clusters repeated `times` times, Cluster Timecodes
+/// shifted so time keeps rising: a longer recording with a keyframe Cluster per copy.
+fn repeated(bytes: &[u8], times: u64) -> Vec<u8> {
+    let mut r = EbmlReader::new();
+    r.feed(bytes).unwrap();
+    let end = r.last_block_end().unwrap();
+    let clusters: Vec<_> = r
+        .clusters()
+        .iter()
+        .filter(|c| c.offset < end)
+        .copied()
+        .collect();
+    let first = clusters[0].timecode.unwrap();
+    let span = (r.max_timecode().unwrap() as u64 - first) + 40;
+    let mut out = bytes[..r.header_end().unwrap() as usize].to_vec();
+    for copy in 0..times {
+        for (k, c) in clusters.iter().enumerate() {
+            let next = clusters.get(k + 1).map_or(end, |n| n.offset);
+            out.extend([
+                0x1F, 0x43, 0xB6, 0x75, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+            ]);
+            let tc = c.timecode.unwrap() - first + copy * span;
+            out.extend([0xE7, 0x84]);
+            out.extend((tc as u32).to_be_bytes());
+            out.extend(&bytes[c.timecode_end.unwrap() as usize..next as usize]);
+        }
+    }
+    out
+}
+
+/// The snapshot's file: its header, then its parts resolved against `bytes`.
+fn assemble(s: &Snapshot, bytes: &[u8]) -> Vec<u8> {
+    let mut file = s.header.clone();
+    for p in &s.parts {
+        match p {
+            Part::Bytes(b) => file.extend(b),
+            Part::Range(r) => file.extend(&bytes[r.start as usize..r.end as usize]),
+        }
+    }
+    file
+}
+
+fn probe_duration(name: &str, file: &[u8]) -> f64 {
+    let dir = std::env::temp_dir().join(format!("mrp-snapshot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.webm"));
+    std::fs::write(&path, file).unwrap();
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&path)
+        .output()
+        .expect("ffprobe (scripts/setup.sh installs it)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.trim().is_empty(), "{name}: ffprobe said {stderr}");
+    let decode = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&path)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    let derr = String::from_utf8_lossy(&decode.stderr);
+    assert!(
+        decode.status.success() && derr.trim().is_empty(),
+        "{name}: ffmpeg said {derr}"
+    );
+    let _ = std::fs::remove_file(&path);
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+#[test]
+fn a_snapshot_of_the_last_seconds_starts_at_a_keyframe_at_zero_and_plays() {
+    for (name, bytes) in FIXTURES {
+        let long = repeated(bytes, 8); // about 20 s
+        let mut r = EbmlReader::new();
+        for piece in long.chunks(3000) {
+            r.feed(piece).unwrap();
+        }
+        let total_ms = r.max_timecode().unwrap() as f64;
+        let s = snapshot(&long, &r, 0..long.len() as u64, Some(5000.0)).unwrap();
+        // At least the 5 s asked for, at most one keyframe interval (one copy) more.
+        assert!(s.duration_ms >= 5000.0, "{name}: {} ms", s.duration_ms);
+        assert!(
+            s.duration_ms < 5000.0 + 3000.0,
+            "{name}: {} ms",
+            s.duration_ms
+        );
+        assert!(
+            (s.start_ms + s.duration_ms - total_ms).abs() < 200.0,
+            "{name}: ends at the end"
+        );
+        let file = assemble(&s, &long);
+        // Read back: Clusters start at time 0, the first begins with a keyframe.
+        let mut back = EbmlReader::new();
+        back.feed(&file).unwrap();
+        assert_eq!(back.clusters()[0].timecode, Some(0), "{name}");
+        if back
+            .tracks()
+            .iter()
+            .any(|t| t.kind == media_recorder_producer::core::ebml::TrackKind::Video)
+        {
+            let k = back.clusters()[0].keyframe.expect("starts at a keyframe");
+            assert!(k.timecode <= 40, "{name}: keyframe at {} ms", k.timecode);
+        }
+        let probed = probe_duration(name, &file);
+        let truth = s.duration_ms / 1000.0;
+        assert!(
+            (probed - truth).abs() <= truth * 0.1,
+            "{name}: ffprobe {probed} s vs {truth} s"
+        );
+        // All of it: the same length as the recording.
+        let all = snapshot(&long, &r, 0..long.len() as u64, None).unwrap();
+        assert_eq!(all.start_ms, 0.0);
+        assert!((all.duration_ms - total_ms).abs() < 200.0);
+    }
+}
+
+#[test]
+fn a_snapshot_uses_only_held_bytes() {
+    let (name, bytes) = FIXTURES[0];
+    let long = repeated(bytes, 6);
+    let mut r = EbmlReader::new();
+    r.feed(&long).unwrap();
+    // The ring let go of everything before the middle (a cut inside a Cluster).
+    let from = long.len() as u64 / 2 + 17;
+    let s = snapshot(&long, &r, from..long.len() as u64, None).unwrap();
+    for p in &s.parts {
+        if let Part::Range(range) = p {
+            assert!(range.start >= from, "{name}: a part before the held bytes");
+        }
+    }
+    let first_kept = r
+        .clusters()
+        .iter()
+        .find(|c| c.offset >= from && c.keyframe.is_some())
+        .unwrap();
+    assert_eq!(s.start_ms, first_kept.timecode.unwrap() as f64);
+    probe_duration("held", &assemble(&s, &long));
+    // Nothing whole held: a typed error.
+    let e = snapshot(&long, &r, long.len() as u64 - 10..long.len() as u64, None).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            EbmlError::Missing {
+                id: id::CLUSTER,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }

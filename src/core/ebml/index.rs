@@ -45,6 +45,9 @@ pub struct ClusterEntry {
     /// The Cluster's Timecode, in TimecodeScale units; `None` until its Timecode
     /// element has been read (only the last Cluster of a cut stream can lack it).
     pub timecode: Option<u64>,
+    /// Byte offset just past the Cluster's Timecode element, once read: a snapshot
+    /// rewrites the Cluster's start up to here (new Timecode) and keeps the rest.
+    pub timecode_end: Option<u64>,
     /// The Cluster's first keyframe on a video track, if it has one (so far).
     pub keyframe: Option<Keyframe>,
 }

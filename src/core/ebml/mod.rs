@@ -72,7 +72,7 @@ pub mod writer;
 pub use error::EbmlError;
 pub use index::{ClusterEntry, Keyframe, SegmentInfo, Track, TrackKind};
 pub use reader::{EbmlReader, Progress, ReaderOptions};
-pub use seekable::{seekable, Seekable};
+pub use seekable::{seekable, snapshot, Part, Seekable, Snapshot};
 
 /// Element IDs the reader acts on, as written in the stream (marker bits kept).
 pub mod id {

@@ -56,20 +56,226 @@ pub struct Seekable {
     pub cues: usize,
 }
 
+/// One CuePoint: its time (TimecodeScale units), track, and the Cluster's offset
+/// from the start of the body that follows the header.
+type Cue = (u64, u64, u64);
+
 /// The seekable header for a recording that `reader` has read whole, `head` being the
 /// recording's first bytes (at least up to [`EbmlReader::header_end`]).
 ///
 /// Errors name the byte at fault: the reader's own error if it failed, or
 /// [`EbmlError::Missing`] when there is no header, no Tracks or no complete block.
 pub fn seekable(head: &[u8], reader: &EbmlReader) -> Result<Seekable, EbmlError> {
+    let (header_end, body_end) = bounds(reader)?;
+    let video = reader.tracks().iter().any(|t| t.kind == TrackKind::Video);
+    let points: Vec<Cue> = reader
+        .clusters()
+        .iter()
+        .filter(|c| c.offset < body_end)
+        .filter_map(|c| cue(reader, c, video, 0, c.offset.checked_sub(header_end)?))
+        .collect();
+    let duration = duration_units(reader, 0);
+    let header = build_header(head, reader, &points, duration)?;
+    Ok(Seekable {
+        header,
+        body: header_end..body_end,
+        duration_ms: duration * reader.timecode_scale() as f64 / 1e6,
+        cues: points.len(),
+    })
+}
+
+/// A piece of a [`Snapshot`]'s body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// Bytes written here (a Cluster's new start: its ID, size and Timecode).
+    Bytes(Vec<u8>),
+    /// The recording's bytes at these offsets, unchanged.
+    Range(Range<u64>),
+}
+
+/// What [`snapshot`] made: the last seconds of a recording as a file of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// The new header (as [`Seekable::header`]).
+    pub header: Vec<u8>,
+    /// The body: each Cluster's rewritten start, then its bytes from the recording.
+    pub parts: Vec<Part>,
+    /// Where the clip starts in the recording (its first Cluster's time), in ms.
+    pub start_ms: f64,
+    /// The clip's Duration, in milliseconds (its time starts at 0).
+    pub duration_ms: f64,
+    /// CuePoints written.
+    pub cues: usize,
+}
+
+/// The last `last_ms` milliseconds (all that is held, if `None` or if less is held) of a
+/// recording that `reader` has read up to now, as a seekable file of its own, from the
+/// bytes still `held` (recording offsets, a contiguous run to the end of what was
+/// read). `head` is the recording's header (at least up to [`EbmlReader::header_end`]).
+///
+/// The clip starts at a Cluster that begins with a video keyframe (any Cluster for
+/// audio only), the latest one at least `last_ms` before the end. Cluster Timecodes are
+/// shifted so the clip starts at 0: each Cluster's start is rewritten (ID, unknown size,
+/// Timecode) and the rest of it is referenced unchanged.
+pub fn snapshot(
+    head: &[u8],
+    reader: &EbmlReader,
+    held: Range<u64>,
+    last_ms: Option<f64>,
+) -> Result<Snapshot, EbmlError> {
+    let (_, read_end) = bounds(reader)?;
+    let end = read_end.min(held.end);
+    let video = reader.tracks().iter().any(|t| t.kind == TrackKind::Video);
+    let all = reader.clusters();
+    // Clusters wholly held, with their Timecode read, that a player can start at.
+    let starts: Vec<usize> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            c.offset >= held.start
+                && c.timecode_end.is_some_and(|t| t <= end)
+                && c.timecode.is_some()
+                && (c.keyframe.is_some() || !video)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let first = *starts.first().ok_or(EbmlError::Missing {
+        id: id::CLUSTER,
+        offset: held.start,
+    })?;
+    let time_of = |i: usize| -> u64 {
+        all.get(i)
+            .and_then(|c| {
+                c.keyframe
+                    .and_then(|k| u64::try_from(k.timecode).ok())
+                    .or(c.timecode)
+            })
+            .unwrap_or(0)
+    };
+    let last_time = u64::try_from(reader.max_timecode().unwrap_or(0)).unwrap_or(0);
+    let chosen = match last_ms {
+        Some(ms) => {
+            let window = (ms * 1e6 / reader.timecode_scale() as f64).max(0.0) as u64;
+            let latest = last_time.saturating_sub(window);
+            starts
+                .iter()
+                .rev()
+                .find(|&&i| time_of(i) <= latest)
+                .copied()
+                .unwrap_or(first)
+        }
+        None => first,
+    };
+    let t0 = all.get(chosen).and_then(|c| c.timecode).unwrap_or(0);
+
+    let mut parts = Vec::new();
+    let mut points: Vec<Cue> = Vec::new();
+    let mut rel = 0u64;
+    let clusters = all.get(chosen..).unwrap_or(&[]);
+    for (k, c) in clusters.iter().enumerate() {
+        let (Some(tc), Some(tc_end)) = (c.timecode, c.timecode_end) else {
+            break;
+        };
+        if c.offset >= end || tc_end > end {
+            break;
+        }
+        let next = clusters
+            .get(k.saturating_add(1))
+            .map_or(end, |n| n.offset.min(end));
+        if let Some(p) = cue(reader, c, video, t0, rel) {
+            points.push(p);
+        }
+        let mut start = Vec::with_capacity(24);
+        writer::id(&mut start, id::CLUSTER);
+        start.extend_from_slice(&[0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+        writer::uint(&mut start, id::TIMECODE, tc.saturating_sub(t0));
+        rel = rel
+            .saturating_add(start.len() as u64)
+            .saturating_add(next.saturating_sub(tc_end));
+        parts.push(Part::Bytes(start));
+        parts.push(Part::Range(tc_end..next.max(tc_end)));
+    }
+    let duration = duration_units(reader, t0);
+    let header = build_header(head, reader, &points, duration)?;
+    let ms = reader.timecode_scale() as f64 / 1e6;
+    Ok(Snapshot {
+        header,
+        parts,
+        start_ms: t0 as f64 * ms,
+        duration_ms: duration * ms,
+        cues: points.len(),
+    })
+}
+
+/// Where the header ends and where the last complete block ends.
+fn bounds(reader: &EbmlReader) -> Result<(u64, u64), EbmlError> {
     if let Some(e) = reader.error() {
         return Err(e);
     }
+    let missing = |id: u32| EbmlError::Missing {
+        id,
+        offset: reader.offset(),
+    };
+    let header_end = reader.header_end().ok_or(missing(id::CLUSTER))?;
+    let body_end = reader.last_block_end().ok_or(missing(id::SIMPLE_BLOCK))?;
+    Ok((header_end, body_end))
+}
+
+/// The CuePoint for Cluster `c` at body offset `rel`, times shifted by `t0`: its first
+/// video keyframe, or (no video track) its start.
+fn cue(
+    reader: &EbmlReader,
+    c: &super::ClusterEntry,
+    video: bool,
+    t0: u64,
+    rel: u64,
+) -> Option<Cue> {
+    match c.keyframe {
+        Some(k) => Some((
+            u64::try_from(k.timecode).ok()?.checked_sub(t0)?,
+            k.track,
+            rel,
+        )),
+        None if !video => {
+            let track = reader.tracks().first().map_or(1, |t| t.number);
+            Some((c.timecode?.checked_sub(t0)?, track, rel))
+        }
+        None => None,
+    }
+}
+
+/// The Duration (TimecodeScale units) of a file whose time starts at the recording's
+/// `shift`: the last block's time minus `shift`, plus one frame (the mean block spacing
+/// of the video track over the recording, else of all blocks).
+fn duration_units(reader: &EbmlReader, shift: u64) -> f64 {
+    let first_time = reader
+        .clusters()
+        .iter()
+        .find_map(|c| c.timecode)
+        .unwrap_or(0) as f64;
+    let last_time = reader.max_timecode().unwrap_or(0) as f64;
+    let video = reader.tracks().iter().find(|t| t.kind == TrackKind::Video);
+    let blocks = video.map_or(reader.block_count(), |t| t.blocks);
+    let frame = if blocks > 1 {
+        (last_time - first_time).max(0.0) / (blocks.saturating_sub(1)) as f64
+    } else {
+        0.0
+    };
+    (last_time - shift as f64 + frame).max(0.0)
+}
+
+/// The new header: EBML header, Segment start, SeekHead, Info (with `duration`),
+/// Tracks, the other header elements, and Cues for `points`.
+fn build_header(
+    head: &[u8],
+    reader: &EbmlReader,
+    points: &[Cue],
+    duration: f64,
+) -> Result<Vec<u8>, EbmlError> {
     let end = reader.offset();
     let missing = |id: u32| EbmlError::Missing { id, offset: end };
     let segment = reader.segment().ok_or(missing(id::SEGMENT))?;
     let header_end = reader.header_end().ok_or(missing(id::CLUSTER))?;
-    let body_end = reader.last_block_end().ok_or(missing(id::SIMPLE_BLOCK))?;
     let to_usize = |v: u64| usize::try_from(v).map_err(|_| EbmlError::Overflow { offset: v });
     let (seg_at, data_at, head_end) = (
         to_usize(segment.offset)?,
@@ -87,38 +293,18 @@ pub fn seekable(head: &[u8], reader: &EbmlReader) -> Result<Seekable, EbmlError>
     for e in &found {
         let bytes = children.get(e.whole.clone()).unwrap_or(&[]);
         match e.id {
-            id::INFO => info = Some((e, bytes)),
+            id::INFO => info = Some(e),
             id::TRACKS => tracks = Some(bytes),
             id::SEEK_HEAD | id::CUES | VOID => {}
             _ => others.extend_from_slice(bytes),
         }
     }
-    let (info, info_bytes) = info.ok_or(missing(id::INFO))?;
+    let info = info.ok_or(missing(id::INFO))?;
     let tracks = tracks.ok_or(missing(id::TRACKS))?;
 
-    // Duration: the last block's time plus one frame (the mean block spacing of the
-    // video track, else of all blocks).
-    let clusters: Vec<_> = reader
-        .clusters()
-        .iter()
-        .filter(|c| c.offset < body_end)
-        .copied()
-        .collect();
-    let first_time = clusters.iter().find_map(|c| c.timecode).unwrap_or(0) as f64;
-    let last_time = reader.max_timecode().unwrap_or(0) as f64;
-    let video = reader.tracks().iter().find(|t| t.kind == TrackKind::Video);
-    let blocks = video.map_or(reader.block_count(), |t| t.blocks);
-    let frame = if blocks > 1 {
-        (last_time - first_time).max(0.0) / (blocks.saturating_sub(1)) as f64
-    } else {
-        0.0
-    };
-    let duration = (last_time + frame).max(0.0);
-    let scale = reader.timecode_scale() as f64;
-
     // Info, with our Duration in place of any other.
-    let mut info_body = Vec::with_capacity(info_bytes.len().saturating_add(11));
     let inner = children.get(info.body.clone()).unwrap_or(&[]);
+    let mut info_body = Vec::with_capacity(inner.len().saturating_add(11));
     let (info_children, _) = elements(inner);
     for c in info_children.iter().filter(|c| c.id != DURATION) {
         info_body.extend_from_slice(inner.get(c.whole.clone()).unwrap_or(&[]));
@@ -130,27 +316,11 @@ pub fn seekable(head: &[u8], reader: &EbmlReader) -> Result<Seekable, EbmlError>
     // Cues: positions are fixed-width, so their size does not depend on where the
     // Clusters land; write them once with the positions relative to the body, then
     // once more shifted by the header's size.
-    let cue_track = video
-        .map(|t| t.number)
-        .or_else(|| reader.tracks().first().map(|t| t.number))
-        .unwrap_or(1);
-    let points: Vec<(u64, u64, u64)> = clusters
-        .iter()
-        .filter_map(|c| {
-            let rel = c.offset.checked_sub(header_end)?;
-            match (c.keyframe, video) {
-                (Some(k), _) => Some((u64::try_from(k.timecode).ok()?, k.track, rel)),
-                // No video track: every Cluster is a seek point.
-                (None, None) => Some((c.timecode?, cue_track, rel)),
-                (None, Some(_)) => None,
-            }
-        })
-        .collect();
     let cues_for = |shift: u64| -> Result<Vec<u8>, EbmlError> {
         let mut body = Vec::with_capacity(points.len().saturating_mul(24));
         let mut point = Vec::with_capacity(24);
         let mut positions = Vec::with_capacity(16);
-        for &(time, track, rel) in &points {
+        for &(time, track, rel) in points {
             positions.clear();
             writer::uint(&mut positions, CUE_TRACK, track);
             let at = rel
@@ -214,10 +384,5 @@ pub fn seekable(head: &[u8], reader: &EbmlReader) -> Result<Seekable, EbmlError>
     header.extend_from_slice(tracks);
     header.extend_from_slice(&others);
     header.extend_from_slice(&cues);
-    Ok(Seekable {
-        header,
-        body: header_end..body_end,
-        duration_ms: duration * scale / 1e6,
-        cues: points.len(),
-    })
+    Ok(header)
 }

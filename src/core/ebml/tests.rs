@@ -80,6 +80,7 @@ fn reads_tracks_and_clusters() {
             ClusterEntry {
                 offset: header_len,
                 timecode: Some(0),
+                timecode_end: Some(header_len + 15),
                 keyframe: Some(Keyframe {
                     track: 1,
                     timecode: 3
@@ -88,6 +89,7 @@ fn reads_tracks_and_clusters() {
             ClusterEntry {
                 offset: second,
                 timecode: Some(100),
+                timecode_end: Some(second + 15),
                 keyframe: None
             }
         ]
@@ -122,6 +124,7 @@ fn block_group_without_reference_is_a_keyframe() {
         &[ClusterEntry {
             offset: cluster_at,
             timecode: Some(10),
+            timecode_end: Some(cluster_at + 8),
             keyframe: Some(Keyframe {
                 track: 1,
                 timecode: 12

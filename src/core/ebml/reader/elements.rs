@@ -53,6 +53,7 @@ impl EbmlReader {
                 self.clusters.push(ClusterEntry {
                     offset: start,
                     timecode: None,
+                    timecode_end: None,
                     keyframe: None,
                 });
             }
@@ -284,6 +285,7 @@ impl EbmlReader {
                     return Err(EbmlError::Duplicate { offset, id });
                 }
                 cluster.timecode = Some(value);
+                cluster.timecode_end = Some(self.pos);
             }
             _ => {}
         }
