@@ -55,8 +55,11 @@ proptest! {
         max_chunks in 1usize..40,
         max_bytes in 1024u64..40_000,
         policy in policy(),
+        replay in any::<bool>(),
     ) {
-        let mut ring = ChunkRing::new(RingLimits { max_chunks, max_bytes, keep_delivered: false }, policy);
+        // `replay` keeps delivered chunks while the bounds allow: every invariant below
+        // (order, exactly-once, counted drops, pinned headers, bounds) holds the same.
+        let mut ring = ChunkRing::new(RingLimits { max_chunks, max_bytes, keep_delivered: false, replay }, policy);
         let mut pushed: Vec<u64> = vec![];
         let mut delivered: Vec<u64> = vec![];
         let mut dropped: BTreeSet<u64> = BTreeSet::new();
@@ -214,7 +217,7 @@ proptest! {
 
     #[test]
     fn keep_delivered_keeps_everything(sizes in prop::collection::vec(1u64..10_000, 1..200)) {
-        let mut ring = ChunkRing::new(RingLimits { max_chunks: 1, max_bytes: 1024, keep_delivered: true }, HeaderPolicy::Scan);
+        let mut ring = ChunkRing::new(RingLimits { max_chunks: 1, max_bytes: 1024, keep_delivered: true , replay: false}, HeaderPolicy::Scan);
         for (i, &s) in sizes.iter().enumerate() {
             ring.push(i, s, None);
             if i % 3 == 0 {
@@ -239,6 +242,7 @@ fn late_consumer_gets_the_header_first() {
             max_chunks: 1000,
             max_bytes: 10_000,
             keep_delivered: false,
+            replay: false,
         },
         HeaderPolicy::Scan,
     );

@@ -19,7 +19,7 @@
 //! ```
 //! use media_recorder_producer::core::ring::{ChunkRing, HeaderPolicy, RingLimits};
 //!
-//! let limits = RingLimits { max_chunks: 100, max_bytes: 1000, keep_delivered: false };
+//! let limits = RingLimits { max_chunks: 100, max_bytes: 1000, keep_delivered: false, replay: false };
 //! let mut ring = ChunkRing::new(limits, HeaderPolicy::FirstChunk);
 //! ring.push("header", 10, None);               // pinned: the first chunk
 //! for i in 0..5 { ring.push("body", 400, None); } // over 1000 bytes: old body chunks go
@@ -55,6 +55,10 @@ pub struct RingLimits {
     /// Keep delivered chunks until [`ChunkRing::clear`] (`retain: "all"`); the ring then
     /// never evicts and is unbounded.
     pub keep_delivered: bool,
+    /// Keep delivered chunks while the bounds allow (`replay: true`: the replay window
+    /// of `snapshot()`). Over the bounds the oldest evictable chunks go first as always,
+    /// which are delivered ones; evicting a delivered chunk is not a drop.
+    pub replay: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,7 +245,7 @@ impl<T: Clone> ChunkRing<T> {
             }
         }
         // Chunks already delivered and now unpinned are released like any delivered chunk.
-        if !self.limits.keep_delivered {
+        if !self.keeps_delivered() {
             self.release_delivered_unpinned();
         }
     }
@@ -251,6 +255,7 @@ impl<T: Clone> ChunkRing<T> {
     pub fn release_delivered(&mut self) -> u64 {
         let before = self.stats.held_bytes;
         self.limits.keep_delivered = false;
+        self.limits.replay = false;
         self.release_delivered_unpinned();
         before - self.stats.held_bytes
     }
@@ -267,7 +272,7 @@ impl<T: Clone> ChunkRing<T> {
     pub fn begin_segment(&mut self) -> Vec<Dropped> {
         self.segment += 1;
         self.segment_start = self.next_seq;
-        let keep = self.limits.keep_delivered;
+        let keep = self.keeps_delivered();
         let mut i = 0;
         while i < self.slots.len() {
             let s = &mut self.slots[i];
@@ -339,7 +344,7 @@ impl<T: Clone> ChunkRing<T> {
         let Some(idx) = self.index_of(seq, SlotState::InFlight) else {
             return;
         };
-        let keep = self.limits.keep_delivered;
+        let keep = self.keeps_delivered();
         let current = self.segment;
         let (size, pinned, old_segment) = {
             let slot = &mut self.slots[idx];
@@ -356,6 +361,25 @@ impl<T: Clone> ChunkRing<T> {
                 self.remove_at(idx);
             }
         } else if !keep && !pinned {
+            self.remove_at(idx);
+        }
+        if self.limits.replay {
+            // The chunk that was in delivery could not be evicted for a push meanwhile;
+            // now delivered, the oldest delivered chunks make up for it (never a drop).
+            self.trim_delivered();
+        }
+    }
+
+    /// Evicts the oldest delivered, unpinned chunks while over the bounds.
+    fn trim_delivered(&mut self) {
+        while self.over_limits() {
+            let Some(idx) = self
+                .slots
+                .iter()
+                .position(|s| !s.pinned && s.state == SlotState::Delivered)
+            else {
+                break;
+            };
             self.remove_at(idx);
         }
     }
@@ -455,6 +479,11 @@ impl<T: Clone> ChunkRing<T> {
                 i += 1;
             }
         }
+    }
+
+    /// Whether delivered chunks stay (`keep_delivered` or `replay`).
+    fn keeps_delivered(&self) -> bool {
+        self.limits.keep_delivered || self.limits.replay
     }
 
     fn over_limits(&self) -> bool {

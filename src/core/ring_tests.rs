@@ -6,6 +6,7 @@ fn limits(max_chunks: usize, max_bytes: u64) -> RingLimits {
         max_chunks,
         max_bytes,
         keep_delivered: false,
+        replay: false,
     }
 }
 
@@ -73,6 +74,7 @@ fn keep_delivered_never_evicts() {
             max_chunks: 1,
             max_bytes: 1,
             keep_delivered: true,
+            replay: false,
         },
         HeaderPolicy::FirstChunk,
     );
@@ -92,6 +94,7 @@ fn release_delivered_keeps_the_header_and_pending() {
             max_chunks: 100,
             max_bytes: 100,
             keep_delivered: true,
+            replay: false,
         },
         HeaderPolicy::FirstChunk,
     );
@@ -166,4 +169,43 @@ fn clear_counts_undelivered_as_dropped() {
     let s = r.stats();
     assert_eq!(s.delivered_chunks + s.dropped_chunks, s.pushed_chunks);
     assert_eq!(s.held_bytes, 0);
+}
+
+#[test]
+fn replay_keeps_delivered_chunks_within_the_budget_and_evicts_them_first_without_drops() {
+    let mut r = ChunkRing::new(
+        RingLimits {
+            max_chunks: 100,
+            max_bytes: 500,
+            keep_delivered: false,
+            replay: true,
+        },
+        HeaderPolicy::FirstChunk,
+    );
+    // Delivered as they come: the window slides, nothing is a drop.
+    for i in 0..20u64 {
+        r.push(i, 100, None);
+        let t = r.take_next().unwrap();
+        r.finish(t.seq);
+    }
+    let held: Vec<u64> = r.items().copied().collect();
+    assert_eq!(
+        held,
+        vec![0, 16, 17, 18, 19],
+        "the header and the newest that fit"
+    );
+    assert_eq!(r.stats().held_bytes, 500);
+    assert_eq!(r.stats().dropped_chunks, 0);
+    // A consumer that stops: delivered chunks make room before pending ones are dropped.
+    r.push(20, 100, None);
+    r.push(21, 100, None);
+    assert_eq!(r.stats().dropped_chunks, 0);
+    let held: Vec<u64> = r.items().copied().collect();
+    assert_eq!(held, vec![0, 18, 19, 20, 21]);
+    for i in 22..26u64 {
+        r.push(i, 100, None);
+    }
+    // Now only pending chunks are left to evict: those are drops.
+    assert!(r.stats().dropped_chunks > 0);
+    assert!(r.stats().held_bytes <= 500);
 }

@@ -100,7 +100,21 @@ pub struct StreamRequest {
     /// Stream name (`name`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Instant replay (`replay`, default false): delivered chunks stay in the ring
+    /// while its byte budget allows (oldest first out), and the recording is indexed as
+    /// it arrives (one extra read of each chunk), so `snapshot()` can cut the last
+    /// seconds at a keyframe.
+    pub replay: bool,
+    /// Ask the recorder for a keyframe at least this often (`keyframeInterval`, ms,
+    /// 100 ..= 60 000): the granularity of snapshots. Default 1 000 with `replay`,
+    /// else the browser's. Chromium honours it (`videoKeyFrameIntervalDuration`);
+    /// browsers without it ignore it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keyframe_interval: Option<u32>,
 }
+
+/// `keyframeInterval`'s default with `replay: true`, in ms.
+pub const DEFAULT_REPLAY_KEYFRAME_INTERVAL_MS: u32 = 1000;
 
 const STREAM_FIELDS: &[&str] = &[
     "source",
@@ -116,6 +130,8 @@ const STREAM_FIELDS: &[&str] = &[
     "video",
     "mimeType",
     "name",
+    "replay",
+    "keyframeInterval",
 ];
 
 impl StreamRequest {
@@ -170,6 +186,10 @@ impl StreamRequest {
             video,
             mime_type: f.non_empty_string("mimeType", 255)?,
             name: f.non_empty_string("name", 200)?,
+            replay: f.boolean("replay")?.unwrap_or(false),
+            keyframe_interval: f
+                .integer("keyframeInterval", 100, 60_000)?
+                .map(|n| n as u32),
         };
         if source == Source::Microphone && req.video {
             return Err(range(
@@ -190,6 +210,12 @@ impl StreamRequest {
             ));
         }
         Ok(req)
+    }
+
+    /// The keyframe interval to ask the recorder for (ms), if any.
+    pub fn keyframe_interval_ms(&self) -> Option<u32> {
+        self.keyframe_interval
+            .or(self.replay.then_some(DEFAULT_REPLAY_KEYFRAME_INTERVAL_MS))
     }
 
     /// Whether the stream's frames are video (`"video"`) or audio only (`"audio"`).

@@ -460,6 +460,7 @@ impl Hub {
                     max_chunks: cfg.buffer_capacity as usize,
                     max_bytes: cfg.buffer_max_bytes,
                     keep_delivered: cfg.retain == Retain::All,
+                    replay: req.replay,
                 },
                 lifecycle: Lifecycle::new(video_bps, cfg.retain),
                 tick_ms: cfg.chunk_processing_interval_ms,
