@@ -342,6 +342,15 @@ async fn every_method_names_a_bad_argument_in_a_type_error() {
         stream_id("pauseStream", false),
         stream_id("resumeStream", false),
         stream_id("getMediaStream", true),
+        stream_id("snapshot", false),
+        Case {
+            method: "snapshot",
+            valid: vec![s(), u()],
+            at: 1,
+            arg: "options",
+            bad: objects(),
+            sync: false,
+        },
         Case {
             method: "pushChunk",
             valid: vec![s(), bytes(), u()],

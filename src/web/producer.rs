@@ -166,6 +166,28 @@ impl MediaRecorderProducer {
         })
     }
 
+    /// Instant replay: the last `options.seconds` (default: all the ring holds) of a
+    /// stream started with `replay: true`, as a seekable WebM that starts at a
+    /// keyframe, its time starting at 0. Built from the chunks the ring holds (the
+    /// replay window is the ring's byte budget); nothing is read again.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Blob>")]
+    pub fn snapshot(
+        &self,
+        #[wasm_bindgen(js_name = streamId, unchecked_param_type = "string")] stream_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SnapshotOptions")] options: JsValue,
+    ) -> js_sys::Promise {
+        let hub = self.hub.clone();
+        let id = args::string(&stream_id, "snapshot", "streamId");
+        let seconds = args::options(&options, "snapshot", "options")
+            .and_then(|v| crate::core::config::snapshot_seconds(&v));
+        promise(async move {
+            let (id, seconds) = (id?, seconds?);
+            hub.check_alive("snapshot()")?;
+            let p = hub.find(&id, "snapshot()")?;
+            p.snapshot(seconds).await.map(JsValue::from)
+        })
+    }
+
     /// Pauses a recording stream (no chunks until `resumeStream`).
     #[wasm_bindgen(js_name = pauseStream, unchecked_return_type = "Promise<void>")]
     pub fn pause_stream(

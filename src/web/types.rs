@@ -104,6 +104,26 @@ export interface VideoStreamConfig {
    * is a TypeError; a startStream that fails leaves them unlocked).
    */
   sinks?: WritableStream<Blob>[];
+  /**
+   * Instant replay (default false): delivered chunks stay in the buffer while
+   * bufferMaxBytes allows (the replay window; oldest out first, never counted as
+   * drops), and the WebM recording is indexed as it arrives (one extra read of each
+   * chunk), so snapshot() can cut the last seconds at a keyframe.
+   */
+  replay?: boolean;
+  /**
+   * Ask the recorder for a keyframe at least every this many ms (100..60000): the
+   * granularity of snapshots. Default 1000 with replay, else the browser's. Chromium
+   * honours it (videoKeyFrameIntervalDuration); other browsers ignore it.
+   */
+  keyframeInterval?: number;
+}
+
+/** Options of snapshot(). */
+export interface SnapshotOptions {
+  /** Seconds of replay wanted (> 0); the clip starts at the latest keyframe at least
+   * this long before the end. Default: all the buffer holds. */
+  seconds?: number;
 }
 
 /** Options of pushChunk(). */

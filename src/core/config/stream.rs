@@ -113,6 +113,21 @@ pub struct StreamRequest {
     pub keyframe_interval: Option<u32>,
 }
 
+/// `snapshot(streamId, options)`: the seconds of replay asked for (`options.seconds`,
+/// more than 0, at most a day), or `None` for all that is held.
+///
+/// ```
+/// use media_recorder_producer::core::config::snapshot_seconds;
+/// use media_recorder_producer::core::value::{obj, Value};
+/// assert_eq!(snapshot_seconds(&Value::Null).unwrap(), None);
+/// assert_eq!(snapshot_seconds(&obj([("seconds", Value::Number(30.0))])).unwrap(), Some(30.0));
+/// let e = snapshot_seconds(&obj([("seconds", Value::Number(0.0))])).unwrap_err();
+/// assert!(e.message.contains("options.seconds"));
+/// ```
+pub fn snapshot_seconds(v: &Value) -> Result<Option<f64>, ProducerError> {
+    Fields::new("options", v, &["seconds"])?.number("seconds", 0.0, 86_400.0, false)
+}
+
 /// `keyframeInterval`'s default with `replay: true`, in ms.
 pub const DEFAULT_REPLAY_KEYFRAME_INTERVAL_MS: u32 = 1000;
 

@@ -46,10 +46,19 @@ impl Recorder {
         mime_type: &str,
         video_bps: Option<u32>,
         audio_bps: Option<u32>,
+        keyframe_ms: Option<u32>,
         events: RecorderEvents,
     ) -> Result<Recorder, ProducerError> {
         let options = MediaRecorderOptions::new();
         options.set_mime_type(mime_type);
+        if let Some(ms) = keyframe_ms {
+            // Not in web-sys's MediaRecorderOptions yet; browsers without it ignore it.
+            let _ = js_sys::Reflect::set(
+                &options,
+                &"videoKeyFrameIntervalDuration".into(),
+                &f64::from(ms).into(),
+            );
+        }
         if let Some(v) = video_bps {
             options.set_video_bits_per_second(v);
         }
@@ -145,6 +154,7 @@ pub struct RecorderEngine {
     mime_type: String,
     audio_bps: Option<u32>,
     timeslice_ms: u32,
+    keyframe_ms: Option<u32>,
     video_bps: Cell<Option<u32>>,
     sink: RefCell<Option<Rc<dyn EngineSink>>>,
     current: RefCell<Option<Rc<Recorder>>>,
@@ -162,6 +172,7 @@ impl RecorderEngine {
         video_bps: Option<u32>,
         audio_bps: u32,
         timeslice_ms: u32,
+        keyframe_ms: Option<u32>,
     ) -> Self {
         RecorderEngine {
             // `Clone::clone`: MediaStream's inherent `clone()` makes new live tracks.
@@ -169,6 +180,7 @@ impl RecorderEngine {
             mime_type: mime_type.to_string(),
             audio_bps: (media.get_audio_tracks().length() > 0).then_some(audio_bps),
             timeslice_ms,
+            keyframe_ms,
             video_bps: Cell::new(video_bps),
             sink: RefCell::new(None),
             current: RefCell::new(None),
@@ -194,6 +206,7 @@ impl RecorderEngine {
             &self.mime_type,
             video_bps,
             self.audio_bps,
+            self.keyframe_ms,
             events,
         )?);
         recorder.start(self.timeslice_ms)?;

@@ -13,8 +13,8 @@ use gloo_timers::callback::Interval;
 use wasm_bindgen::JsValue;
 
 use crate::core::config::{
-    candidate_mime_types, negotiate_mime_type, FrameData, LogTarget, ProducerConfig, Retain,
-    Source, StreamRequest,
+    candidate_mime_types, is_webm, negotiate_mime_type, FrameData, LogTarget, ProducerConfig,
+    Retain, Source, StreamRequest,
 };
 use crate::core::constraints::media_constraints;
 use crate::core::error::{ErrorKind, ProducerError};
@@ -431,9 +431,11 @@ impl Hub {
                 video_bps,
                 cfg.audio_bits_per_second,
                 cfg.recording_interval_ms,
+                req.keyframe_interval_ms(),
             )),
             None => Rc::new(PushEngine::new(mime_type.clone())),
         };
+        let index = req.replay && is_webm(&mime_type);
         let info = StreamInfo {
             id,
             name,
@@ -466,6 +468,7 @@ impl Hub {
                 tick_ms: cfg.chunk_processing_interval_ms,
                 sinks,
                 blob_frames: cfg.frame_data == FrameData::Blob,
+                index,
             },
         )?;
         self.streams.borrow_mut().push(p.clone());

@@ -521,6 +521,7 @@ pub async fn emit_complete(p: &Rc<StreamPipeline>) {
                 blob: whole,
                 arrival_ms: js_sys::Date::now(),
                 segment,
+                at: 0,
             },
         };
         let frame = build_frame(p, &taken, &buffer, true);

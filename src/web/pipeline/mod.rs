@@ -17,6 +17,7 @@
 
 pub mod delivery;
 pub mod header;
+pub mod index;
 pub mod sink;
 mod source;
 
@@ -91,11 +92,15 @@ pub struct Chunk {
     pub arrival_ms: f64,
     /// Segment index: 0, then one more for each recorder restart (bitrate change).
     pub segment: u32,
+    /// Byte offset of the chunk in its segment (the recording's bytes before it).
+    pub at: u64,
 }
 
 /// What the pipeline keeps that changes chunk by chunk.
 struct PipeState {
     ring: ChunkRing<Chunk>,
+    /// The current segment and its bytes so far (each chunk's [`Chunk::at`]).
+    seg_bytes: (u32, u64),
     scan: HeaderScan,
     settings: TrackSettings,
     level: Option<Level>,
@@ -127,6 +132,8 @@ pub struct StreamPipeline {
     sinks: SinkSet,
     /// Settles when every sink has been closed (after the end).
     sinks_closing: RefCell<Option<js_sys::Promise>>,
+    /// `replay: true` (WebM): the recording's index, for [`StreamPipeline::snapshot`].
+    index: Option<index::Index>,
     /// `retain: "all"`: the whole recording at its end, one Blob per segment (seekable
     /// where it is WebM). Set before the stream ends.
     recording: RefCell<Vec<Blob>>,
@@ -154,6 +161,8 @@ pub struct PipelineSetup {
     pub sinks: Vec<Box<dyn sink::Sink>>,
     /// Whether frames carry the chunk's Blob (`frameData: "blob"`) instead of its bytes.
     pub blob_frames: bool,
+    /// Index the recording as it arrives (`replay: true`, WebM only).
+    pub index: bool,
 }
 
 impl StreamPipeline {
@@ -172,6 +181,7 @@ impl StreamPipeline {
             tick_ms,
             sinks,
             blob_frames,
+            index,
         } = setup;
         let policy = engine.header_policy();
         let settings = lease
@@ -185,6 +195,7 @@ impl StreamPipeline {
             host,
             st: RefCell::new(PipeState {
                 ring: ChunkRing::new(limits, policy),
+                seg_bytes: (0, 0),
                 scan: HeaderScan::new(policy),
                 settings,
                 level: None,
@@ -199,6 +210,7 @@ impl StreamPipeline {
             delivery: Delivery::new(blob_frames),
             sinks: SinkSet::new(sinks),
             sinks_closing: RefCell::new(None),
+            index: index.then(index::Index::default),
             recording: RefCell::new(Vec::new()),
             ended: Signal::default(),
             idle: Signal::default(),
@@ -633,10 +645,17 @@ impl StreamPipeline {
             let mut st = self.st.borrow_mut();
             let was_open = st.ring.header_open();
             let pinned_before = st.ring.stats().pinned_bytes;
+            let segment = st.ring.segment();
+            if st.seg_bytes.0 != segment {
+                st.seg_bytes = (segment, 0);
+            }
+            let at = st.seg_bytes.1;
+            st.seg_bytes.1 += size as u64;
             let chunk = Chunk {
                 blob: blob.clone(),
                 arrival_ms,
-                segment: st.ring.segment(),
+                segment,
+                at,
             };
             let (seq, mut dropped) = st.ring.push(chunk, size as u64, pin);
             let candidate = st.ring.stats().pinned_bytes > pinned_before;
@@ -650,11 +669,17 @@ impl StreamPipeline {
                 }
             } else if was_open && candidate && st.scan.active() {
                 let segment = st.ring.segment();
-                start_scan = st.scan.queue(segment, seq, blob);
+                start_scan = st.scan.queue(segment, seq, blob.clone());
             }
             (seq, dropped, start_scan)
         };
         self.report(Report::Chunk { size: size as u64 });
+        if let Some(index) = &self.index {
+            let segment = self.st.borrow().ring.segment();
+            if index.push(segment, blob) {
+                spawn_local(index::run(self.clone()));
+            }
+        }
         if start_scan {
             spawn_local(header::scan(self.clone()));
         }

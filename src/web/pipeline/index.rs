@@ -1,0 +1,209 @@
+//! The replay index of a `replay: true` stream: every chunk is read once, in arrival
+//! order, into the core's streaming [`EbmlReader`], which keeps the header's bytes and a
+//! compact entry per Cluster (offset, Timecode, first keyframe). With it,
+//! [`StreamPipeline::snapshot`] cuts the last seconds at a keyframe from the chunks the
+//! ring still holds, without reading them again.
+//!
+//! One index per segment: a recorder restart (bitrate change) starts a new WebM file,
+//! and the index starts over with it.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Blob;
+
+use super::StreamPipeline;
+use crate::core::ebml::{snapshot, EbmlError, EbmlReader, Part};
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::web::interop::{self, from_js};
+use crate::web::signal::Signal;
+
+/// The index's state (see the module docs).
+#[derive(Default)]
+pub struct Index {
+    state: RefCell<IndexState>,
+    /// Woken whenever the reader has caught up with every chunk queued.
+    caught_up: Signal,
+}
+
+#[derive(Default)]
+struct IndexState {
+    segment: u32,
+    reader: EbmlReader,
+    /// The segment's first bytes, up to the header's end once known.
+    head: Vec<u8>,
+    failed: Option<EbmlError>,
+    /// Chunks not read yet: (segment, Blob).
+    queue: VecDeque<(u32, Blob)>,
+    running: bool,
+}
+
+impl Index {
+    /// Queues a chunk of `segment`; returns whether the read loop must be started.
+    pub fn push(&self, segment: u32, blob: Blob) -> bool {
+        let mut s = self.state.borrow_mut();
+        s.queue.push_back((segment, blob));
+        !std::mem::replace(&mut s.running, true)
+    }
+
+    fn idle(&self) -> bool {
+        let s = self.state.borrow();
+        !s.running && s.queue.is_empty()
+    }
+}
+
+/// Reads the queued chunks, in order, until none is left.
+pub async fn run(p: Rc<StreamPipeline>) {
+    let Some(index) = p.index.as_ref() else {
+        return;
+    };
+    loop {
+        let next = index.state.borrow_mut().queue.pop_front();
+        let Some((segment, blob)) = next else {
+            break;
+        };
+        let bytes = JsFuture::from(blob.array_buffer()).await;
+        if p.closed() {
+            break;
+        }
+        let bytes = match bytes {
+            Ok(b) => Uint8Array::new(&b).to_vec(),
+            Err(e) => {
+                // The chunk cannot be read: the index of this segment is over.
+                let mut s = index.state.borrow_mut();
+                s.failed = Some(EbmlError::Missing {
+                    id: crate::core::ebml::id::CLUSTER,
+                    offset: s.reader.offset(),
+                });
+                drop(s);
+                p.report(super::Report::Error(from_js(&e)));
+                continue;
+            }
+        };
+        let mut s = index.state.borrow_mut();
+        if segment != s.segment {
+            *s = IndexState {
+                segment,
+                queue: std::mem::take(&mut s.queue),
+                running: true,
+                ..IndexState::default()
+            };
+        }
+        if s.failed.is_some() {
+            continue;
+        }
+        if s.reader.header_end().is_none() {
+            s.head.extend_from_slice(&bytes);
+        }
+        if let Err(e) = s.reader.feed(&bytes) {
+            s.failed = Some(e);
+        }
+        if let Some(end) = s.reader.header_end() {
+            let end = end as usize;
+            if s.head.len() > end {
+                s.head.truncate(end);
+            }
+        }
+    }
+    index.state.borrow_mut().running = false;
+    index.caught_up.wake_all();
+}
+
+impl StreamPipeline {
+    /// The last `seconds` (all that is held if `None`) of a `replay: true` stream as a
+    /// seekable WebM that starts at a keyframe, from the chunks the ring holds.
+    pub async fn snapshot(self: &Rc<Self>, seconds: Option<f64>) -> Result<Blob, ProducerError> {
+        let Some(index) = self.index.as_ref() else {
+            return Err(ProducerError::new(
+                ErrorKind::InvalidState,
+                [
+                    "snapshot(): stream \"",
+                    &self.id(),
+                    "\" was not started with replay: true",
+                ]
+                .concat(),
+            ));
+        };
+        // Every chunk pushed so far is read first.
+        while !index.idle() && !self.closed() {
+            index.caught_up.wait().await.ok();
+        }
+        let mime = self.info.borrow().mime_type.clone();
+        let s = index.state.borrow();
+        let not_ready = |why: &str| {
+            ProducerError::new(
+                ErrorKind::InvalidState,
+                ["snapshot(): stream \"", &self.id(), "\" ", why].concat(),
+            )
+        };
+        if let Some(e) = s.failed {
+            return Err(ProducerError::new(
+                ErrorKind::Other("DataError".to_string()),
+                [
+                    "snapshot(): the recording cannot be indexed: ",
+                    &e.to_string(),
+                ]
+                .concat(),
+            ));
+        }
+        // The chunks of the current segment the ring still holds, as one run of bytes
+        // to the end (an older chunk still in delivery may leave a gap: the run starts
+        // after it).
+        let held: Vec<(u64, Blob)> = {
+            let st = self.st.borrow();
+            let mut run: Vec<(u64, u64, Blob)> = Vec::new();
+            for c in st.ring.items().filter(|c| c.segment == s.segment) {
+                let size = c.blob.size() as u64;
+                match run.last() {
+                    Some((at, len, _)) if at + len != c.at => run.clear(),
+                    _ => {}
+                }
+                run.push((c.at, size, c.blob.clone()));
+            }
+            run.into_iter().map(|(at, _, b)| (at, b)).collect()
+        };
+        let (Some(first), Some(last)) = (held.first(), held.last()) else {
+            return Err(not_ready("holds no recording yet"));
+        };
+        let range = first.0..last.0 + last.1.size() as u64;
+        let made = snapshot(&s.head, &s.reader, range, seconds.map(|s| s * 1000.0)).map_err(
+            |e| match e {
+                EbmlError::Missing { .. } => {
+                    not_ready("holds no complete keyframe Cluster yet (try again shortly)")
+                }
+                e => ProducerError::new(
+                    ErrorKind::Other("DataError".to_string()),
+                    ["snapshot(): ", &e.to_string()].concat(),
+                ),
+            },
+        )?;
+        drop(s);
+        let parts = Array::new();
+        parts.push(&Uint8Array::from(made.header.as_slice()));
+        for part in &made.parts {
+            match part {
+                Part::Bytes(b) => {
+                    parts.push(&Uint8Array::from(b.as_slice()));
+                }
+                Part::Range(r) => {
+                    for (at, blob) in &held {
+                        let end = at + blob.size() as u64;
+                        if end <= r.start || *at >= r.end {
+                            continue;
+                        }
+                        let from = r.start.max(*at) - at;
+                        let to = r.end.min(end) - at;
+                        let slice = blob
+                            .slice_with_f64_and_f64(from as f64, to as f64)
+                            .map_err(|e| from_js(&e))?;
+                        parts.push(&slice);
+                    }
+                }
+            }
+        }
+        interop::blob(&parts, &mime)
+    }
+}

@@ -1,0 +1,124 @@
+//! Instant replay: `snapshot()` of a `replay: true` stream recorded long enough to wrap
+//! its ring. The clip is a WebM of its own that the browser plays and seeks, starts at a
+//! keyframe at time 0, and lasts what was asked for, within the ring's window.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use js_sys::Uint8Array;
+use media_recorder_producer::core::ebml::{EbmlReader, TrackKind};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn bytes_of(blob: &JsValue) -> Vec<u8> {
+    let blob: &web_sys::Blob = blob.unchecked_ref();
+    let buf = JsFuture::from(blob.array_buffer()).await.unwrap();
+    Uint8Array::new(&buf).to_vec()
+}
+
+/// The clip read back by the core reader: its first Cluster starts at time 0 with a
+/// video keyframe (at most one frame in).
+fn starts_at_a_keyframe_at_zero(bytes: &[u8]) {
+    let mut r = EbmlReader::new();
+    r.feed(bytes).unwrap();
+    let first = r.clusters()[0];
+    assert_eq!(first.timecode, Some(0));
+    assert!(r.tracks().iter().any(|t| t.kind == TrackKind::Video));
+    let k = first.keyframe.expect("the clip starts with a keyframe");
+    assert!(k.timecode <= 100, "keyframe at {} ms", k.timecode);
+}
+
+#[wasm_bindgen_test]
+async fn a_snapshot_of_a_wrapped_ring_plays_from_a_keyframe() {
+    // About 30 kB/s of video: a 200 kB ring holds a few seconds of a 12 s recording.
+    let p = producer(r#"{"bufferMaxBytes":200000}"#);
+    let frames = collect(&p, Event::Frame);
+    let id = connect_and_start(
+        &p,
+        r#"{"width":320,"height":240,"bitrate":250000,"audio":false,"replay":true}"#,
+    )
+    .await;
+    sleep(12_000).await;
+    assert!(frames.len() > 50, "frames flow ({})", frames.len());
+    let m = p.metrics();
+    let held = get_f64(&m, "bytesHeld");
+    assert!(
+        held <= 200_000.0 + 64_000.0,
+        "the ring stays within its budget: {held}"
+    );
+    assert_eq!(
+        get_f64(&m, "framesDropped"),
+        0.0,
+        "delivered chunks leave without drops"
+    );
+
+    // The last 3 s: at least 3 s, at most one keyframe interval (1 s) and a chunk more.
+    let clip = settle(p.snapshot((&id).into(), js(r#"{"seconds":3}"#)))
+        .await
+        .unwrap();
+    assert!(clip.is_instance_of::<web_sys::Blob>());
+    let bytes = bytes_of(&clip).await;
+    starts_at_a_keyframe_at_zero(&bytes);
+    let r = seek_middle(&clip).await.unwrap();
+    let duration = get_f64(&r, "duration");
+    assert!(duration.is_finite(), "duration {duration}");
+    assert!(
+        (2.9..4.6).contains(&duration),
+        "3 s asked for, {duration} s given"
+    );
+    let (target, at) = (get_f64(&r, "target"), get_f64(&r, "at"));
+    assert!((at - target).abs() < 0.1, "seeked to {at}, wanted {target}");
+
+    // All that is held: within the ring's window, well short of the 12 s recorded.
+    let all = settle(p.snapshot((&id).into(), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    let bytes = bytes_of(&all).await;
+    starts_at_a_keyframe_at_zero(&bytes);
+    assert!(
+        (bytes.len() as f64) < 200_000.0 + 64_000.0,
+        "{} bytes",
+        bytes.len()
+    );
+    let r = seek_middle(&all).await.unwrap();
+    let whole = get_f64(&r, "duration");
+    assert!(whole >= duration - 0.05 && whole < 10.0, "window {whole} s");
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn snapshot_needs_replay_and_valid_options() {
+    let p = producer("{}");
+    let id = connect_and_start(&p, r#"{"width":320,"height":240}"#).await;
+    let e = settle(p.snapshot((&id).into(), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert_eq!(err_name(&e), "InvalidStateError");
+    assert!(
+        err_message(&e).contains("replay: true"),
+        "{}",
+        err_message(&e)
+    );
+    let e = settle(p.snapshot((&id).into(), js(r#"{"seconds":-1}"#)))
+        .await
+        .unwrap_err();
+    assert_eq!(err_name(&e), "RangeError");
+    assert!(
+        err_message(&e).contains("options.seconds"),
+        "{}",
+        err_message(&e)
+    );
+    let e = settle(p.snapshot(JsValue::from_f64(1.0), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert_eq!(err_name(&e), "TypeError");
+    let e = settle(p.snapshot("nope".into(), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert_eq!(err_name(&e), "RangeError");
+    p.destroy();
+}
