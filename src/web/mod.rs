@@ -17,6 +17,7 @@ pub mod interop;
 pub mod listeners;
 pub mod media;
 pub mod monitor;
+pub mod opfs;
 pub mod pipeline;
 pub mod pool;
 pub mod producer;

@@ -117,6 +117,29 @@ export interface VideoStreamConfig {
    * honours it (videoKeyFrameIntervalDuration); other browsers ignore it.
    */
   keyframeInterval?: number;
+  /**
+   * The built-in file sink: the recording goes to the Origin Private File System as it
+   * records (committed every 2 s or 4 MiB), so memory stays within the buffer budget
+   * however long it runs, and a tab that crashes or reloads loses at most the last
+   * 2 s. At stop the stream's `recording` is the file, seekable. Find unfinished ones
+   * with listRecordings(). `name` defaults to the stream id. NotSupportedError at
+   * startStream where OPFS is missing (e.g. Firefox private windows).
+   */
+  sink?: { type: "opfs"; name?: string };
+}
+
+/** A recording in the Origin Private File System (listRecordings()). */
+export interface RecordingInfo {
+  name: string;
+  mimeType: string;
+  startTime: Date | null;
+  /** false if the recording was cut short (tab closed or crashed, destroy() without
+   * stopStream()); recoverRecording() still makes it playable. */
+  finished: boolean;
+  /** Bytes committed to disk. */
+  bytes: number;
+  /** Committed parts (about 2 s each). */
+  parts: number;
 }
 
 /** Options of snapshot(). */

@@ -111,6 +111,62 @@ pub struct StreamRequest {
     /// browsers without it ignore it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keyframe_interval: Option<u32>,
+    /// The built-in file sink (`sink: { type: "opfs", name? }`): the recording goes to
+    /// the Origin Private File System as it records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sink: Option<FileSink>,
+}
+
+/// `sink: { type: "opfs", name? }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileSink {
+    /// `"opfs"`, the only type so far.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The recording's name in OPFS (default: the stream's id): 1 to 100 characters,
+    /// no `/`, `\\`, or a name of only dots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl FileSink {
+    fn from_value(v: &Value) -> Result<Self, ProducerError> {
+        let f = Fields::new("videoConfig.sink", v, &["type", "name"])?;
+        if f.choice("type", &["opfs"])?.is_none() {
+            return Err(ProducerError::new(
+                ErrorKind::InvalidType,
+                "videoConfig.sink.type is required (\"opfs\")",
+            ));
+        }
+        let name = f.non_empty_string("name", 100)?;
+        if let Some(n) = &name {
+            check_recording_name("videoConfig.sink.name", n)?;
+        }
+        Ok(FileSink { kind: "opfs", name })
+    }
+}
+
+/// A recording's name as OPFS takes it: 1 to 100 characters, no path separators, not
+/// only dots. `field` names the argument in the `RangeError`.
+///
+/// ```
+/// use media_recorder_producer::core::config::check_recording_name;
+/// assert!(check_recording_name("name", "interview-3").is_ok());
+/// assert!(check_recording_name("name", "../x").is_err());
+/// assert!(check_recording_name("name", "..").is_err());
+/// ```
+pub fn check_recording_name(field: &str, name: &str) -> Result<(), ProducerError> {
+    if name.is_empty()
+        || name.chars().count() > 100
+        || name.contains(['/', '\\', '\0'])
+        || name.chars().all(|c| c == '.')
+    {
+        return Err(range(
+            field,
+            "must be 1 to 100 characters, without / or \\, and not only dots",
+        ));
+    }
+    Ok(())
 }
 
 /// `snapshot(streamId, options)`: the seconds of replay asked for (`options.seconds`,
@@ -147,6 +203,7 @@ const STREAM_FIELDS: &[&str] = &[
     "name",
     "replay",
     "keyframeInterval",
+    "sink",
 ];
 
 impl StreamRequest {
@@ -205,6 +262,7 @@ impl StreamRequest {
             keyframe_interval: f
                 .integer("keyframeInterval", 100, 60_000)?
                 .map(|n| n as u32),
+            sink: f.get("sink").map(FileSink::from_value).transpose()?,
         };
         if source == Source::Microphone && req.video {
             return Err(range(
@@ -216,6 +274,12 @@ impl StreamRequest {
             return Err(range(
                 "videoConfig.audio",
                 "audio and video are both false: nothing to record",
+            ));
+        }
+        if source == Source::External && req.sink.is_some() {
+            return Err(range(
+                "videoConfig.sink",
+                "is for recorded streams; for source \"external\" write your chunks yourself",
             ));
         }
         if source == Source::External && req.mime_type.is_none() {

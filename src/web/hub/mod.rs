@@ -30,6 +30,8 @@ use crate::web::interop::{self, plain, set, to_js};
 use crate::web::listeners::ListenerSet;
 use crate::web::media::{self, MediaLease};
 use crate::web::monitor::{self, MemoryMonitor, MonitorHost};
+use crate::web::opfs::OpfsFile;
+use crate::web::pipeline::sink::OpfsSink;
 use crate::web::pipeline::sink::Sink;
 use crate::web::pipeline::{PipelineHost, PipelineSetup, StreamPipeline};
 use crate::web::pool::PoolShared;
@@ -371,7 +373,7 @@ impl Hub {
     pub async fn start_stream(
         self: &Rc<Self>,
         req: StreamRequest,
-        sinks: Vec<Box<dyn Sink>>,
+        mut sinks: Vec<Box<dyn Sink>>,
     ) -> Result<JsValue, ProducerError> {
         self.check_alive("startStream()")?;
         if !self.status.borrow().is_connected {
@@ -409,6 +411,18 @@ impl Hub {
         let n = self.next_stream_no.get() + 1;
         self.next_stream_no.set(n);
         let id = format!("{}-stream-{n}", self.id);
+        // The OPFS file sink: its directory and manifest exist before the first chunk
+        // (NotSupportedError here, with the tracks released, if OPFS is missing).
+        let file = match &req.sink {
+            Some(s) => {
+                let name = s.name.clone().unwrap_or_else(|| id.clone());
+                let file = OpfsFile::create(&name, &mime_type, js_sys::Date::now()).await?;
+                self.check_alive("startStream()")?;
+                sinks.push(Box::new(OpfsSink::new(file.clone())));
+                Some(file)
+            }
+            None => None,
+        };
         let name = req.name.clone().unwrap_or_else(|| {
             let source = match req.source {
                 Source::Camera => "camera",
@@ -469,6 +483,7 @@ impl Hub {
                 sinks,
                 blob_frames: cfg.frame_data == FrameData::Blob,
                 index,
+                file,
             },
         )?;
         self.streams.borrow_mut().push(p.clone());

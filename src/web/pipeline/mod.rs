@@ -134,6 +134,8 @@ pub struct StreamPipeline {
     sinks_closing: RefCell<Option<js_sys::Promise>>,
     /// `replay: true` (WebM): the recording's index, for [`StreamPipeline::snapshot`].
     index: Option<index::Index>,
+    /// `sink: { type: "opfs" }`: the file on disk.
+    file: Option<Rc<crate::web::opfs::OpfsFile>>,
     /// `retain: "all"`: the whole recording at its end, one Blob per segment (seekable
     /// where it is WebM). Set before the stream ends.
     recording: RefCell<Vec<Blob>>,
@@ -163,6 +165,9 @@ pub struct PipelineSetup {
     pub blob_frames: bool,
     /// Index the recording as it arrives (`replay: true`, WebM only).
     pub index: bool,
+    /// The OPFS file the recording goes to (`sink: { type: "opfs" }`), already among
+    /// `sinks`; at the end the stream's `recording` is made from it.
+    pub file: Option<Rc<crate::web::opfs::OpfsFile>>,
 }
 
 impl StreamPipeline {
@@ -182,6 +187,7 @@ impl StreamPipeline {
             sinks,
             blob_frames,
             index,
+            file,
         } = setup;
         let policy = engine.header_policy();
         let settings = lease
@@ -211,6 +217,7 @@ impl StreamPipeline {
             sinks: SinkSet::new(sinks),
             sinks_closing: RefCell::new(None),
             index: index.then(index::Index::default),
+            file,
             recording: RefCell::new(Vec::new()),
             ended: Signal::default(),
             idle: Signal::default(),
@@ -218,6 +225,9 @@ impl StreamPipeline {
         engine.start(Rc::new(source::PipelineSink(Rc::downgrade(&p))))?;
         let actual = engine.mime_type();
         if !actual.is_empty() {
+            if let Some(file) = &p.file {
+                file.set_mime_type(&actual);
+            }
             p.info.borrow_mut().mime_type = actual;
         }
         let listeners = p.watch_tracks();
@@ -527,6 +537,15 @@ impl StreamPipeline {
         let closing = self.sinks_closing.borrow().clone();
         if let Some(c) = closing {
             let _ = JsFuture::from(c).await;
+        }
+        // The OPFS file, committed by the sinks' close: the stream's seekable recording.
+        if let Some(file) = &self.file {
+            if self.recording.borrow().is_empty() {
+                match file.file().await {
+                    Ok(f) => *self.recording.borrow_mut() = vec![f.into()],
+                    Err(e) => self.report(Report::Error(self.with_id(e))),
+                }
+            }
         }
     }
 

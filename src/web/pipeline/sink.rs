@@ -17,10 +17,13 @@ use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
+use std::rc::Rc;
+
 use super::Chunk;
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::ring::Taken;
 use crate::web::interop::{self, from_js};
+use crate::web::opfs::OpfsFile;
 
 /// A chunk as a sink sees it.
 pub struct SinkChunk<'a> {
@@ -208,5 +211,55 @@ impl Sink for WritableStreamSink {
 
     fn close(&self) -> Option<Promise> {
         self.call("close", None).ok().map(Promise::from)
+    }
+}
+
+/// The built-in OPFS file sink (`sink: { type: "opfs" }`): every chunk appended to the
+/// recording's current part on disk (see [`crate::web::opfs`]). Its operations run one
+/// after another: the close waits for a write still in progress.
+pub struct OpfsSink {
+    file: Rc<OpfsFile>,
+    last: RefCell<Option<Promise>>,
+}
+
+impl OpfsSink {
+    /// A sink writing to `file`.
+    pub fn new(file: Rc<OpfsFile>) -> Self {
+        OpfsSink {
+            file,
+            last: RefCell::new(None),
+        }
+    }
+
+    /// Runs `op` after the previous operation has settled.
+    fn chain<F>(&self, op: F) -> Promise
+    where
+        F: std::future::Future<Output = Result<(), ProducerError>> + 'static,
+    {
+        let previous = self.last.borrow_mut().take();
+        let p = wasm_bindgen_futures::future_to_promise(async move {
+            if let Some(previous) = previous {
+                let _ = wasm_bindgen_futures::JsFuture::from(previous).await;
+            }
+            op.await
+                .map(|()| JsValue::UNDEFINED)
+                .map_err(|e| interop::error::to_js(&e))
+        });
+        *self.last.borrow_mut() = Some(p.clone());
+        p
+    }
+}
+
+impl Sink for OpfsSink {
+    fn begin_segment(&self, _segment: u32, _mime_type: &str) {}
+
+    fn write(&self, chunk: &SinkChunk) -> Result<Option<Promise>, ProducerError> {
+        Ok(Some(
+            self.chain(self.file.clone().write(chunk.blob.clone())),
+        ))
+    }
+
+    fn close(&self) -> Option<Promise> {
+        Some(self.chain(self.file.clone().finish()))
     }
 }

@@ -1,0 +1,426 @@
+//! Recordings on disk: the Origin Private File System (OPFS) file sink, and finding,
+//! recovering and deleting what it wrote.
+//!
+//! A recording is a directory `media-recorder-producer/<name>/` holding the chunks in
+//! parts (`000000.webm`, `000001.webm`, …) and a `manifest.json` (`name`, `mimeType`,
+//! `startTime`, `finished`). A part is written through `createWritable()` and committed
+//! by closing it, which happens every [`PART_MS`] or [`PART_BYTES`]: OPFS writables
+//! write to a swap file until they close, so a tab that crashes or reloads loses at
+//! most the open part, never what was committed before it. The recording is the parts
+//! in order; [`recording_file`] reads it back as one seekable `File` (see
+//! [`crate::web::recording`]), without copying the parts.
+//!
+//! The shell's handles own what they open: an [`OpfsFile`] dropped with a part still
+//! open aborts that writable (its swap file is discarded, as in a crash).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    Blob, File, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetDirectoryOptions,
+    FileSystemGetFileOptions, FileSystemRemoveOptions, FileSystemWritableFileStream,
+};
+
+use crate::core::config::{check_recording_name, is_webm};
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::web::interop::{self, args, error::to_js, from_js, set};
+use crate::web::recording::seekable_blob;
+
+/// The library's directory in the origin's OPFS root.
+pub const ROOT: &str = "media-recorder-producer";
+/// A part is committed (closed) after this long open…
+pub const PART_MS: f64 = 2000.0;
+/// …or once it holds this many bytes.
+pub const PART_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+const MANIFEST: &str = "manifest.json";
+
+fn not_supported(why: &str) -> ProducerError {
+    ProducerError::new(
+        ErrorKind::NotSupported,
+        [
+            "the Origin Private File System is not available here (",
+            why,
+            "); a file sink needs navigator.storage.getDirectory()",
+        ]
+        .concat(),
+    )
+}
+
+async fn wait(p: Promise) -> Result<JsValue, ProducerError> {
+    JsFuture::from(p).await.map_err(|e| from_js(&e))
+}
+
+/// The library's OPFS directory (made if `create`); `None` if it does not exist.
+async fn root(create: bool) -> Result<Option<FileSystemDirectoryHandle>, ProducerError> {
+    let window = web_sys::window().ok_or_else(|| not_supported("no window"))?;
+    let navigator = window.navigator();
+    let storage = interop::get(&navigator, "storage");
+    if storage.is_undefined() || !interop::get(&storage, "getDirectory").is_function() {
+        return Err(not_supported("no navigator.storage.getDirectory"));
+    }
+    let top = JsFuture::from(navigator.storage().get_directory())
+        .await
+        .map_err(|e| not_supported(&from_js(&e).message))?;
+    let top: FileSystemDirectoryHandle = top.unchecked_into();
+    let options = FileSystemGetDirectoryOptions::new();
+    options.set_create(create);
+    match JsFuture::from(top.get_directory_handle_with_options(ROOT, &options)).await {
+        Ok(dir) => Ok(Some(dir.unchecked_into())),
+        Err(e) if !create && from_js(&e).kind.js_name() == "NotFoundError" => Ok(None),
+        Err(e) => Err(from_js(&e)),
+    }
+}
+
+/// Recording `name`'s directory, or a `NotFoundError` naming it.
+async fn recording_dir(name: &str, what: &str) -> Result<FileSystemDirectoryHandle, ProducerError> {
+    let missing = || {
+        ProducerError::new(
+            ErrorKind::NoDevice, // its browser name is NotFoundError
+            [what, ": no recording named \"", name, "\""].concat(),
+        )
+    };
+    let root = root(false).await?.ok_or_else(missing)?;
+    JsFuture::from(root.get_directory_handle(name))
+        .await
+        .map(JsCast::unchecked_into)
+        .map_err(|_| missing())
+}
+
+/// `n` as a part's file name: six digits, zero-padded.
+fn part_name(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = "0".repeat(6usize.saturating_sub(digits.len()));
+    out.push_str(&digits);
+    out.push_str(".webm");
+    out
+}
+
+/// The entries of `dir`: (name, handle), in no particular order.
+async fn entries(dir: &FileSystemDirectoryHandle) -> Result<Vec<(String, JsValue)>, ProducerError> {
+    let it = dir.entries();
+    let mut out = Vec::new();
+    loop {
+        let next = wait(it.next().map_err(|e| from_js(&e))?).await?;
+        if interop::get(&next, "done").as_bool() == Some(true) {
+            return Ok(out);
+        }
+        let pair: Array = interop::get(&next, "value").unchecked_into();
+        out.push((pair.get(0).as_string().unwrap_or_default(), pair.get(1)));
+    }
+}
+
+/// The recording's parts, in order, as Files.
+async fn parts(dir: &FileSystemDirectoryHandle) -> Result<Vec<File>, ProducerError> {
+    let mut named: Vec<(String, FileSystemFileHandle)> = entries(dir)
+        .await?
+        .into_iter()
+        .filter(|(n, h)| {
+            n.ends_with(".webm") && interop::get(h, "kind").as_string().as_deref() == Some("file")
+        })
+        .map(|(n, h)| (n, h.unchecked_into()))
+        .collect();
+    // Insertion sort by name (six-digit names sort as numbers; a few hundred parts).
+    for i in 1..named.len() {
+        let mut j = i;
+        while j > 0 && named[j - 1].0 > named[j].0 {
+            named.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    let mut files = Vec::with_capacity(named.len());
+    for (_, h) in named {
+        files.push(wait(h.get_file()).await?.unchecked_into());
+    }
+    Ok(files)
+}
+
+/// The manifest of the recording in `dir`, as a JS object (`null` if unreadable).
+async fn manifest(dir: &FileSystemDirectoryHandle) -> JsValue {
+    let read = async {
+        let h: FileSystemFileHandle = wait(dir.get_file_handle(MANIFEST)).await?.unchecked_into();
+        let file: File = wait(h.get_file()).await?.unchecked_into();
+        let text = wait(file.text()).await?;
+        js_sys::JSON::parse(&text.as_string().unwrap_or_default()).map_err(|e| from_js(&e))
+    };
+    read.await.unwrap_or(JsValue::NULL)
+}
+
+async fn write_manifest(
+    dir: &FileSystemDirectoryHandle,
+    manifest: &JsValue,
+) -> Result<(), ProducerError> {
+    let options = FileSystemGetFileOptions::new();
+    options.set_create(true);
+    let h: FileSystemFileHandle = wait(dir.get_file_handle_with_options(MANIFEST, &options))
+        .await?
+        .unchecked_into();
+    let w: FileSystemWritableFileStream = wait(h.create_writable()).await?.unchecked_into();
+    let text = js_sys::JSON::stringify(manifest).map_err(|e| from_js(&e))?;
+    wait(
+        w.write_with_str(&String::from(text))
+            .map_err(|e| from_js(&e))?,
+    )
+    .await?;
+    wait(w.close()).await?;
+    Ok(())
+}
+
+/// The recording in `dir` as one `File` named `<name>.webm`: its parts in order, made
+/// seekable where it is WebM (parts referenced, not copied).
+pub async fn recording_file(
+    dir: &FileSystemDirectoryHandle,
+    name: &str,
+    mime: &str,
+    what: &str,
+) -> Result<File, ProducerError> {
+    let files: Array = parts(dir).await?.into_iter().collect();
+    let raw = interop::blob(&files, mime)?;
+    let made = if is_webm(mime) {
+        seekable_blob(&raw, what).await?
+    } else {
+        raw
+    };
+    let options = web_sys::FilePropertyBag::new();
+    options.set_type(mime);
+    let extension = if is_webm(mime) { ".webm" } else { ".mp4" };
+    File::new_with_blob_sequence_and_options(
+        &Array::of1(&made),
+        &[name, extension].concat(),
+        &options,
+    )
+    .map_err(|e| from_js(&e))
+}
+
+/// One recording being written to OPFS (see the module docs).
+pub struct OpfsFile {
+    dir: FileSystemDirectoryHandle,
+    name: String,
+    mime: RefCell<String>,
+    start_time: f64,
+    state: RefCell<Part>,
+}
+
+#[derive(Default)]
+struct Part {
+    index: u32,
+    open: Option<FileSystemWritableFileStream>,
+    bytes: f64,
+    opened_ms: f64,
+}
+
+impl OpfsFile {
+    /// Makes recording `name`'s directory and manifest. `NotSupportedError` without
+    /// OPFS; `InvalidStateError` if a recording of that name exists.
+    pub async fn create(
+        name: &str,
+        mime: &str,
+        start_time: f64,
+    ) -> Result<Rc<OpfsFile>, ProducerError> {
+        let root = root(true)
+            .await?
+            .ok_or_else(|| not_supported("no directory"))?;
+        if JsFuture::from(root.get_directory_handle(name))
+            .await
+            .is_ok()
+        {
+            return Err(ProducerError::new(
+                ErrorKind::InvalidState,
+                [
+                    "videoConfig.sink.name: a recording named \"",
+                    name,
+                    "\" exists already (recoverRecording() or deleteRecording() it, or choose another name)",
+                ]
+                .concat(),
+            ));
+        }
+        let options = FileSystemGetDirectoryOptions::new();
+        options.set_create(true);
+        let dir: FileSystemDirectoryHandle =
+            wait(root.get_directory_handle_with_options(name, &options))
+                .await?
+                .unchecked_into();
+        let file = OpfsFile {
+            dir,
+            name: name.to_string(),
+            mime: RefCell::new(mime.to_string()),
+            start_time,
+            state: RefCell::new(Part::default()),
+        };
+        file.save_manifest(false).await?;
+        Ok(Rc::new(file))
+    }
+
+    async fn save_manifest(&self, finished: bool) -> Result<(), ProducerError> {
+        let m = interop::object();
+        set(&m, "name", &JsValue::from_str(&self.name));
+        let mime = self.mime.borrow().clone();
+        set(&m, "mimeType", &JsValue::from_str(&mime));
+        set(&m, "startTime", &JsValue::from_f64(self.start_time));
+        set(&m, "finished", &JsValue::from_bool(finished));
+        write_manifest(&self.dir, &m).await
+    }
+
+    /// The type the recorder really records (it may name other codecs than the type
+    /// asked for: Firefox records VP8 when asked for VP9); written at the finish.
+    pub fn set_mime_type(&self, mime: &str) {
+        *self.mime.borrow_mut() = mime.to_string();
+    }
+
+    /// Appends a chunk to the open part (opening one if needed), and commits the part
+    /// once it is old or large enough.
+    pub async fn write(self: Rc<Self>, blob: Blob) -> Result<(), ProducerError> {
+        // Taken out while awaiting: no RefCell borrow is held across a JS call.
+        let open = self.state.borrow_mut().open.take();
+        let writable = match open {
+            Some(w) => w,
+            None => {
+                let index = self.state.borrow().index;
+                let options = FileSystemGetFileOptions::new();
+                options.set_create(true);
+                let h: FileSystemFileHandle = wait(
+                    self.dir
+                        .get_file_handle_with_options(&part_name(index), &options),
+                )
+                .await?
+                .unchecked_into();
+                let w: FileSystemWritableFileStream =
+                    wait(h.create_writable()).await?.unchecked_into();
+                let mut st = self.state.borrow_mut();
+                st.bytes = 0.0;
+                st.opened_ms = js_sys::Date::now();
+                w
+            }
+        };
+        let size = blob.size();
+        wait(writable.write_with_blob(&blob).map_err(|e| from_js(&e))?).await?;
+        let commit = {
+            let mut st = self.state.borrow_mut();
+            st.bytes += size;
+            st.bytes >= PART_BYTES || js_sys::Date::now() - st.opened_ms >= PART_MS
+        };
+        if commit {
+            wait(writable.close()).await?;
+            self.state.borrow_mut().index += 1;
+        } else {
+            self.state.borrow_mut().open = Some(writable);
+        }
+        Ok(())
+    }
+
+    /// Commits the open part and marks the recording finished.
+    pub async fn finish(self: Rc<Self>) -> Result<(), ProducerError> {
+        let open = self.state.borrow_mut().open.take();
+        if let Some(w) = open {
+            wait(w.close()).await?;
+            self.state.borrow_mut().index += 1;
+        }
+        self.save_manifest(true).await
+    }
+
+    /// The recording as one seekable `File` (after [`finish`](Self::finish)).
+    pub async fn file(&self) -> Result<File, ProducerError> {
+        let mime = self.mime.borrow().clone();
+        recording_file(&self.dir, &self.name, &mime, "recording").await
+    }
+}
+
+impl Drop for OpfsFile {
+    fn drop(&mut self) {
+        if let Some(w) = self.state.get_mut().open.take() {
+            // Not closed: its swap file is discarded, as a crash would.
+            let _ = w.abort();
+        }
+    }
+}
+
+/// The recordings in OPFS, finished or not: `{ name, mimeType, startTime, finished,
+/// bytes, parts }` each. An unfinished one was cut short (tab closed or crashed,
+/// `destroy()` without `stopStream`); [`recover_recording`] makes it playable.
+#[wasm_bindgen(js_name = listRecordings, unchecked_return_type = "Promise<RecordingInfo[]>")]
+pub fn list_recordings() -> Promise {
+    interop::install();
+    wasm_bindgen_futures::future_to_promise(async move {
+        let out = Array::new();
+        let Some(root) = root(false).await.map_err(|e| to_js(&e))? else {
+            return Ok(out.into());
+        };
+        for (name, handle) in entries(&root).await.map_err(|e| to_js(&e))? {
+            if interop::get(&handle, "kind").as_string().as_deref() != Some("directory") {
+                continue;
+            }
+            let dir: FileSystemDirectoryHandle = handle.unchecked_into();
+            let m = manifest(&dir).await;
+            let files = parts(&dir).await.map_err(|e| to_js(&e))?;
+            let bytes: f64 = files.iter().map(|f| f.size()).sum();
+            let info = interop::object();
+            set(&info, "name", &JsValue::from_str(&name));
+            set(&info, "mimeType", &interop::get(&m, "mimeType"));
+            let start = interop::get(&m, "startTime").as_f64();
+            set(
+                &info,
+                "startTime",
+                &start.map_or(JsValue::NULL, interop::date),
+            );
+            let finished = interop::get(&m, "finished").as_bool() == Some(true);
+            set(&info, "finished", &JsValue::from_bool(finished));
+            set(&info, "bytes", &JsValue::from_f64(bytes));
+            set(&info, "parts", &JsValue::from_f64(files.len() as f64));
+            out.push(&info);
+        }
+        Ok(out.into())
+    })
+}
+
+fn name_arg(v: &JsValue, method: &str) -> Result<String, ProducerError> {
+    let name = args::string(v, method, "name")?;
+    check_recording_name(&[method, ": name"].concat(), &name)?;
+    Ok(name)
+}
+
+/// Recording `name` from OPFS as one seekable `File` (its committed parts; an
+/// unfinished recording loses at most its last, uncommitted part). `NotFoundError` if
+/// there is no such recording.
+#[wasm_bindgen(js_name = recoverRecording, unchecked_return_type = "Promise<File>")]
+pub fn recover_recording(
+    #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+) -> Promise {
+    interop::install();
+    let name = name_arg(&name, "recoverRecording");
+    wasm_bindgen_futures::future_to_promise(async move {
+        let run = async {
+            let name = name?;
+            let dir = recording_dir(&name, "recoverRecording").await?;
+            let m = manifest(&dir).await;
+            let mime = interop::get(&m, "mimeType")
+                .as_string()
+                .unwrap_or_else(|| "video/webm".to_string());
+            recording_file(&dir, &name, &mime, "recoverRecording").await
+        };
+        run.await.map(JsValue::from).map_err(|e| to_js(&e))
+    })
+}
+
+/// Deletes recording `name` from OPFS. `NotFoundError` if there is no such recording.
+#[wasm_bindgen(js_name = deleteRecording, unchecked_return_type = "Promise<void>")]
+pub fn delete_recording(#[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) -> Promise {
+    interop::install();
+    let name = name_arg(&name, "deleteRecording");
+    wasm_bindgen_futures::future_to_promise(async move {
+        let run = async {
+            let name = name?;
+            recording_dir(&name, "deleteRecording").await?;
+            let root = root(false)
+                .await?
+                .ok_or_else(|| not_supported("no directory"))?;
+            let options = FileSystemRemoveOptions::new();
+            options.set_recursive(true);
+            wait(root.remove_entry_with_options(&name, &options)).await?;
+            Ok::<_, ProducerError>(JsValue::UNDEFINED)
+        };
+        run.await.map_err(|e| to_js(&e))
+    })
+}
