@@ -174,7 +174,7 @@ impl MediaRecorderProducer {
     pub fn snapshot(
         &self,
         #[wasm_bindgen(js_name = streamId, unchecked_param_type = "string")] stream_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "SnapshotOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SnapshotOptions")] options: JsValue,
     ) -> js_sys::Promise {
         let hub = self.hub.clone();
         let id = args::string(&stream_id, "snapshot", "streamId");
