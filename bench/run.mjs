@@ -5,7 +5,7 @@
 // same page, writes raw results to bench/results/*.json and regenerates BENCHMARKS.md and
 // bench/plots/*.svg.
 //
-//   node bench/run.mjs            full run (≈ 75–85 min: 60 of them the real-time soak), rewrites BENCHMARKS.md
+//   node bench/run.mjs            full run (≈ 85–95 min: 60 of them the real-time soak, 10 the seekable workload), rewrites BENCHMARKS.md
 //   node bench/run.mjs --quick    small N (≈ 3 min, 1 of them the real-time soak), writes only to bench/results/quick/
 //   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable   run only these workloads (others keep their files)
 //   --minutes N                   length of the real-time soak (default 60; 1 with --quick)
