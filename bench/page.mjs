@@ -908,6 +908,147 @@ async function realtimeSoakStop() {
   return out;
 }
 
+// ---------------------------------------------------------------- seekable (issue 13)
+
+/** A plain MediaRecorder recording (no library) from the fake camera and microphone: the
+ * source the runner repeats into the seekable workload's long input. */
+async function seekableSource({ seconds, width, height, mimeType, videoBitsPerSecond, timesliceMs }) {
+  const media = await navigator.mediaDevices.getUserMedia({ video: { width: { exact: width }, height: { exact: height }, frameRate: { ideal: 30 } }, audio: true });
+  const rec = new MediaRecorder(media, { mimeType, videoBitsPerSecond, audioBitsPerSecond: 64_000 });
+  const chunks = [];
+  rec.ondataavailable = (e) => { if (e.data.size) chunks.push(e.data); };
+  const stopped = new Promise((r) => { rec.onstop = r; });
+  rec.start(timesliceMs);
+  await sleep(seconds * 1000);
+  rec.stop();
+  await stopped;
+  const settings = media.getVideoTracks()[0].getSettings();
+  media.getTracks().forEach((t) => t.stop());
+  const whole = new Uint8Array(await new Blob(chunks).arrayBuffer());
+  return { mimeType: rec.mimeType, seconds, video: { width: settings.width, height: settings.height, frameRate: settings.frameRate }, base64: toBase64(whole.buffer) };
+}
+
+// One contestant in one fresh page: its function, the input Blob, its output.
+let sk = null;
+
+/** Loads the contestant (ours: the package this page imported; the others: their esbuild
+ * bundles in ./build/) and fetches the input into a Blob (its bytes in the browser's blob
+ * storage, not in this page's heap). */
+async function seekableLoad({ contestant, url }) {
+  const fn = contestant === 'ours' ? lib.makeSeekable : (await import(`./build/seekable-${contestant}.js`)).makeSeekable;
+  if (typeof fn !== 'function') throw new Error(`seekable: ${contestant} has no makeSeekable`);
+  const fetched = await (await fetch(url)).blob();
+  sk = { contestant, fn, blob: new Blob([fetched], { type: 'video/webm' }), out: null };
+  return { bytes: sk.blob.size };
+}
+
+/** Runs the contestant once on the input: wall time (performance.now() around the call), the
+ * JS heap sampled every `sampleMs` (a timer: it cannot fire while the contestant blocks the
+ * main thread, hence `maxGapMs`), wasm memory before and after. Keeps the output. */
+async function seekableRun({ durationMs, sampleMs }) {
+  const { fn, blob } = sk;
+  const heapBefore = heap();
+  const wasmBefore = wasm.memory.buffer.byteLength;
+  let heapPeak = heapBefore;
+  let samples = 0;
+  let last = now();
+  let maxGapMs = 0;
+  const timer = setInterval(() => {
+    const h = heap();
+    if (h > heapPeak) heapPeak = h;
+    const t = now();
+    maxGapMs = Math.max(maxGapMs, t - last);
+    last = t;
+    samples++;
+  }, sampleMs);
+  let out = null;
+  let error = null;
+  const t0 = now();
+  try {
+    out = await fn(blob, { durationMs });
+  } catch (e) {
+    error = `${e?.name ?? 'Error'}: ${e?.message ?? e}`;
+  }
+  const ms = now() - t0;
+  clearInterval(timer);
+  maxGapMs = Math.max(maxGapMs, now() - last);
+  const heapAfter = heap();
+  heapPeak = Math.max(heapPeak, heapAfter);
+  sk.out = out;
+  return {
+    ms: round3(ms), error, heapBefore, heapPeak, heapAfter, samples, maxGapMs: round3(maxGapMs),
+    wasmBefore, wasmAfter: wasm.memory.buffer.byteLength,
+    outBytes: out?.size ?? null, outType: out?.type ?? null,
+    // fix-webm-duration hands back its input when it cannot parse it.
+    unchanged: out === blob,
+  };
+}
+
+/** Plays the output in a <video>: the duration it reports once metadata has loaded, then a
+ * seek to `seekS` (does `seeked` fire within `timeoutMs`, and where does it land). */
+async function seekableCheck({ seekS, timeoutMs }) {
+  if (!sk.out) return { loaded: false, error: 'no output' };
+  const url = URL.createObjectURL(sk.out);
+  const v = document.createElement('video');
+  v.muted = true;
+  v.preload = 'metadata';
+  document.body.append(v);
+  const wait = (event) => new Promise((resolve) => {
+    const done = (ok) => { clearTimeout(timer); v.removeEventListener(event, onEvent); v.removeEventListener('error', onError); resolve(ok); };
+    const onEvent = () => done(true);
+    const onError = () => done(false);
+    const timer = setTimeout(() => done(null), timeoutMs); // null: timed out
+    v.addEventListener(event, onEvent);
+    v.addEventListener('error', onError);
+  });
+  const t0 = now();
+  const metadata = wait('loadedmetadata');
+  v.src = url;
+  const loaded = await metadata;
+  const loadMs = now() - t0;
+  const d = v.duration;
+  const out = { loaded, loadMs: round3(loadMs), duration: Number.isFinite(d) ? d : String(d), seeked: null, seekMs: null, currentTime: null };
+  if (loaded) {
+    const t1 = now();
+    const seeked = wait('seeked');
+    v.currentTime = seekS;
+    out.seeked = await seeked;
+    out.seekMs = round3(now() - t1);
+    out.currentTime = v.currentTime;
+  }
+  out.error = v.error ? `${v.error.code} ${v.error.message}` : null;
+  v.removeAttribute('src');
+  v.load();
+  v.remove();
+  URL.revokeObjectURL(url);
+  return out;
+}
+
+/** Sends the output to the runner (POST), for ffprobe. */
+async function seekableUpload({ url }) {
+  if (!sk.out) return false;
+  const r = await fetch(url, { method: 'POST', body: sk.out });
+  return r.ok;
+}
+
+/** stopStream latency of ours from the fake camera and microphone: `seconds` of recording,
+ * then the time `stopStream()` takes to resolve, with `retain` "bounded" or "all" (which
+ * makes the whole recording seekable before it resolves). */
+async function seekableStopLatency({ retain, seconds }) {
+  const producer = new MediaRecorderProducer({ retain, probeOnConnect: false, adaptiveQuality: false });
+  await producer.connect();
+  const stream = await producer.startStream();
+  let bytes = 0;
+  producer.onFrame((f) => { bytes += f.data?.byteLength ?? f.data?.size ?? 0; });
+  await sleep(seconds * 1000);
+  const t0 = now();
+  const done = await producer.stopStream(stream.id);
+  const ms = now() - t0;
+  const out = { retain, seconds, ms: round3(ms), bytes, recordingBytes: done.recording?.size ?? null, segments: done.recordingSegments?.length ?? null, mimeType: done.mimeType ?? null };
+  producer.destroy();
+  return out;
+}
+
 function info() {
   return {
     crossOriginIsolated: globalThis.crossOriginIsolated,
@@ -930,5 +1071,5 @@ function info() {
   };
 }
 
-window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, pkg: PKG, hasPool: typeof StreamPool === 'function' };
+window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, seekableSource, seekableLoad, seekableRun, seekableCheck, seekableUpload, seekableStopLatency, pkg: PKG, hasPool: typeof StreamPool === 'function' };
 window.benchReady = true;

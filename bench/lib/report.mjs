@@ -535,6 +535,70 @@ function adaptiveSection(ad, ctx) {
   return out.join('\n');
 }
 
+const SEEKABLE_NAMES = {
+  ours: 'ours: `makeSeekable(blob)`',
+  'ts-ebml': 'ts-ebml: Decoder + Reader + `tools.makeMetadataSeekable`',
+  'fix-webm-duration': '@fix-webm-duration/fix: `fixWebmDuration(blob, ms)`',
+  mediabunny: 'mediabunny: `Conversion` remux to WebM',
+};
+
+/** The seekable workload (issue 13): four ways to make a long MediaRecorder WebM seekable,
+ * side by side. Renders "not run yet" without its results file. */
+function seekableSection(sk) {
+  const out = ['## Making a long recording seekable (issue 13)'];
+  if (!sk) return [...out, '', '_Not run yet: `npm run bench -- --only seekable`._'].join('\n');
+  const cfg = sk.config;
+  const inp = sk.input;
+  const mib = (v) => (v == null ? '–' : `${num(v / 2 ** 20, 3)} MiB`);
+  out.push('', `_${stamp(sk.run)}_`, '');
+  if (sk.run?.quick) out.push(`**Quick run: a ${num(inp.bytes / 1e6, 3)} MB input instead of the issue's 200 MB; a smoke test of the harness.**`, '');
+  const rec = inp.recorded;
+  out.push(`Input: a plain MediaRecorder recording from the fake camera and microphone (${rec.seconds} s asked, \`${rec.mimeType}\`, ${rec.video.width}×${rec.video.height}, ${num(rec.bitrateKbps, 3)} kbit/s, ${rec.clusters} Clusters in ${num(rec.mediaMs / 1000, 3)} s of media), its Clusters repeated ${inp.repetitions} times with shifted Cluster Timestamps (\`bench/lib/synth-webm.mjs\`): **${num(inp.bytes / 1e6, 4)} MB, ${num(inp.durationMs / 60_000, 4)} min, ${inp.clusters.toLocaleString('en-US')} Clusters**, no Duration, no Cues (issue 13's anchor: 200 MB, 75 min, about 4 557 Clusters). Before use: ffprobe reports duration ${inp.probe.duration ?? 'N/A'} and a demux of every packet (\`ffmpeg -v error -i f -c copy -f null -\`) ${inp.probe.clean ? 'prints nothing' : `prints ${inp.probe.printedLines} line(s)`}. The page fetches it into a Blob.`);
+  out.push('', `Feed: ${sk.feed}. Time is the median over the completed trials (a contestant whose first call took over ${num((cfg.slowMs ?? 30_000) / 1000, 3)} s gets ${cfg.slowTrials ?? 3} trials, not ${cfg.trials}). **Peak memory** is the renderer process's peak resident set during the call above its resident set just before (Linux \`VmHWM\` after \`clear_refs\`): everything the page's process touched, JS heap, ArrayBuffers, wasm memory, decoder state. The JS heap column is \`performance.memory.usedJSHeapSize\` sampled every ${cfg.sampleMs} ms by a timer, which cannot fire while a contestant runs synchronously (the longest gap between samples is given: where it is as long as the call, the column shows before/after only). Blob bytes (the input, and outputs that reference it) live in the browser process's blob storage and are counted by neither. The output is checked once (first trial): a \`<video>\` reports its duration after \`loadedmetadata\`, then a seek to the middle (${num(sk.truthS / 2, 4)} s) must fire \`seeked\` within ${cfg.checkTimeoutMs / 1000} s; the bytes go back to Node for ffprobe. True duration: ${num(sk.truthS, 5)} s (the start of the last block); "within 10 %" compares with it.`);
+  out.push('');
+  const order = Object.keys(sk.contestants);
+  const C = sk.contestants;
+  const dur = (c) => {
+    const d = c.check?.duration;
+    if (d == null) return '–';
+    return typeof d === 'number' ? `${num(d, 5)} s ${c.durationOk ? '(within 10 %)' : '**(off by more than 10 %)**'}` : `**${d}**`;
+  };
+  out.push(table(
+    ['contestant', 'trials', '**time** (median)', '**peak memory** (renderer RSS rise)', 'JS heap peak rise (sampled; longest gap)', 'wasm memory growth', 'output', '`<video>` duration', 'seek to the middle', 'ffprobe', 'bundle, minified / gzip -9'],
+    order.map((k) => {
+      const c = C[k];
+      const v = c.size?.version ? ` ${c.size.version}` : '';
+      const fail = c.failure ? `**${c.failure.what}**${c.failure.error ? `: ${c.failure.error.replace(/\|/g, '\\|').slice(0, 120)}` : ''}${c.failure.rssPeakRise != null ? ` (RSS +${mib(c.failure.rssPeakRise)} when it ${c.failure.what === 'crashed' ? 'crashed' : 'stopped'})` : ''}` : null;
+      const seek = c.check?.seeked == null ? '–' : c.check.seeked === true ? `yes (at ${num(c.check.currentTime, 4)} s, ${ms(c.check.seekMs, 3)})` : c.check.seeked === false ? '**no: error**' : '**no: timed out**';
+      const probe = c.probe ? `${c.probe.duration == null ? '**duration N/A**' : `${num(c.probe.duration, 5)} s${c.probeDurationOk ? '' : ' **(off)**'}`}${c.probe.clean ? ', demux clean' : `, printed ${c.probe.printedLines} line(s): \`${(c.probe.printed[0] ?? '').replace(/^\[[^\]]*\] /, '').replace(/\|/g, '\\|')}\``}` : '–';
+      return [
+        `${SEEKABLE_NAMES[k] ?? k}${v}`,
+        `${c.completed}/${c.trials}`,
+        fail ?? `**${ms(c.ms, 3)}**`,
+        c.rssPeakRise == null ? '–' : `**${mib(c.rssPeakRise)}**`,
+        c.heapPeakRise == null ? '–' : `${mib(c.heapPeakRise)} (${ms(c.maxSamplerGapMs, 3)})`,
+        c.wasmRise == null ? '–' : k === 'ours' ? `${mib(c.wasmRise)} (to ${mib(c.wasmAfter)})` : 'none (no wasm)',
+        c.outBytes == null ? '–' : `${num(c.outBytes / 1e6, 4)} MB${c.unchanged ? ' **(its input, unchanged)**' : ''}`,
+        dur(c), seek, probe,
+        c.size ? `${bytes(c.size.bytes)} / **${bytes(c.size.gzip9)}**` : '–',
+      ];
+    }),
+  ));
+  const o = C.ours;
+  const g = sk.goal;
+  if (o) out.push('', `Issue 13's goal for ours on its 200 MB anchor (here ${num(inp.bytes / 1e6, 3)} MB): ≤ ${num(g.ms / 1000, 2)} s: ${yes(g.msMet)} (${ms(o.ms, 3)}${o.msTrials?.length ? `; trials ${o.msTrials.map((x) => num(x, 3)).join(', ')} ms` : ''}); ≤ 32 MiB peak: ${yes(g.bytesMet)} (renderer RSS +${mib(o.rssPeakRise)}, of which wasm memory grew ${mib(o.wasmRise)} and the sampled JS heap peaked ${mib(o.heapPeakRise)} above its start)${sk.run?.quick ? ' — measured on the quick run\'s small file, not the 200 MB one' : ''}.`);
+  const failed = order.filter((k) => C[k].failure || !C[k].durationOk || !C[k].seekOk || !C[k].probeDurationOk || C[k].unchanged);
+  if (failed.length) out.push('', `Not right: ${failed.map((k) => `${k} (${[C[k].failure && C[k].failure.what, C[k].unchanged && 'returned its input', C[k].check && !C[k].durationOk && 'duration', C[k].check && !C[k].seekOk && 'seek', C[k].probe && !C[k].probeDurationOk && 'ffprobe duration'].filter(Boolean).join(', ')})`).join('; ')}.`);
+  const b = sk.bundles;
+  out.push('', `Bundle sizes: ${b.method}, esbuild ${b.esbuild}. ${order.map((k) => `${k}: ${C[k].size?.what ?? '–'}`).join('; ')}. Issue 13's other reference points, measured the same way: ${Object.values(b.others).map((x) => `${x.what} ${x.version}: ${bytes(x.bytes)} / **${bytes(x.gzip9)}** gzip -9`).join('; ')}.`);
+  const st = sk.stopLatency;
+  if (st?.trials?.length) {
+    out.push('', `### stopStream with retain "all"`, '');
+    out.push(`Ours recording the fake camera and microphone (default config, adaptive quality off) for ${st.config.seconds} s, then \`stopStream()\` timed to its resolution; retain "all" resolves with \`recording\`, the seekable Blob (${bytes(st.recordingBytes)} here), so it includes a \`makeSeekable\` pass. ${st.config.trials} trial(s) each, alternating, one page. Median: bounded ${ms(st.bounded, 3)}, all ${ms(st.all, 3)}: **retain "all" adds ${ms(st.extraMs, 3)}** (trials: ${st.trials.map((x) => `${x.retain} ${num(x.ms, 3)}`).join(', ')} ms).`);
+  }
+  return out.join('\n');
+}
+
 function headline(ctx) {
   const { soak, pc, cap, size } = ctx.data;
   const rows = [];
@@ -585,6 +649,13 @@ function headline(ctx) {
     const r = g.recovery;
     rows.push([`adaptive (${name} consumer): full quality back ≤ 10 s after the load`, !r.steppedDown ? 'never stepped down' : r.ms == null ? r.text : `${num(r.ms / 1000, 3)} s`, !r.steppedDown ? '– (not tested)' : yes(r.ms != null && r.ms <= 10_000)]);
   }
+  const { seekable } = ctx.data;
+  if (seekable?.contestants?.ours && !seekable.run?.quick) {
+    const o = seekable.contestants.ours;
+    rows.push([`seekable (issue 13): makeSeekable on the ${num(seekable.input.bytes / 1e6, 3)} MB file ≤ 0.5 s`, ms(o.ms, 3), yes(seekable.goal.msMet)]);
+    rows.push(['seekable (issue 13): its peak memory ≤ 32 MiB (renderer RSS rise)', o.rssPeakRise == null ? '–' : `${num(o.rssPeakRise / 2 ** 20, 3)} MiB`, yes(seekable.goal.bytesMet)]);
+    rows.push(['seekable (issue 13): output duration within 10 % and a seek to the middle', `${typeof o.check?.duration === 'number' ? `${num(o.check.duration, 5)} s` : o.check?.duration ?? '–'}, seeked ${o.check?.seeked ?? '–'}`, yes(o.durationOk && o.seekOk)]);
+  }
   if (size) rows.push(['size: ours ≤ 18 KB gzip -9', `${num(size.ours.total.gzip9 / 1024, 3)} KiB`, yes(size.ours.total.gzip9 <= 18 * 1024)]);
   if (!rows.length) return '';
   return ['## Goals of issue 8 at a glance', '', 'Measured in the runs below (the tables state each run); "no" means we miss the goal, and the commentary says why.', '', table(['goal', 'measured', 'met'], rows)].join('\n');
@@ -603,6 +674,7 @@ export function writeReport({ results, commentary, md, plots, link }) {
     metrics: load(results, 'metrics'),
     adaptive: load(results, 'adaptive'),
     realtimeSoak: load(results, 'realtime-soak'),
+    seekable: load(results, 'seekable'),
   };
   const ctx = { data, link, plots: [] };
   const m = data.meta;
@@ -615,7 +687,7 @@ export function writeReport({ results, commentary, md, plots, link }) {
     '',
     m ? `Last run${m.only ? ` (only ${m.only.join(', ')}; the other sections keep their earlier runs)` : ''}: ${stamp(m)} (${m.cpuModel ?? 'cpu ?'}, ${m.memoryGiB} GiB, node ${m.node}); library built from the ${m.built}${m.commit ? ` at ${m.commit.slice(0, 10)}` : ''}${m.dirty ? ' with uncommitted changes under src/' : ''}; page cross-origin isolated (timer step ${m.page?.timerStepUs ?? '?'} µs). Each section states the run that produced it.` : '',
     '',
-    'Reproduce: `npm run bench` (full, ~80 min of which 60 are the real-time soak, rewrites this file) or `npm run bench -- --quick` (small N, ~3 min, writes only to the git-ignored `bench/results/quick/`); `--only <workloads>` runs some of them, `--minutes N` sets the real-time soak\'s length. No test asserts a timing: timings are reported here, as ratios where they are compared.',
+    'Reproduce: `npm run bench` (full, ~90 min of which 60 are the real-time soak and 10 the seekable workload, rewrites this file) or `npm run bench -- --quick` (small N, ~3 min, writes only to the git-ignored `bench/results/quick/`); `--only <workloads>` runs some of them, `--minutes N` sets the real-time soak\'s length. No test asserts a timing: timings are reported here, as ratios where they are compared.',
     '',
     headline(ctx),
     '',
@@ -636,6 +708,8 @@ export function writeReport({ results, commentary, md, plots, link }) {
     metricsSection(data.metrics, ctx),
     '',
     adaptiveSection(data.adaptive, ctx),
+    '',
+    seekableSection(data.seekable),
     '',
     existsSync(commentary) ? readFileSync(commentary, 'utf8').trim() : '## Commentary\n\n_bench/COMMENTARY.md is missing._',
     '',

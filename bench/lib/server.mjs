@@ -1,7 +1,10 @@
 // A tiny static server for bench/: cross-origin isolated (COOP/COEP), so the page gets
 // 5 µs timers and performance.measureUserAgentSpecificMemory(); plus the input recording
-// served from memory at /input.json and /input.bin.
+// served from memory at /input.json and /input.bin; and POSTs to /upload/<name> written to
+// files when asked for (the seekable workload sends its outputs back for ffprobe).
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 
@@ -12,6 +15,7 @@ const TYPES = {
   '.wasm': 'application/wasm',
   '.json': 'application/json',
   '.bin': 'application/octet-stream',
+  '.webm': 'video/webm',
   '.svg': 'image/svg+xml',
   '.ts': 'text/plain; charset=utf-8',
 };
@@ -23,14 +27,24 @@ const ISOLATION = {
   'Cache-Control': 'no-store',
 };
 
-/** Serves `root` on 127.0.0.1 (a free port). `memory` maps URL paths to Buffers/strings. */
-export async function serve(root, memory = new Map()) {
+/** Serves `root` on 127.0.0.1 (a free port). `memory` maps URL paths to Buffers/strings.
+ * `uploads`, a Map of URL path → file path, says where a POST to that path is written. */
+export async function serve(root, memory = new Map(), uploads = new Map()) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const send = (status, body, type) => {
       res.writeHead(status, { ...ISOLATION, 'Content-Type': type });
       res.end(body);
     };
+    if (req.method === 'POST') {
+      if (!uploads.has(path)) return send(404, 'not found', 'text/plain');
+      try {
+        await pipeline(req, createWriteStream(uploads.get(path)));
+        return send(204, '', 'text/plain');
+      } catch (e) {
+        return send(500, String(e), 'text/plain');
+      }
+    }
     if (memory.has(path)) return send(200, memory.get(path), TYPES[extname(path)] || 'application/octet-stream');
     const file = normalize(join(root, path === '/' ? 'page.html' : path));
     if (file !== root && !file.startsWith(root + sep)) return send(403, 'forbidden', 'text/plain');
@@ -41,5 +55,5 @@ export async function serve(root, memory = new Map()) {
     }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/`, memory, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${server.address().port}/`, memory, uploads, close: () => new Promise((r) => server.close(r)) };
 }
