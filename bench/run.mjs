@@ -8,6 +8,8 @@
 //   node bench/run.mjs            full run (≈ 85–95 min: 60 of them the real-time soak, 10 the seekable workload), rewrites BENCHMARKS.md
 //   node bench/run.mjs --quick    small N (≈ 3 min, 1 of them the real-time soak), writes only to bench/results/quick/
 //   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable   run only these workloads (others keep their files)
+//   --contestants a,b             seekable workload only: run just these contestants (a
+//                                 developer's check; nothing is written to results/)
 //   --minutes N                   length of the real-time soak (default 60; 1 with --quick)
 //   --rev <commit>                build the library from that commit (git archive) instead
 //                                 of the working tree
@@ -26,7 +28,7 @@ import { serve } from './lib/server.mjs';
 import { analyze } from './lib/wasm-size.mjs';
 import { writeReport } from './lib/report.mjs';
 import { FrameKeeper, slopePerHour, verifyLastMinute } from './lib/realtime-soak.mjs';
-import { SEEKABLE_CONTESTANTS, bundleSeekable, ffmpegVersion, memOf, probeFile, rendererPids, resetPeak } from './lib/seekable.mjs';
+import { SEEKABLE_CONTESTANTS as SEEKABLE_ALL, bundleSeekable, ffmpegVersion, memOf, probeFile, rendererPids, resetPeak } from './lib/seekable.mjs';
 import { repeatClusters } from './lib/synth-webm.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -764,6 +766,7 @@ async function seekableTrial(browser, server, { contestant, input, check, dir })
 
 async function runSeekable(browser, server) {
   const cfg = CONFIG.seekable;
+  const SEEKABLE_CONTESTANTS = arg('--contestants')?.split(',') ?? SEEKABLE_ALL;
   const dir = mkdtempSync(join(os.tmpdir(), 'mrp-seekable-'));
   log('seekable: bundling the contestants with esbuild into bench/build/');
   const bundles = await bundleSeekable({ bench: BENCH, root: ROOT, pkg: PKG });
@@ -943,7 +946,12 @@ async function main() {
       if (runs('pool')) { const t = Date.now(); save('pool', await runPool(browser, server.url)); meta.workloads.pool = Date.now() - t; }
       if (metricsBuilds) { const t = Date.now(); save('metrics', await runMetrics(browser, server.url, metricsBuilds)); meta.workloads.metrics = Date.now() - t; }
       if (runs('adaptive')) { const t = Date.now(); save('adaptive', await runAdaptive(browser, server.url)); meta.workloads.adaptive = Date.now() - t; }
-      if (runs('seekable')) { const t = Date.now(); save('seekable', await runSeekable(browser, server)); meta.workloads.seekable = Date.now() - t; }
+      if (runs('seekable')) {
+        const t = Date.now();
+        const r = await runSeekable(browser, server);
+        if (!arg('--contestants')) save('seekable', r); // a partial run is not a result
+        meta.workloads.seekable = Date.now() - t;
+      }
       if (runs('realtime-soak')) {
         const t = Date.now();
         const r = await runRealtimeSoak(browser, server.url);

@@ -145,7 +145,7 @@ async fn bad_input_is_a_typed_error() {
     let e = settle(make_seekable(blob.into())).await.unwrap_err();
     assert_eq!(err_name(&e), "DataError");
     assert!(
-        err_message(&e).contains("no Segment"),
+        err_message(&e).contains("no Cluster before the end"),
         "{}",
         err_message(&e)
     );

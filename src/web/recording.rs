@@ -15,8 +15,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
-/// How much of the recording is read at a time.
-pub const SLICE_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+/// How much of the recording is read at a time, at most.
+pub const SLICE_BYTES: f64 = 1024.0 * 1024.0;
 
 /// The `DataError` for bytes that are not a (complete enough) WebM recording.
 fn data_error(what: &str, e: EbmlError) -> ProducerError {
@@ -34,33 +34,58 @@ fn data_error(what: &str, e: EbmlError) -> ProducerError {
 /// `recording` as a seekable WebM (Duration, SeekHead and Cues before the first
 /// Cluster), its body a slice of `recording`. `what` names the caller in errors.
 pub async fn seekable_blob(recording: &Blob, what: &str) -> Result<Blob, ProducerError> {
-    let size = recording.size();
     let mut reader = EbmlReader::new();
     // The header's bytes (the first Cluster starts within 1 MiB, or the reader fails):
     // kept until the header has ended, then cut to it.
     let mut head: Vec<u8> = Vec::new();
     let mut buf: Vec<u8> = Vec::new();
-    let mut at = 0.0;
-    while at < size {
-        let end = (at + SLICE_BYTES).min(size);
-        let part = recording
-            .slice_with_f64_and_f64(at, end)
-            .map_err(|e| from_js(&e))?;
-        let bytes = JsFuture::from(part.array_buffer())
-            .await
-            .map_err(|e| from_js(&e))?;
-        let view = Uint8Array::new(&bytes);
-        buf.resize(view.length() as usize, 0);
-        view.copy_to(&mut buf);
+    let mut feed = |bytes: &Uint8Array| -> Result<(), ProducerError> {
+        buf.resize(bytes.length() as usize, 0);
+        bytes.copy_to(&mut buf);
         let had_header = reader.header_end().is_some();
         if !had_header {
             head.extend_from_slice(&buf);
         }
         reader.feed(&buf).map_err(|e| data_error(what, e))?;
-        if let Some(h) = reader.header_end() {
+        if let (false, Some(h)) = (had_header, reader.header_end()) {
             head.truncate(h as usize);
+            head.shrink_to_fit();
         }
-        at = end;
+        Ok(())
+    };
+    match byob_reader(recording) {
+        // One JS buffer, handed back and forth: the JS heap stays flat (a fresh
+        // ArrayBuffer per slice piled up ~80 MiB of garbage on a 191 MB file).
+        Some(byob) => {
+            let mut buffer = js_sys::ArrayBuffer::new(SLICE_BYTES as u32);
+            loop {
+                let view = Uint8Array::new(&buffer);
+                let step = JsFuture::from(byob.read_with_array_buffer_view(&view))
+                    .await
+                    .map_err(|e| from_js(&e))?;
+                if interop::get(&step, "done").as_bool() == Some(true) {
+                    break;
+                }
+                let filled: Uint8Array = interop::get(&step, "value").unchecked_into();
+                feed(&filled)?;
+                buffer = filled.buffer();
+            }
+        }
+        None => {
+            let size = recording.size();
+            let mut at = 0.0;
+            while at < size {
+                let end = (at + SLICE_BYTES).min(size);
+                let part = recording
+                    .slice_with_f64_and_f64(at, end)
+                    .map_err(|e| from_js(&e))?;
+                let bytes = JsFuture::from(part.array_buffer())
+                    .await
+                    .map_err(|e| from_js(&e))?;
+                feed(&Uint8Array::new(&bytes))?;
+                at = end;
+            }
+        }
     }
     let made = seekable(&head, &reader).map_err(|e| data_error(what, e))?;
     let header = Uint8Array::from(made.header.as_slice());
@@ -72,6 +97,24 @@ pub async fn seekable_blob(recording: &Blob, what: &str) -> Result<Blob, Produce
         &Array::of2(&header, &body),
         if mime.is_empty() { "video/webm" } else { &mime },
     )
+}
+
+/// A BYOB reader of `blob`'s byte stream, where the browser has one.
+fn byob_reader(blob: &Blob) -> Option<web_sys::ReadableStreamByobReader> {
+    let stream = interop::get(blob, "stream");
+    if !stream.is_function() {
+        return None;
+    }
+    let options = web_sys::ReadableStreamGetReaderOptions::new();
+    options.set_mode(web_sys::ReadableStreamReaderMode::Byob);
+    let stream = blob.stream();
+    let reader = js_sys::Reflect::get(&stream, &"getReader".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?
+        .call1(&stream, &options)
+        .ok()?;
+    reader.dyn_into().ok()
 }
 
 /// Makes a MediaRecorder WebM recording (ours or any other) seekable: the result has a
