@@ -56,10 +56,14 @@ proptest! {
         max_bytes in 1024u64..40_000,
         policy in policy(),
         replay in any::<bool>(),
+        lossless in any::<bool>(),
     ) {
         // `replay` keeps delivered chunks while the bounds allow: every invariant below
         // (order, exactly-once, counted drops, pinned headers, bounds) holds the same.
         let mut ring = ChunkRing::new(RingLimits { max_chunks, max_bytes, keep_delivered: false, replay }, policy);
+        // Lossless (a stream with sinks): nothing undelivered is ever evicted; the bounds
+        // give way instead.
+        ring.set_lossless(lossless);
         let mut pushed: Vec<u64> = vec![];
         let mut delivered: Vec<u64> = vec![];
         let mut dropped: BTreeSet<u64> = BTreeSet::new();
@@ -67,6 +71,7 @@ proptest! {
         let mut in_flight: Option<(u64, u64, bool)> = None;
         let mut header_closed_at: Option<u64> = None;
         let mut explicit_unpinned: BTreeSet<u64> = BTreeSet::new();
+        let mut abandoned: BTreeSet<u64> = BTreeSet::new();
         // Per segment: first sequence number, where its header run was closed, and
         // whether a push hint (isHeader) took over from the scan.
         let mut segments: Vec<(u64, Option<u64>, bool)> = vec![(0, None, false)];
@@ -110,6 +115,7 @@ proptest! {
                         let d = ring.abandon(seq);
                         prop_assert!(d.is_some());
                         prop_assert!(dropped.insert(seq));
+                        abandoned.insert(seq);
                     }
                 }
                 Op::Untake => {
@@ -151,7 +157,7 @@ proptest! {
             let in_flight_size = in_flight.map(|(_, size, _)| size).unwrap_or(0);
             // Bytes held ≤ max(budget, pinned header run) + the one chunk in delivery.
             prop_assert!(
-                s.held_bytes <= limit.max(s.pinned_bytes) + in_flight_size,
+                lossless || s.held_bytes <= limit.max(s.pinned_bytes) + in_flight_size,
                 "held {} > max({}, {}) + {}", s.held_bytes, limit, s.pinned_bytes, in_flight_size
             );
             prop_assert!(in_flight_size <= MAX_CHUNK);
@@ -159,6 +165,8 @@ proptest! {
             prop_assert_eq!(s.pushed_chunks, pushed.len() as u64);
             prop_assert_eq!(s.delivered_chunks, delivered.len() as u64);
             prop_assert_eq!(s.dropped_chunks, dropped.len() as u64);
+            // (A chunk the caller gives up on, `abandon`, is its decision, not an eviction.)
+            prop_assert!(!lossless || dropped.is_subset(&abandoned), "lossless: nothing evicted");
             let waiting = s.pending_chunks + in_flight.map(|_| 1).unwrap_or(0);
             prop_assert_eq!(s.delivered_chunks + s.dropped_chunks + waiting, s.pushed_chunks);
             prop_assert_eq!(

@@ -116,6 +116,53 @@ async fn a_slow_sink_holds_back_chunks_and_listeners_get_the_same_ones() {
 }
 
 #[wasm_bindgen_test]
+async fn nothing_is_evicted_from_under_a_slow_sink_and_its_backpressure_is_reported() {
+    // A 16 kB budget and a sink three times slower than the recorder: a stream without
+    // sinks would drop; this one holds every chunk for the sink and says so once.
+    let p = producer(r#"{"bufferMaxBytes":16384,"bufferCapacity":4}"#);
+    let errors = collect(&p, Event::Error);
+    let sink = collecting_sink(350, -1);
+    settle(p.connect()).await.unwrap();
+    let cfg = config_with(&[&sink]);
+    Reflect::set(&cfg, &"width".into(), &320.into()).unwrap();
+    Reflect::set(&cfg, &"height".into(), &240.into()).unwrap();
+    let s = settle(p.start_stream(cfg)).await.unwrap();
+    let id = get_str(&s, "id");
+    assert!(
+        wait_until(15_000, || names(&errors.all())
+            .contains(&"SinkBackpressure".to_string()))
+        .await,
+        "SinkBackpressure reported: {:?}",
+        names(&errors.all())
+    );
+    // Record on behind the sink a while longer.
+    sleep(2000).await;
+    let done = settle(p.stop_stream((&id).into())).await.unwrap();
+    assert_eq!(get_f64(&done, "framesDropped"), 0.0, "nothing evicted");
+    assert_eq!(get_f64(&p.metrics(), "framesDropped"), 0.0);
+    let reports = names(&errors.all());
+    assert!(
+        !reports.contains(&"DataLossError".to_string()),
+        "{reports:?}"
+    );
+    let backpressure = errors
+        .all()
+        .into_iter()
+        .find(|e| err_name(e) == "SinkBackpressure")
+        .unwrap();
+    assert!(err_message(&backpressure).contains("nothing is dropped"));
+    // Every chunk the recorder made reached the sink, in order: a playable file.
+    let chunks = chunks_of(&sink);
+    assert_eq!(chunks.len() as f64, get_f64(&p.metrics(), "framesRecorded"));
+    let bytes = blob_bytes(&chunks).await;
+    let played = play_to_end(&bytes, &get_str(&done, "mimeType"))
+        .await
+        .unwrap();
+    assert!(played > 1.0, "played {played} s");
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
 async fn a_failing_sink_is_reported_and_the_others_go_on() {
     let p = producer("{}");
     let errors = collect(&p, Event::Error);

@@ -143,6 +143,8 @@ pub struct ChunkRing<T> {
     segment_start: u64,
     next_seq: u64,
     stats: RingStats,
+    /// Never evict an undelivered chunk ([`ChunkRing::set_lossless`]).
+    lossless: bool,
 }
 
 /// How large an open header run may grow before the ring gives up waiting for its end
@@ -168,7 +170,16 @@ impl<T: Clone> ChunkRing<T> {
             segment_start: 0,
             next_seq: 0,
             stats: RingStats::default(),
+            lossless: false,
         }
+    }
+
+    /// Lossless mode (a stream with sinks: each must get every chunk): undelivered
+    /// chunks are never evicted, so the bounds may be exceeded while the consumers are
+    /// behind ([`over_limits`](Self::over_limits) says when); delivered chunks kept for
+    /// replay still make room first.
+    pub fn set_lossless(&mut self, lossless: bool) {
+        self.lossless = lossless;
     }
 
     /// Pushes a chunk of `size` bytes; returns its sequence number and what was evicted
@@ -486,7 +497,9 @@ impl<T: Clone> ChunkRing<T> {
         self.limits.keep_delivered || self.limits.replay
     }
 
-    fn over_limits(&self) -> bool {
+    /// Whether the ring holds more than its bounds allow (in lossless mode, because
+    /// its consumers are behind).
+    pub fn over_limits(&self) -> bool {
         self.stats.held_bytes > self.limits.max_bytes
             || self.stats.held_chunks > self.limits.max_chunks as u64
     }
@@ -498,11 +511,12 @@ impl<T: Clone> ChunkRing<T> {
             return dropped;
         }
         while self.over_limits() {
-            let Some(idx) = self
-                .slots
-                .iter()
-                .position(|s| !s.pinned && s.state != SlotState::InFlight)
-            else {
+            let lossless = self.lossless;
+            let Some(idx) = self.slots.iter().position(|s| {
+                !s.pinned
+                    && s.state != SlotState::InFlight
+                    && !(lossless && s.state == SlotState::Pending)
+            }) else {
                 break;
             };
             let Some(slot) = self.remove_at(idx) else {

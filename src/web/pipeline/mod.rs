@@ -110,6 +110,8 @@ struct PipeState {
     /// Listeners' main-thread time (ms) and frames since the last load sample.
     sync_ms: f64,
     frames: u32,
+    /// A sink is behind and the ring is over its bounds (reported once per episode).
+    backpressure: bool,
 }
 
 /// The resources a running stream owns; dropped all at once by [`Action::Release`].
@@ -200,12 +202,18 @@ impl StreamPipeline {
             engine: engine.clone(),
             host,
             st: RefCell::new(PipeState {
-                ring: ChunkRing::new(limits, policy),
+                ring: {
+                    // Sinks get every chunk: nothing undelivered is evicted from under them.
+                    let mut ring = ChunkRing::new(limits, policy);
+                    ring.set_lossless(!sinks.is_empty());
+                    ring
+                },
                 seg_bytes: (0, 0),
                 scan: HeaderScan::new(policy),
                 settings,
                 level: None,
                 consumer_from: None,
+                backpressure: false,
                 sync_ms: 0.0,
                 frames: 0,
             }),
@@ -634,6 +642,8 @@ impl StreamPipeline {
         let mut st = self.st.borrow_mut();
         let frames = std::mem::take(&mut st.frames);
         let sync = std::mem::take(&mut st.sync_ms);
+        // Sinks are consumers too: chunks waiting for them are their backlog.
+        let listening = listening || !self.sinks.is_empty();
         let backlog = if !listening {
             st.consumer_from = None;
             0
@@ -693,6 +703,9 @@ impl StreamPipeline {
             (seq, dropped, start_scan)
         };
         self.report(Report::Chunk { size: size as u64 });
+        if !self.sinks.is_empty() {
+            self.check_backpressure();
+        }
         if let Some(index) = &self.index {
             let segment = self.st.borrow().ring.segment();
             if index.push(segment, blob) {
@@ -705,6 +718,33 @@ impl StreamPipeline {
         self.counts_changed(dropped);
         self.kick();
         Some(seq)
+    }
+
+    /// A stream with sinks keeps every chunk until the sinks have it: past the ring's
+    /// bounds that is reported once (`SinkBackpressure`, through `onError`), and again
+    /// only after the ring has come back within them.
+    fn check_backpressure(self: &Rc<Self>) {
+        let over = {
+            let mut st = self.st.borrow_mut();
+            let over = st.ring.over_limits();
+            let first = over && !st.backpressure;
+            st.backpressure = over;
+            first.then(|| (st.ring.stats().held_bytes, st.ring.limits().max_bytes))
+        };
+        if let Some((held, budget)) = over {
+            let e = ProducerError::new(
+                ErrorKind::Other("SinkBackpressure".to_string()),
+                [
+                    "a sink is behind: the buffer holds ",
+                    &held.to_string(),
+                    " bytes, over its budget of ",
+                    &budget.to_string(),
+                    "; nothing is dropped (chunks wait for the sink) and memory grows until it catches up",
+                ]
+                .concat(),
+            );
+            self.report(Report::Error(self.with_id(e)));
+        }
     }
 
     /// Starts delivery if it is idle and there is work and someone to give it to.
