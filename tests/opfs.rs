@@ -27,6 +27,16 @@ async fn find(name: &str) -> Option<JsValue> {
         .find(|r| get_str(r, "name") == name)
 }
 
+/// A 320×240 stream's config with an OPFS sink named `name`.
+fn opfs_config(name: &str) -> String {
+    [
+        r#"{"width":320,"height":240,"sink":{"type":"opfs","name":""#,
+        name,
+        r#""}}"#,
+    ]
+    .concat()
+}
+
 fn unique(prefix: &str) -> String {
     [prefix, "-", &(js_sys::Date::now() as u64).to_string()].concat()
 }
@@ -37,12 +47,7 @@ async fn a_20_s_recording_goes_to_disk_whole_with_flat_memory_and_comes_back_see
     let budget = 300_000.0;
     let p = producer(r#"{"bufferMaxBytes":300000,"frameData":"blob"}"#);
     let frames = collect(&p, Event::Frame);
-    let config = [
-        r#"{"width":320,"height":240,"sink":{"type":"opfs","name":""#,
-        &name,
-        r#""}}"#,
-    ]
-    .concat();
+    let config = opfs_config(&name);
     let id = connect_and_start(&p, &config).await;
     let started = js_sys::Date::now();
     let mut max_held: f64 = 0.0;
@@ -123,12 +128,7 @@ async fn a_20_s_recording_goes_to_disk_whole_with_flat_memory_and_comes_back_see
 async fn a_recording_cut_short_is_listed_unfinished_and_recovers() {
     let name = unique("opfs-crash");
     let p = producer("{}");
-    let config = [
-        r#"{"width":320,"height":240,"sink":{"type":"opfs","name":""#,
-        &name,
-        r#""}}"#,
-    ]
-    .concat();
+    let config = opfs_config(&name);
     connect_and_start(&p, &config).await;
     sleep(4500).await;
     // No stopStream: as if the tab went away. The open part is discarded.
@@ -176,12 +176,7 @@ async fn file_sink_names_and_missing_recordings_are_typed_errors() {
     }
     // A name in use.
     let name = unique("opfs-taken");
-    let config = [
-        r#"{"width":320,"height":240,"sink":{"type":"opfs","name":""#,
-        &name,
-        r#""}}"#,
-    ]
-    .concat();
+    let config = opfs_config(&name);
     let id = connect_and_start(&p, &config).await;
     let e = settle(p.start_stream(js(&config))).await.unwrap_err();
     assert_eq!(err_name(&e), "InvalidStateError");
