@@ -27,7 +27,9 @@ export interface MediaRecorderProducerConfig {
   bufferMaxBytes?: number;
   /** Drain tick (ms), 1 – 10 000. Default 50. */
   chunkProcessingInterval?: number;
-  /** "bounded" (default) or "all": keep the whole recording and emit it at stop (unbounded). */
+  /** "bounded" (default) or "all": keep the whole recording and emit it at stop (unbounded);
+   * a WebM recording is indexed as it records (one extra read of each chunk), so stopStream
+   * resolves with it seekable (`recording`) without reading it again. */
   retain?: "bounded" | "all";
   /**
    * What a frame's data is: "arraybuffer" (default: the chunk's bytes, one read per

@@ -531,6 +531,15 @@ pub async fn emit_complete(p: &Rc<StreamPipeline>) {
             |event, thrown| p.report(Report::ListenerError(event, thrown)),
         );
     }
+    // One segment, indexed while it recorded: the file is made from the index at once.
+    if wholes.len() == 1 {
+        if let Some(made) = p.indexed_recording().await {
+            if !p.closed() {
+                *p.recording.borrow_mut() = vec![made];
+            }
+            return;
+        }
+    }
     let mut kept = Vec::with_capacity(wholes.len());
     for whole in wholes {
         let made = if is_webm(&mime) {

@@ -16,7 +16,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 use super::StreamPipeline;
-use crate::core::ebml::{snapshot, EbmlError, EbmlReader, Part};
+use crate::core::ebml::{seekable, snapshot, EbmlError, EbmlReader, Part};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::web::interop::{self, from_js};
 use crate::web::signal::Signal;
@@ -188,22 +188,68 @@ impl StreamPipeline {
                 Part::Bytes(b) => {
                     parts.push(&Uint8Array::from(b.as_slice()));
                 }
-                Part::Range(r) => {
-                    for (at, blob) in &held {
-                        let end = at + blob.size() as u64;
-                        if end <= r.start || *at >= r.end {
-                            continue;
-                        }
-                        let from = r.start.max(*at) - at;
-                        let to = r.end.min(end) - at;
-                        let slice = blob
-                            .slice_with_f64_and_f64(from as f64, to as f64)
-                            .map_err(|e| from_js(&e))?;
-                        parts.push(&slice);
-                    }
-                }
+                Part::Range(r) => push_range(&parts, &held, r)?,
             }
         }
         interop::blob(&parts, &mime)
     }
+
+    /// The whole recording (one segment, every chunk still held: `retain: "all"`) as a
+    /// seekable WebM from the index built while recording: no read at stop, whatever
+    /// the length. `None` where the index cannot serve (not indexed, failed, several
+    /// segments, chunks released under memory pressure).
+    pub async fn indexed_recording(self: &Rc<Self>) -> Option<Blob> {
+        let index = self.index.as_ref()?;
+        while !index.idle() && !self.closed() {
+            index.caught_up.wait().await.ok();
+        }
+        let s = index.state.borrow();
+        if s.failed.is_some() || s.segment != 0 {
+            return None;
+        }
+        let held: Vec<(u64, Blob)> = {
+            let st = self.st.borrow();
+            if st.ring.segment() != 0 {
+                return None;
+            }
+            st.ring.items().map(|c| (c.at, c.blob.clone())).collect()
+        };
+        // Every byte from the start: nothing was let go of.
+        let mut expect = 0u64;
+        for (at, blob) in &held {
+            if *at != expect {
+                return None;
+            }
+            expect += blob.size() as u64;
+        }
+        let made = seekable(&s.head, &s.reader).ok()?;
+        drop(s);
+        let parts = Array::new();
+        parts.push(&Uint8Array::from(made.header.as_slice()));
+        push_range(&parts, &held, &made.body).ok()?;
+        let mime = self.info.borrow().mime_type.clone();
+        interop::blob(&parts, &mime).ok()
+    }
+}
+
+/// Pushes onto `parts` the slices of the `held` chunks (offset, Blob) that cover the
+/// recording's bytes `range`.
+fn push_range(
+    parts: &Array,
+    held: &[(u64, Blob)],
+    range: &std::ops::Range<u64>,
+) -> Result<(), ProducerError> {
+    for (at, blob) in held {
+        let end = at + blob.size() as u64;
+        if end <= range.start || *at >= range.end {
+            continue;
+        }
+        let from = range.start.max(*at) - at;
+        let to = range.end.min(end) - at;
+        let slice = blob
+            .slice_with_f64_and_f64(from as f64, to as f64)
+            .map_err(|e| from_js(&e))?;
+        parts.push(&slice);
+    }
+    Ok(())
 }
