@@ -532,8 +532,8 @@ pub async fn emit_complete(p: &Rc<StreamPipeline>) {
         );
     }
     // One segment, indexed while it recorded: the file is made from the index at once.
-    if wholes.len() == 1 {
-        if let Some(made) = p.indexed_recording().await {
+    if let [whole] = wholes.as_slice() {
+        if let Some(made) = p.indexed_recording(whole).await {
             if !p.closed() {
                 *p.recording.borrow_mut() = vec![made];
             }

@@ -196,9 +196,11 @@ impl StreamPipeline {
 
     /// The whole recording (one segment, every chunk still held: `retain: "all"`) as a
     /// seekable WebM from the index built while recording: no read at stop, whatever
-    /// the length. `None` where the index cannot serve (not indexed, failed, several
-    /// segments, chunks released under memory pressure).
-    pub async fn indexed_recording(self: &Rc<Self>) -> Option<Blob> {
+    /// the length. `whole` is the held chunks as one Blob; the body is one slice of it
+    /// (a Blob of one slice per chunk costs Chromium about 0.2 ms a part to build).
+    /// `None` where the index cannot serve (not indexed, failed, several segments,
+    /// chunks released under memory pressure).
+    pub async fn indexed_recording(self: &Rc<Self>, whole: &Blob) -> Option<Blob> {
         let index = self.index.as_ref()?;
         while !index.idle() && !self.closed() {
             index.caught_up.wait().await.ok();
@@ -207,28 +209,28 @@ impl StreamPipeline {
         if s.failed.is_some() || s.segment != 0 {
             return None;
         }
-        let held: Vec<(u64, Blob)> = {
+        // Every byte from the start is held (nothing was let go of), so `whole`'s
+        // offsets are the recording's.
+        let contiguous = {
             let st = self.st.borrow();
-            if st.ring.segment() != 0 {
-                return None;
-            }
-            st.ring.items().map(|c| (c.at, c.blob.clone())).collect()
+            let mut expect = 0u64;
+            st.ring.segment() == 0
+                && st.ring.items().all(|c| {
+                    let ok = c.at == expect;
+                    expect += c.blob.size() as u64;
+                    ok
+                })
         };
-        // Every byte from the start: nothing was let go of.
-        let mut expect = 0u64;
-        for (at, blob) in &held {
-            if *at != expect {
-                return None;
-            }
-            expect += blob.size() as u64;
+        if !contiguous {
+            return None;
         }
         let made = seekable(&s.head, &s.reader).ok()?;
         drop(s);
-        let parts = Array::new();
-        parts.push(&Uint8Array::from(made.header.as_slice()));
-        push_range(&parts, &held, &made.body).ok()?;
-        let mime = self.info.borrow().mime_type.clone();
-        interop::blob(&parts, &mime).ok()
+        let body = whole
+            .slice_with_f64_and_f64(made.body.start as f64, made.body.end as f64)
+            .ok()?;
+        let header = Uint8Array::from(made.header.as_slice());
+        interop::blob(&Array::of2(&header, &body), &whole.type_()).ok()
     }
 }
 
