@@ -1,12 +1,12 @@
 //! Recordings users keep: a seekable WebM from any MediaRecorder recording.
 //!
 //! [`seekable_blob`] reads the recording once, in slices of [`SLICE_BYTES`], through the
-//! core's streaming [`EbmlReader`], and returns `new Blob([newHeader, body])` where
+//! core's streaming [`RecordingIndex`], and returns `new Blob([newHeader, body])` where
 //! `body` is a `Blob.slice()` of the input: the recording's bytes are never copied into
 //! the result (see [`crate::core::ebml::seekable`]). Memory stays at one slice plus the
 //! header and the cluster index, whatever the length.
 
-use crate::core::ebml::{seekable, EbmlError, EbmlReader};
+use crate::core::ebml::{EbmlError, RecordingIndex};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::web::interop::{self, args, error::to_js, from_js};
 use js_sys::{Array, Promise, Uint8Array};
@@ -34,23 +34,12 @@ fn data_error(what: &str, e: EbmlError) -> ProducerError {
 /// `recording` as a seekable WebM (Duration, SeekHead and Cues before the first
 /// Cluster), its body a slice of `recording`. `what` names the caller in errors.
 pub async fn seekable_blob(recording: &Blob, what: &str) -> Result<Blob, ProducerError> {
-    let mut reader = EbmlReader::new();
-    // The header's bytes (the first Cluster starts within 1 MiB, or the reader fails):
-    // kept until the header has ended, then cut to it.
-    let mut head: Vec<u8> = Vec::new();
+    let mut index = RecordingIndex::new();
     let mut buf: Vec<u8> = Vec::new();
     let mut feed = |bytes: &Uint8Array| -> Result<(), ProducerError> {
         buf.resize(bytes.length() as usize, 0);
         bytes.copy_to(&mut buf);
-        let had_header = reader.header_end().is_some();
-        if !had_header {
-            head.extend_from_slice(&buf);
-        }
-        reader.feed(&buf).map_err(|e| data_error(what, e))?;
-        if let (false, Some(h)) = (had_header, reader.header_end()) {
-            head.truncate(h as usize);
-            head.shrink_to_fit();
-        }
+        index.feed(&buf).map_err(|e| data_error(what, e))?;
         Ok(())
     };
     match byob_reader(recording) {
@@ -87,7 +76,7 @@ pub async fn seekable_blob(recording: &Blob, what: &str) -> Result<Blob, Produce
             }
         }
     }
-    let made = seekable(&head, &reader).map_err(|e| data_error(what, e))?;
+    let made = index.seekable().map_err(|e| data_error(what, e))?;
     let header = Uint8Array::from(made.header.as_slice());
     let body = recording
         .slice_with_f64_and_f64(made.body.start as f64, made.body.end as f64)

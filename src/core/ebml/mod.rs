@@ -65,12 +65,14 @@
 
 mod error;
 mod index;
+mod index_with_head;
 mod reader;
 pub mod seekable;
 pub mod writer;
 
 pub use error::EbmlError;
 pub use index::{ClusterEntry, Keyframe, SegmentInfo, Track, TrackKind};
+pub use index_with_head::RecordingIndex;
 pub use reader::{EbmlReader, Progress, ReaderOptions};
 pub use seekable::{seekable, snapshot, Part, Seekable, Snapshot};
 

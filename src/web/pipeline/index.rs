@@ -1,6 +1,6 @@
-//! The replay index of a `replay: true` stream: every chunk is read once, in arrival
-//! order, into the core's streaming [`EbmlReader`], which keeps the header's bytes and a
-//! compact entry per Cluster (offset, Timecode, first keyframe). With it,
+//! The index of a `replay: true` or `retain: "all"` stream: every chunk is read once, in
+//! arrival order, into the core's [`RecordingIndex`], which keeps the header's bytes and
+//! a compact entry per Cluster (offset, Timecode, first keyframe). With it,
 //! [`StreamPipeline::snapshot`] cuts the last seconds at a keyframe from the chunks the
 //! ring still holds, without reading them again.
 //!
@@ -16,7 +16,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 use super::StreamPipeline;
-use crate::core::ebml::{seekable, snapshot, EbmlError, EbmlReader, Part};
+use crate::core::ebml::{EbmlError, Part, RecordingIndex};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::web::interop::{self, from_js};
 use crate::web::signal::Signal;
@@ -32,10 +32,9 @@ pub struct Index {
 #[derive(Default)]
 struct IndexState {
     segment: u32,
-    reader: EbmlReader,
-    /// The segment's first bytes, up to the header's end once known.
-    head: Vec<u8>,
-    failed: Option<EbmlError>,
+    index: RecordingIndex,
+    /// A chunk of the segment could not be read: its index is incomplete.
+    unreadable: bool,
     /// Chunks not read yet: (segment, Blob).
     queue: VecDeque<(u32, Blob)>,
     running: bool,
@@ -49,9 +48,24 @@ impl Index {
         !std::mem::replace(&mut s.running, true)
     }
 
-    fn idle(&self) -> bool {
-        let s = self.state.borrow();
-        !s.running && s.queue.is_empty()
+    /// Waits until every chunk queued so far has been read (or the stream is closed).
+    async fn settle(&self, p: &StreamPipeline) {
+        while !p.closed() && {
+            let s = self.state.borrow();
+            s.running || !s.queue.is_empty()
+        } {
+            self.caught_up.wait().await.ok();
+        }
+    }
+}
+
+impl IndexState {
+    /// Why this segment's index cannot serve, if it cannot.
+    fn failure(&self) -> Option<String> {
+        if self.unreadable {
+            return Some("a chunk could not be read".to_string());
+        }
+        self.index.reader().error().map(|e| e.to_string())
     }
 }
 
@@ -73,12 +87,7 @@ pub async fn run(p: Rc<StreamPipeline>) {
             Ok(b) => Uint8Array::new(&b).to_vec(),
             Err(e) => {
                 // The chunk cannot be read: the index of this segment is over.
-                let mut s = index.state.borrow_mut();
-                s.failed = Some(EbmlError::Missing {
-                    id: crate::core::ebml::id::CLUSTER,
-                    offset: s.reader.offset(),
-                });
-                drop(s);
+                index.state.borrow_mut().unreadable = true;
                 p.report(super::Report::Error(from_js(&e)));
                 continue;
             }
@@ -92,20 +101,9 @@ pub async fn run(p: Rc<StreamPipeline>) {
                 ..IndexState::default()
             };
         }
-        if s.failed.is_some() {
-            continue;
-        }
-        if s.reader.header_end().is_none() {
-            s.head.extend_from_slice(&bytes);
-        }
-        if let Err(e) = s.reader.feed(&bytes) {
-            s.failed = Some(e);
-        }
-        if let Some(end) = s.reader.header_end() {
-            let end = end as usize;
-            if s.head.len() > end {
-                s.head.truncate(end);
-            }
+        if !s.unreadable {
+            // A failure stays in the reader (see `IndexState::failure`).
+            let _ = s.index.feed(&bytes);
         }
     }
     index.state.borrow_mut().running = false;
@@ -128,9 +126,7 @@ impl StreamPipeline {
             ));
         };
         // Every chunk pushed so far is read first.
-        while !index.idle() && !self.closed() {
-            index.caught_up.wait().await.ok();
-        }
+        index.settle(self).await;
         let mime = self.info.borrow().mime_type.clone();
         let s = index.state.borrow();
         let not_ready = |why: &str| {
@@ -139,14 +135,10 @@ impl StreamPipeline {
                 ["snapshot(): stream \"", &self.id(), "\" ", why].concat(),
             )
         };
-        if let Some(e) = s.failed {
+        if let Some(why) = s.failure() {
             return Err(ProducerError::new(
                 ErrorKind::Other("DataError".to_string()),
-                [
-                    "snapshot(): the recording cannot be indexed: ",
-                    &e.to_string(),
-                ]
-                .concat(),
+                ["snapshot(): the recording cannot be indexed: ", &why].concat(),
             ));
         }
         // The chunks of the current segment the ring still holds, as one run of bytes
@@ -169,8 +161,10 @@ impl StreamPipeline {
             return Err(not_ready("holds no recording yet"));
         };
         let range = first.0..last.0 + last.1.size() as u64;
-        let made = snapshot(&s.head, &s.reader, range, seconds.map(|s| s * 1000.0)).map_err(
-            |e| match e {
+        let made = s
+            .index
+            .snapshot(range, seconds.map(|s| s * 1000.0))
+            .map_err(|e| match e {
                 EbmlError::Missing { .. } => {
                     not_ready("holds no complete keyframe Cluster yet (try again shortly)")
                 }
@@ -178,8 +172,7 @@ impl StreamPipeline {
                     ErrorKind::Other("DataError".to_string()),
                     ["snapshot(): ", &e.to_string()].concat(),
                 ),
-            },
-        )?;
+            })?;
         drop(s);
         let parts = Array::new();
         parts.push(&Uint8Array::from(made.header.as_slice()));
@@ -202,11 +195,9 @@ impl StreamPipeline {
     /// chunks released under memory pressure).
     pub async fn indexed_recording(self: &Rc<Self>, whole: &Blob) -> Option<Blob> {
         let index = self.index.as_ref()?;
-        while !index.idle() && !self.closed() {
-            index.caught_up.wait().await.ok();
-        }
+        index.settle(self).await;
         let s = index.state.borrow();
-        if s.failed.is_some() || s.segment != 0 {
+        if s.failure().is_some() || s.segment != 0 {
             return None;
         }
         // Every byte from the start is held (nothing was let go of), so `whole`'s
@@ -224,7 +215,7 @@ impl StreamPipeline {
         if !contiguous {
             return None;
         }
-        let made = seekable(&s.head, &s.reader).ok()?;
+        let made = s.index.seekable().ok()?;
         drop(s);
         let body = whole
             .slice_with_f64_and_f64(made.body.start as f64, made.body.end as f64)
