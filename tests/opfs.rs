@@ -131,7 +131,21 @@ async fn a_recording_cut_short_is_listed_unfinished_and_recovers() {
     let config = opfs_config(&name);
     connect_and_start(&p, &config).await;
     sleep(4500).await;
-    // No stopStream: as if the tab went away. The open part is discarded.
+    // While it records: its committed parts read as a recording; it cannot be deleted.
+    let live = settle(recover_recording(name.as_str().into()))
+        .await
+        .unwrap();
+    let r = seek_middle(&live).await.unwrap();
+    let duration = get_f64(&r, "duration");
+    assert!((1.5..5.0).contains(&duration), "live {duration} s");
+    let e = settle(delete_recording(name.as_str().into()))
+        .await
+        .unwrap_err();
+    assert_eq!(err_name(&e), "InvalidStateError");
+    assert!(err_message(&e).contains("being written"));
+    // No stopStream: destroy() cuts it short. What was written is kept (the open part
+    // is committed, not discarded), but the recording stays listed unfinished. A real
+    // reload, which discards the open part, is the e2e's `survives a reload`.
     p.destroy();
     let info = find(&name).await.expect("listed");
     assert_eq!(get(&info, "finished").as_bool(), Some(false));

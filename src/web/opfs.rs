@@ -113,13 +113,42 @@ async fn entries(dir: &FileSystemDirectoryHandle) -> Result<Vec<(String, JsValue
     }
 }
 
-/// The recording's parts, in order, as Files.
-async fn parts(dir: &FileSystemDirectoryHandle) -> Result<Vec<File>, ProducerError> {
+thread_local! {
+    /// The recordings this page is writing, by name. Their committed parts (those
+    /// below the part being written) never change again; the open one is left out of
+    /// everything read from them, since a `File` of it goes stale when it commits.
+    static WRITING: RefCell<Vec<(String, std::rc::Weak<OpfsFile>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How many parts of recording `name` are committed, if this page is writing it (a
+/// recording whose stream has ended and committed its last part is not).
+fn committed_parts(name: &str) -> Option<u32> {
+    WRITING.with(|w| {
+        let mut w = w.borrow_mut();
+        w.retain(|(_, f)| f.strong_count() > 0);
+        w.iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, f)| f.upgrade())
+            .filter(|f| !f.state.borrow().closed)
+            .map(|f| f.state.borrow().index)
+    })
+}
+
+/// The recording's parts, in order, as Files: all of them, or the first `limit`.
+async fn parts(
+    dir: &FileSystemDirectoryHandle,
+    limit: Option<u32>,
+) -> Result<Vec<File>, ProducerError> {
+    // Six-digit names sort as their numbers.
+    let end = limit.map(part_name);
+    let below = |n: &str| end.as_deref().map_or(true, |e| n < e);
     let mut named: Vec<(String, FileSystemFileHandle)> = entries(dir)
         .await?
         .into_iter()
         .filter(|(n, h)| {
-            n.ends_with(".webm") && interop::get(h, "kind").as_string().as_deref() == Some("file")
+            n.ends_with(".webm")
+                && below(n)
+                && interop::get(h, "kind").as_string().as_deref() == Some("file")
         })
         .map(|(n, h)| (n, h.unchecked_into()))
         .collect();
@@ -177,7 +206,10 @@ pub async fn recording_file(
     mime: &str,
     what: &str,
 ) -> Result<File, ProducerError> {
-    let files: Array = parts(dir).await?.into_iter().collect();
+    let files: Array = parts(dir, committed_parts(name))
+        .await?
+        .into_iter()
+        .collect();
     let raw = interop::blob(&files, mime)?;
     let made = if is_webm(mime) {
         seekable_blob(&raw, what).await?
@@ -200,6 +232,8 @@ pub struct OpfsFile {
     dir: FileSystemDirectoryHandle,
     name: String,
     mime: RefCell<String>,
+    /// The manifest names another type than `mime` (saved with the next part).
+    mime_unsaved: std::cell::Cell<bool>,
     start_time: f64,
     state: RefCell<Part>,
 }
@@ -210,6 +244,8 @@ struct Part {
     open: Option<FileSystemWritableFileStream>,
     bytes: f64,
     opened_ms: f64,
+    /// The last part is committed: nothing more is written.
+    closed: bool,
 }
 
 impl OpfsFile {
@@ -247,11 +283,17 @@ impl OpfsFile {
             dir,
             name: name.to_string(),
             mime: RefCell::new(mime.to_string()),
+            mime_unsaved: std::cell::Cell::new(false),
             start_time,
             state: RefCell::new(Part::default()),
         };
         file.save_manifest(false).await?;
-        Ok(Rc::new(file))
+        let file = Rc::new(file);
+        WRITING.with(|w| {
+            w.borrow_mut()
+                .push((name.to_string(), Rc::downgrade(&file)))
+        });
+        Ok(file)
     }
 
     async fn save_manifest(&self, finished: bool) -> Result<(), ProducerError> {
@@ -261,13 +303,18 @@ impl OpfsFile {
         set(&m, "mimeType", &JsValue::from_str(&mime));
         set(&m, "startTime", &JsValue::from_f64(self.start_time));
         set(&m, "finished", &JsValue::from_bool(finished));
+        self.mime_unsaved.set(false);
         write_manifest(&self.dir, &m).await
     }
 
     /// The type the recorder really records (it may name other codecs than the type
-    /// asked for: Firefox records VP8 when asked for VP9); written at the finish.
+    /// asked for: Firefox records VP8 when asked for VP9); saved in the manifest with
+    /// the next committed part, so a recording cut short is recovered with it.
     pub fn set_mime_type(&self, mime: &str) {
-        *self.mime.borrow_mut() = mime.to_string();
+        if *self.mime.borrow() != mime {
+            *self.mime.borrow_mut() = mime.to_string();
+            self.mime_unsaved.set(true);
+        }
     }
 
     /// Appends a chunk to the open part (opening one if needed), and commits the part
@@ -305,20 +352,35 @@ impl OpfsFile {
         if commit {
             wait(writable.close()).await?;
             self.state.borrow_mut().index += 1;
+            if self.mime_unsaved.get() {
+                self.save_manifest(false).await?;
+            }
         } else {
             self.state.borrow_mut().open = Some(writable);
         }
         Ok(())
     }
 
-    /// Commits the open part and marks the recording finished.
-    pub async fn finish(self: Rc<Self>) -> Result<(), ProducerError> {
+    /// Commits the open part; marks the recording finished if `finished` (a stream
+    /// that was stopped). One cut short by `destroy()` keeps every chunk it wrote but
+    /// stays listed unfinished, as after a crash.
+    pub async fn finish(self: Rc<Self>, finished: bool) -> Result<(), ProducerError> {
         let open = self.state.borrow_mut().open.take();
-        if let Some(w) = open {
-            wait(w.close()).await?;
-            self.state.borrow_mut().index += 1;
+        // Closed even if the commit fails: nothing more is written either way.
+        let committed = match open {
+            Some(w) => wait(w.close()).await.map(|_| 1),
+            None => Ok(0),
+        };
+        {
+            let mut st = self.state.borrow_mut();
+            st.index += committed.as_ref().map_or(0, |n| *n);
+            st.closed = true;
         }
-        self.save_manifest(true).await
+        committed?;
+        if finished {
+            self.save_manifest(true).await?;
+        }
+        Ok(())
     }
 
     /// The recording as one seekable `File` (after [`finish`](Self::finish)).
@@ -354,7 +416,9 @@ pub fn list_recordings() -> Promise {
             }
             let dir: FileSystemDirectoryHandle = handle.unchecked_into();
             let m = manifest(&dir).await;
-            let files = parts(&dir).await.map_err(|e| to_js(&e))?;
+            let files = parts(&dir, committed_parts(&name))
+                .await
+                .map_err(|e| to_js(&e))?;
             let bytes: f64 = files.iter().map(|f| f.size()).sum();
             let info = interop::object();
             set(&info, "name", &JsValue::from_str(&name));
@@ -382,8 +446,9 @@ fn name_arg(v: &JsValue, method: &str) -> Result<String, ProducerError> {
 }
 
 /// Recording `name` from OPFS as one seekable `File` (its committed parts; an
-/// unfinished recording loses at most its last, uncommitted part). `NotFoundError` if
-/// there is no such recording.
+/// unfinished recording loses at most its last, uncommitted part; one this page is
+/// still writing gives what is committed so far). `NotFoundError` if there is no such
+/// recording.
 #[wasm_bindgen(js_name = recoverRecording, unchecked_return_type = "Promise<File>")]
 pub fn recover_recording(
     #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
@@ -404,7 +469,8 @@ pub fn recover_recording(
     })
 }
 
-/// Deletes recording `name` from OPFS. `NotFoundError` if there is no such recording.
+/// Deletes recording `name` from OPFS. `NotFoundError` if there is no such recording,
+/// `InvalidStateError` while a stream of this page writes it.
 #[wasm_bindgen(js_name = deleteRecording, unchecked_return_type = "Promise<void>")]
 pub fn delete_recording(#[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) -> Promise {
     interop::install();
@@ -412,6 +478,17 @@ pub fn delete_recording(#[wasm_bindgen(unchecked_param_type = "string")] name: J
     wasm_bindgen_futures::future_to_promise(async move {
         let run = async {
             let name = name?;
+            if committed_parts(&name).is_some() {
+                return Err(ProducerError::new(
+                    ErrorKind::InvalidState,
+                    [
+                        "deleteRecording: recording \"",
+                        &name,
+                        "\" is being written by a stream of this page (stop it first)",
+                    ]
+                    .concat(),
+                ));
+            }
             recording_dir(&name, "deleteRecording").await?;
             let root = root(false)
                 .await?

@@ -354,7 +354,7 @@ pub fn candidate_mime_types(req: &StreamRequest, cfg: &ProducerConfig) -> Vec<St
         let codec = codec.to_ascii_lowercase();
         let (mut named, rest): (Vec<String>, Vec<String>) = list
             .into_iter()
-            .partition(|m| m.to_ascii_lowercase().contains(&codec));
+            .partition(|m| crate::core::value::find(&m.to_ascii_lowercase(), &codec).is_some());
         if named.is_empty() && cfg.mime_types.is_none() && req.video {
             named.push(if req.audio {
                 format!("video/webm;codecs={codec},opus")

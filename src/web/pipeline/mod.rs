@@ -427,7 +427,7 @@ impl StreamPipeline {
     /// `"Stream <id>: "` before a message that does not say which stream.
     fn with_id(&self, mut e: ProducerError) -> ProducerError {
         let id = self.id();
-        if !e.message.contains(&id) {
+        if crate::core::value::find(&e.message, &id).is_none() {
             e.message = format!("Stream {id}: {}", e.message);
         }
         e
@@ -486,7 +486,11 @@ impl StreamPipeline {
         }
         self.counts_changed(dropped);
         let p = self.clone();
-        *self.sinks_closing.borrow_mut() = self.sinks.close(move |e| p.report(Report::Error(e)));
+        // Closed by the producer's destroy(): the sinks keep what they hold, cut short.
+        let cut_short = self.closed();
+        *self.sinks_closing.borrow_mut() = self
+            .sinks
+            .close(cut_short, move |e| p.report(Report::Error(e)));
         // An end with an error is reported by the `Report` action that follows.
         let reported = self
             .life

@@ -43,8 +43,10 @@ pub trait Sink {
     fn begin_segment(&self, segment: u32, mime_type: &str);
     /// The next chunk; a returned Promise holds back the next one until it settles.
     fn write(&self, chunk: &SinkChunk) -> Result<Option<Promise>, ProducerError>;
-    /// The stream ended: flush and close. A returned Promise settles when done.
-    fn close(&self) -> Option<Promise>;
+    /// The stream ended: flush and close. `cut_short` when it ended by `destroy()`
+    /// rather than a stop (what was written is kept either way). A returned Promise
+    /// settles when done.
+    fn close(&self, cut_short: bool) -> Option<Promise>;
 }
 
 /// A pipeline's sinks.
@@ -111,9 +113,14 @@ impl SinkSet {
             .then(|| sink_error("failed and gets no more chunks", error))
     }
 
-    /// Closes every healthy sink; `report` gets each failure (now, or when a close
-    /// Promise rejects). Returns a Promise that settles when every close has.
-    pub fn close(&self, report: impl Fn(ProducerError) + Clone + 'static) -> Option<Promise> {
+    /// Closes every healthy sink (`cut_short`: see [`Sink::close`]); `report` gets each
+    /// failure (now, or when a close Promise rejects). Returns a Promise that settles
+    /// when every close has.
+    pub fn close(
+        &self,
+        cut_short: bool,
+        report: impl Fn(ProducerError) + Clone + 'static,
+    ) -> Option<Promise> {
         for e in self.failures.borrow_mut().drain(..) {
             report(e);
         }
@@ -122,7 +129,7 @@ impl SinkSet {
             if !ok.replace(false) {
                 continue;
             }
-            if let Some(p) = s.close() {
+            if let Some(p) = s.close(cut_short) {
                 closes.push(&p);
                 let report = report.clone();
                 wasm_bindgen_futures::spawn_local(async move {
@@ -209,7 +216,9 @@ impl Sink for WritableStreamSink {
         Ok(Some(Promise::from(write)))
     }
 
-    fn close(&self) -> Option<Promise> {
+    fn close(&self, _cut_short: bool) -> Option<Promise> {
+        // Closed, not aborted, even when cut short: an abort would discard what the
+        // stream already holds (an OPFS writable's swap file, say).
         self.call("close", None).ok().map(Promise::from)
     }
 }
@@ -259,7 +268,7 @@ impl Sink for OpfsSink {
         ))
     }
 
-    fn close(&self) -> Option<Promise> {
-        Some(self.chain(self.file.clone().finish()))
+    fn close(&self, cut_short: bool) -> Option<Promise> {
+        Some(self.chain(self.file.clone().finish(!cut_short)))
     }
 }
