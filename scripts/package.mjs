@@ -48,13 +48,21 @@ const pkg = {
       types: './web/media_recorder_producer.d.ts',
       default: './web/media_recorder_producer.js',
     },
+    // The upload sinks: plain JS modules beside the wasm (no bytes in it).
+    './tus': { types: './tus.d.ts', default: './tus.js' },
+    './websocket': { types: './websocket.d.ts', default: './websocket.js' },
     './package.json': './package.json',
   },
-  files: ['bundler/*.js', 'bundler/*.wasm', 'bundler/*.d.ts', 'bundler/snippets/**/*.js', 'web/*.js', 'web/*.wasm', 'web/*.d.ts', 'web/snippets/**/*.js'],
+  // tusSink drives tus-js-client; only apps that import "media-recorder-producer/tus"
+  // need it installed.
+  peerDependencies: { 'tus-js-client': '^4.3.1' },
+  peerDependenciesMeta: { 'tus-js-client': { optional: true } },
+  files: ['tus.js', 'tus.d.ts', 'websocket.js', 'websocket.d.ts', 'bundler/*.js', 'bundler/*.wasm', 'bundler/*.d.ts', 'bundler/snippets/**/*.js', 'web/*.js', 'web/*.wasm', 'web/*.d.ts', 'web/snippets/**/*.js'],
   // The bundler entry instantiates the wasm module on import.
   sideEffects: ['./bundler/media_recorder_producer.js'],
 };
 writeFileSync(join(dist, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+for (const f of ['tus.js', 'tus.d.ts', 'websocket.js', 'websocket.d.ts']) cpSync(join(root, 'js', f), join(dist, f));
 cpSync(join(root, 'README.md'), join(dist, 'README.md'));
 cpSync(join(root, 'LICENSE'), join(dist, 'LICENSE'));
 mkdirSync(dist, { recursive: true });

@@ -274,3 +274,98 @@ async fn a_failed_start_leaves_the_sink_unlocked_and_a_locked_one_is_refused() {
     assert_eq!(p.get_active_streams().length(), 0);
     p.destroy();
 }
+
+/// A sink object (the protocol of `tusSink` and `webSocketSink`): attached once with the
+/// stream's id, type and a `report` function; every chunk in order with its info; its
+/// reports on the stream as `uploads`; closed at stop (waited for) and cut short at
+/// destroy.
+#[wasm_bindgen_test]
+async fn a_sink_object_is_attached_fed_in_order_reports_and_is_closed() {
+    let make = Function::new_no_args(
+        "const s = { attached: null, infos: [], sizes: [], closes: [], done: false,
+           attach(stream) { this.attached = stream; },
+           write(blob, info) {
+             this.sizes.push(blob.size); this.infos.push(info);
+             this.attached.report({ type: 'test', chunks: this.infos.length });
+             return new Promise((r) => setTimeout(r, 5));
+           },
+           close(info) {
+             this.closes.push(info.cutShort);
+             return new Promise((r) => setTimeout(() => { this.done = true; r(); }, 300));
+           } };
+         return s;",
+    );
+    let sink = make.call0(&JsValue::UNDEFINED).unwrap();
+    let p = producer("{}");
+    settle(p.connect()).await.unwrap();
+    let cfg = js("{}");
+    Reflect::set(&cfg, &"sinks".into(), &Array::of1(&sink)).unwrap();
+    let s = settle(p.start_stream(cfg)).await.unwrap();
+    let id = get_str(&s, "id");
+    let attached = get(&sink, "attached");
+    assert_eq!(get_str(&attached, "id"), id);
+    assert!(get_str(&attached, "mimeType").starts_with("video/webm"));
+    assert!(get(&attached, "report").is_function());
+    let infos = || Array::from(&get(&sink, "infos")).to_vec();
+    assert!(wait_until(10_000, || infos().len() >= 5).await);
+    let done = settle(p.stop_stream((&id).into())).await.unwrap();
+    // stopStream waited for the close.
+    assert_eq!(get(&sink, "done").as_bool(), Some(true));
+    let closes = Array::from(&get(&sink, "closes")).to_vec();
+    assert_eq!(closes, vec![JsValue::FALSE]);
+    let infos = infos();
+    // The header run: the first chunk or two (Chromium often splits the header).
+    let header_run = infos
+        .iter()
+        .take_while(|i| get(i, "isHeader").as_bool() == Some(true))
+        .count();
+    assert!((1..=2).contains(&header_run), "header run {header_run}");
+    for (i, info) in infos.iter().enumerate() {
+        assert_eq!(get_f64(info, "sequence"), i as f64);
+        assert_eq!(get_f64(info, "segment"), 0.0);
+        assert_eq!(
+            get(info, "isHeader").as_bool(),
+            Some(i < header_run),
+            "chunk {i}"
+        );
+    }
+    let m = p.metrics();
+    assert_eq!(infos.len() as f64, get_f64(&m, "framesRecorded"));
+    // The last report is on the stream.
+    let uploads = Array::from(&get(&done, "uploads")).to_vec();
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(get_f64(&uploads[0], "chunks"), infos.len() as f64);
+
+    // destroy() cuts a running stream's sink short, and does not wait.
+    let sink2 = make.call0(&JsValue::UNDEFINED).unwrap();
+    let cfg = js("{}");
+    Reflect::set(&cfg, &"sinks".into(), &Array::of1(&sink2)).unwrap();
+    settle(p.start_stream(cfg)).await.unwrap();
+    p.destroy();
+    let closes = Array::from(&get(&sink2, "closes")).to_vec();
+    assert_eq!(closes, vec![JsValue::TRUE]);
+}
+
+/// A sink object without write() or close() is refused before anything starts.
+#[wasm_bindgen_test]
+async fn a_sink_object_without_write_or_close_is_a_type_error() {
+    let p = producer("{}");
+    settle(p.connect()).await.unwrap();
+    for (bad, missing) in [
+        ("({ close() {} })", "write()"),
+        ("({ write() {} })", "close()"),
+    ] {
+        let sink = js_sys::eval(bad).unwrap();
+        let cfg = js("{}");
+        Reflect::set(&cfg, &"sinks".into(), &Array::of1(&sink)).unwrap();
+        let e = settle(p.start_stream(cfg)).await.unwrap_err();
+        assert_eq!(err_name(&e), "TypeError");
+        let m = err_message(&e);
+        assert!(
+            m.contains("videoConfig.sinks[]") && m.contains(missing),
+            "{m}"
+        );
+    }
+    assert_eq!(p.get_active_streams().length(), 0);
+    p.destroy();
+}

@@ -15,7 +15,7 @@ use crate::core::config::{metrics_interval, ProducerConfig, StreamRequest};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::web::hub::{pipeline_to_js, Hub};
 use crate::web::interop::{self, args, to_js};
-use crate::web::pipeline::sink::{Sink, WritableStreamSink};
+use crate::web::pipeline::sink::{ObjectSink, Sink, WritableStreamSink};
 use crate::web::pool::pool_arg;
 
 thread_local! {
@@ -456,7 +456,7 @@ fn stream_request(config: &JsValue) -> Result<(StreamRequest, Vec<Box<dyn Sink>>
     let list = sinks_value.dyn_ref::<Array>().ok_or_else(|| {
         ProducerError::new(
             ErrorKind::InvalidType,
-            "startStream: videoConfig.sinks must be an array of WritableStreams",
+            "startStream: videoConfig.sinks must be an array of WritableStreams or sink objects",
         )
     })?;
     // The rest of the config without `sinks`, for the core's validation.
@@ -466,15 +466,18 @@ fn stream_request(config: &JsValue) -> Result<(StreamRequest, Vec<Box<dyn Sink>>
     let req = StreamRequest::from_value(&value)?;
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     for s in list.iter() {
-        if !s.is_instance_of::<web_sys::WritableStream>() {
+        if s.is_instance_of::<web_sys::WritableStream>() {
+            sinks.push(Box::new(WritableStreamSink::new(&s)?));
+        } else if s.is_object() {
+            sinks.push(Box::new(ObjectSink::new(&s)?));
+        } else {
             return Err(args::wrong_type(
                 "startStream",
                 "videoConfig.sinks[]",
-                "a WritableStream",
+                "a WritableStream or a sink object",
                 &s,
             ));
         }
-        sinks.push(Box::new(WritableStreamSink::new(&s)?));
     }
     Ok((req, sinks))
 }

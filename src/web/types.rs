@@ -103,9 +103,11 @@ export interface VideoStreamConfig {
    * each write (backpressure; chunks wait in the buffer meanwhile); a failed write is
    * reported as DataLossError and that sink gets nothing more; each is closed when the
    * stream ends. The producer takes their writers at the first chunk (a locked stream
-   * is a TypeError; a startStream that fails leaves them unlocked).
+   * is a TypeError; a startStream that fails leaves them unlocked). Sink objects
+   * (RecordingSink: tusSink() from "media-recorder-producer/tus", webSocketSink()
+   * from "media-recorder-producer/websocket", or the app's own) go here too.
    */
-  sinks?: WritableStream<Blob>[];
+  sinks?: (WritableStream<Blob> | RecordingSink)[];
   /**
    * Instant replay (default false): delivered chunks stay in the buffer while
    * bufferMaxBytes allows (the replay window; oldest out first, never counted as
@@ -234,6 +236,42 @@ export interface SensorStream {
   recording?: Blob;
   /** retain: "all", once stopped: each recorder segment as a complete (seekable) file. */
   recordingSegments?: Blob[];
+  /** What each uploading sink (tusSink, webSocketSink) last reported, in sink order. */
+  uploads?: UploadProgress[];
+}
+
+/**
+ * A sink object for `startStream({ sinks })`, beside WritableStreams: what
+ * `tusSink()` and `webSocketSink()` return, and what an app can write itself.
+ */
+export interface RecordingSink {
+  /** Called once when the stream starts, before any chunk. `report(progress)` shows
+   * the progress on the stream (`uploads`) and fires onStreamUpdate. */
+  attach?(stream: { id: string; mimeType: string; report(progress: UploadProgress): void }): void;
+  /** Every chunk, in order, exactly once. A returned Promise holds back the next chunk
+   * (the chunks wait in the buffer); a rejection (or throw) fails the sink, reported
+   * through onError with its error's name, and the stream goes on without it. */
+  write(chunk: Blob, info: { sequence: number; segment: number; isHeader: boolean }): void | Promise<void>;
+  /** The stream ended: `cutShort` when by destroy() (stop at once; stopStream is not
+   * waiting). After a stop, stopStream waits for the returned Promise. */
+  close(info: { cutShort: boolean }): void | Promise<void>;
+}
+
+/** An uploading sink's progress (stream.uploads[i]). */
+export interface UploadProgress {
+  /** "tus" | "websocket" (or an app sink's own). */
+  type: string;
+  /** The upload's URL (tus: known once the server created it). */
+  url?: string | null;
+  /** "idle" | "uploading" | "retrying" | "done" | "failed" | "aborted" (tus);
+   * "connecting" | "open" | "reconnecting" | "closed" | "failed" (websocket). */
+  state?: string;
+  bytesWritten?: number;
+  bytesSent?: number;
+  bytesAcknowledged?: number;
+  retries?: number;
+  error?: Error | null;
+  [key: string]: unknown;
 }
 
 /** Counters of one stream's buffer, for the stream's life. */

@@ -5,37 +5,19 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { BROWSERS } from './browsers.mjs';
 import { serve } from './static-server.mjs';
+import { probe } from './probe.mjs';
+import { root, tarball, scratch, tempDir, cleanupScratch } from './scratch.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const dist = join(root, 'dist');
-const tarball = () => {
-  const t = readdirSync(dist).find((f) => f.endsWith('.tgz'));
-  assert.ok(t, 'npm run build has packed dist/*.tgz');
-  return join(dist, t);
-};
-const scratchDirs = [];
+after(cleanupScratch);
 
-/** A scratch project with the tarball installed (no registry needed: it has no deps). */
-function scratch(name) {
-  const dir = mkdtempSync(join(tmpdir(), `mrp-${name}-`));
-  scratchDirs.push(dir);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `scratch-${name}`, private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball()], { cwd: dir, stdio: 'ignore' });
-  return dir;
-}
-
-after(() => { for (const d of scratchDirs) rmSync(d, { recursive: true, force: true }); });
-
-test('the tarball holds the wasm, the JS glue (with its inline-JS snippets), the types and nothing else', () => {
+test('the tarball holds the wasm, the JS glue (with its inline-JS snippets), the upload sinks, the types and nothing else', () => {
   const list = execFileSync('tar', ['tzf', tarball()], { encoding: 'utf8' }).trim().split('\n');
   for (const f of list) {
-    assert.match(f, /^package\/((bundler|web)\/([\w.]+\.(js|wasm|d\.ts)|snippets\/[\w.-]+\/inline\d+\.js)|package\.json|README\.md|LICENSE)$/, f);
+    assert.match(f, /^package\/((bundler|web)\/([\w.]+\.(js|wasm|d\.ts)|snippets\/[\w.-]+\/inline\d+\.js)|(tus|websocket)\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/, f);
   }
   for (const t of ['bundler', 'web']) {
     for (const ext of ['.js', '_bg.wasm', '.d.ts']) {
@@ -51,6 +33,9 @@ describe('TypeScript', () => {
     writeFileSync(join(dir, 'good.ts'), `
 import { MediaRecorderProducer, StreamPool, makeSeekable, listRecordings, recoverRecording, deleteRecording, type SensorFrame, type ProducerMetricsSnapshot, type RecordingInfo } from 'media-recorder-producer';
 import init, { MediaRecorderProducer as WebProducer } from 'media-recorder-producer/web';
+import { tusSink, UploadError } from 'media-recorder-producer/tus';
+import { webSocketSink } from 'media-recorder-producer/websocket';
+import type { RecordingSink, UploadProgress } from 'media-recorder-producer';
 
 export async function main(): Promise<number> {
   const producer = new MediaRecorderProducer({ recordingInterval: 100, bufferMaxBytes: 1 << 20, retain: 'bounded', mimeTypes: ['video/webm'] });
@@ -70,6 +55,11 @@ export async function main(): Promise<number> {
   const unfinished: boolean = !list[0].finished;
   const file: File = await recoverRecording(list[0].name);
   await deleteRecording('take-1');
+  const mine: RecordingSink = { write: (blob: Blob, info) => { void [blob, info.sequence, info.isHeader]; }, close: ({ cutShort }) => { void cutShort; } };
+  const up = await producer.startStream({ sinks: [tusSink({ endpoint: 'https://h/files/', retryDelays: [0, 1000] }), webSocketSink({ url: 'wss://h/video-stream' }), mine] });
+  const progress: UploadProgress | undefined = (await producer.stopStream(up.id)).uploads?.[0];
+  const refused: boolean = progress?.error instanceof UploadError;
+  void refused;
   void [all, kept, fixed, unfinished, file];
   off();
   producer.destroy();
@@ -146,20 +136,6 @@ const KEEP = `
     return { wall, listed, clip: await b64(clip), recording: await b64(recording), file: await b64(file) };
   }`;
 
-function probe(path) {
-  const p = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], { encoding: 'utf8' });
-  assert.equal(p.stderr.trim(), '', `ffprobe ${path}: ${p.stderr}`);
-  const d = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' });
-  assert.equal(d.status, 0, d.stderr);
-  // Firefox's recorder, under load, gave two frames the same millisecond (seen in an
-  // `npm test` run): the null muxer then says "non monotonically increasing dts". Those
-  // are the recorder's own block timestamps, which the library references unchanged (a
-  // snapshot shifts whole Clusters). Every other line is a failure.
-  const said = d.stderr.split('\n').filter((l) => l.trim() && !/non monotonically increasing dts to muxer/.test(l));
-  assert.deepEqual(said, [], `ffmpeg ${path}: ${d.stderr}`);
-  return Number(p.stdout.trim());
-}
-
 describe('files the library writes pass ffprobe', () => {
   let site;
   before(async () => {
@@ -180,8 +156,7 @@ describe('files the library writes pass ffprobe', () => {
   for (const engine of BROWSERS) {
     test(`${engine.name}: recording, snapshot and OPFS file have a finite duration and decode cleanly`, async () => {
       const browser = await engine.launch();
-      const dir = mkdtempSync(join(tmpdir(), 'mrp-files-'));
-      scratchDirs.push(dir);
+      const dir = tempDir('files');
       try {
         const page = await browser.newPage();
         const errors = [];

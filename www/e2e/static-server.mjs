@@ -15,9 +15,9 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves `dir`; resolves to `{ url, close }`. */
-export function serve(dir, { isolated = false } = {}) {
-  const server = createServer((req, res) => {
+/** A request handler serving `dir`. */
+export function handler(dir, { isolated = false } = {}) {
+  return (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     let file = join(dir, path);
     try {
@@ -34,7 +34,12 @@ export function serve(dir, { isolated = false } = {}) {
     }
     res.writeHead(200, headers);
     createReadStream(file).pipe(res);
-  });
+  };
+}
+
+/** Serves `dir`; resolves to `{ url, close }`. */
+export function serve(dir, options = {}) {
+  const server = createServer(handler(dir, options));
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();

@@ -691,6 +691,11 @@ pub fn pipeline_to_js(p: &StreamPipeline) -> Result<JsValue, ProducerError> {
         let all: js_sys::Array = segments.iter().collect();
         set(&value, "recordingSegments", &all);
     }
+    let uploads = p.uploads();
+    if !uploads.is_empty() {
+        let all: js_sys::Array = uploads.iter().collect();
+        set(&value, "uploads", &all);
+    }
     Ok(value)
 }
 

@@ -425,7 +425,7 @@ fn frame_consts(info: &StreamInfo) -> JsValue {
         set(
             &c,
             "codec",
-            &JsValue::from_str(mime[at + 7..].trim_matches('"')),
+            &JsValue::from_str(mime.get(at + 7..).unwrap_or("").trim_matches('"')),
         );
     }
     c

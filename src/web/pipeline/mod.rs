@@ -253,6 +253,17 @@ impl StreamPipeline {
             owned.tick = Some(tick);
         }
         let mime = p.info.borrow().mime_type.clone();
+        let weak = Rc::downgrade(&p);
+        let id = p.id();
+        p.sinks.attach(
+            &id,
+            &mime,
+            Rc::new(move || {
+                if let Some(p) = weak.upgrade() {
+                    p.report(Report::Updated);
+                }
+            }),
+        );
         p.sinks.begin_segment(0, &mime);
         p.handle(Event::Started {
             at_ms: js_sys::Date::now(),
@@ -291,6 +302,11 @@ impl StreamPipeline {
     /// (empty before, and when memory pressure made the stream let go of it).
     pub fn recording(&self) -> Vec<Blob> {
         self.recording.borrow().clone()
+    }
+
+    /// The progress its uploading sinks last reported (`tusSink`, `webSocketSink`).
+    pub fn uploads(&self) -> Vec<JsValue> {
+        self.sinks.uploads()
     }
 
     /// Its public state now.
@@ -516,7 +532,8 @@ impl StreamPipeline {
         let transition = self.life.borrow().step(event).map_err(|mut e| {
             if let Some(at) = crate::core::value::find(&e.message, "the stream") {
                 let m = &e.message;
-                e.message = [&m[..at], "stream \"", &self.id(), "\"", &m[at + 10..]].concat();
+                let (before, after) = (m.get(..at).unwrap_or(""), m.get(at + 10..).unwrap_or(""));
+                e.message = [before, "stream \"", &self.id(), "\"", after].concat();
             }
             e
         })?;

@@ -14,6 +14,7 @@
 use std::cell::{Cell, RefCell};
 
 use js_sys::Promise;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
@@ -39,6 +40,9 @@ pub struct SinkChunk<'a> {
 
 /// Takes every chunk of a stream. See the module docs.
 pub trait Sink {
+    /// The stream `stream_id` starts; `report` takes the sink's progress (an object,
+    /// shown as one of the stream's `uploads`). Called once, before any chunk.
+    fn attach(&self, _stream_id: &str, _mime_type: &str, _report: &js_sys::Function) {}
     /// Segment `segment` of type `mime_type` begins: its header run comes next.
     fn begin_segment(&self, segment: u32, mime_type: &str);
     /// The next chunk; a returned Promise holds back the next one until it settles.
@@ -49,20 +53,56 @@ pub trait Sink {
     fn close(&self, cut_short: bool) -> Option<Promise>;
 }
 
+/// A sink's `report` function.
+type Reporter = Closure<dyn Fn(JsValue)>;
+
 /// A pipeline's sinks.
 pub struct SinkSet {
     sinks: Vec<(Box<dyn Sink>, Cell<bool>)>,
     /// Why sinks failed, to report (taken by the pipeline).
     failures: RefCell<Vec<ProducerError>>,
+    /// What each sink last reported of its progress (`undefined` if nothing).
+    progress: Rc<RefCell<Vec<JsValue>>>,
+    /// The sinks' `report` functions, owned here.
+    reporters: RefCell<Vec<Reporter>>,
 }
 
 impl SinkSet {
     /// The set of `sinks`, all healthy.
     pub fn new(sinks: Vec<Box<dyn Sink>>) -> Self {
         SinkSet {
+            progress: Rc::new(RefCell::new(vec![JsValue::UNDEFINED; sinks.len()])),
             sinks: sinks.into_iter().map(|s| (s, Cell::new(true))).collect(),
             failures: RefCell::new(Vec::new()),
+            reporters: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Attaches every sink to stream `stream_id`; `changed` runs when one reports
+    /// progress.
+    pub fn attach(&self, stream_id: &str, mime_type: &str, changed: Rc<dyn Fn()>) {
+        for (i, (s, _)) in self.sinks.iter().enumerate() {
+            let progress = self.progress.clone();
+            let changed = changed.clone();
+            let report = Reporter::new(move |v: JsValue| {
+                if let Some(slot) = progress.borrow_mut().get_mut(i) {
+                    *slot = v;
+                }
+                changed();
+            });
+            s.attach(stream_id, mime_type, report.as_ref().unchecked_ref());
+            self.reporters.borrow_mut().push(report);
+        }
+    }
+
+    /// What the sinks that report progress last said, in sink order.
+    pub fn uploads(&self) -> Vec<JsValue> {
+        let progress = self.progress.borrow();
+        progress
+            .iter()
+            .filter(|v| !v.is_undefined())
+            .cloned()
+            .collect()
     }
 
     /// Whether there are none.
@@ -143,11 +183,15 @@ impl SinkSet {
     }
 }
 
+/// A sink's failure: its own error name where it has one (`UploadError`, say), else
+/// `DataLossError`.
 fn sink_error(what: &str, e: &JsValue) -> ProducerError {
-    ProducerError::new(
-        ErrorKind::DataLoss,
-        format!("a sink {what}: {}", from_js(e).message),
-    )
+    let cause = from_js(e);
+    let kind = match cause.kind {
+        ErrorKind::Other(ref n) if n == "Error" => ErrorKind::DataLoss,
+        k => k,
+    };
+    ProducerError::new(kind, format!("a sink {what}: {}", cause.message))
 }
 
 /// Writes every chunk to a `WritableStream` through one writer, in order, the next
@@ -220,6 +264,85 @@ impl Sink for WritableStreamSink {
         // Closed, not aborted, even when cut short: an abort would discard what the
         // stream already holds (an OPFS writable's swap file, say).
         self.call("close", None).ok().map(Promise::from)
+    }
+}
+
+/// A sink object (`tusSink()`, `webSocketSink()`, or the app's own):
+/// `{ attach?(stream), write(blob, info), close(info) }`. `attach` gets
+/// `{ id, mimeType, report }` once; `write` gets each chunk with
+/// `{ sequence, segment, isHeader }` and may return a Promise (the next chunk waits for
+/// it); `close` gets `{ cutShort }` (`true` when the producer was destroyed) and may
+/// return a Promise that settles when the sink is done (an upload finished).
+pub struct ObjectSink {
+    object: JsValue,
+}
+
+impl ObjectSink {
+    /// A sink for `object`; `TypeError` without a `write` and a `close` method.
+    pub fn new(object: &JsValue) -> Result<Self, ProducerError> {
+        for m in ["write", "close"] {
+            if !interop::get(object, m).is_function() {
+                return Err(ProducerError::new(
+                    ErrorKind::InvalidType,
+                    [
+                        "startStream: videoConfig.sinks[] must be a WritableStream or a sink with write() and close() (it has no ",
+                        m,
+                        "())",
+                    ]
+                    .concat(),
+                ));
+            }
+        }
+        Ok(ObjectSink {
+            object: object.clone(),
+        })
+    }
+
+    fn call(&self, method: &'static str, arg: &JsValue) -> Result<JsValue, JsValue> {
+        let f: js_sys::Function = interop::get(&self.object, method).dyn_into()?;
+        f.call1(&self.object, arg)
+    }
+}
+
+/// A returned value as a Promise to wait for (`None` for `undefined`; a thenable or
+/// any other value is resolved).
+fn promise_of(v: JsValue) -> Option<Promise> {
+    (!v.is_undefined()).then(|| Promise::resolve(&v))
+}
+
+impl Sink for ObjectSink {
+    fn attach(&self, stream_id: &str, mime_type: &str, report: &js_sys::Function) {
+        if !interop::get(&self.object, "attach").is_function() {
+            return;
+        }
+        let info = interop::object();
+        interop::set(&info, "id", &JsValue::from_str(stream_id));
+        interop::set(&info, "mimeType", &JsValue::from_str(mime_type));
+        interop::set(&info, "report", report);
+        // A throwing attach shows at the first write, which the sink then refuses.
+        let _ = self.call("attach", &info);
+    }
+
+    fn begin_segment(&self, _segment: u32, _mime_type: &str) {}
+
+    fn write(&self, chunk: &SinkChunk) -> Result<Option<Promise>, ProducerError> {
+        let info = interop::object();
+        interop::set(&info, "sequence", &JsValue::from_f64(chunk.seq as f64));
+        interop::set(&info, "segment", &JsValue::from(chunk.segment));
+        interop::set(&info, "isHeader", &JsValue::from_bool(chunk.is_header));
+        let f: js_sys::Function = interop::get(&self.object, "write").unchecked_into();
+        f.call2(&self.object, chunk.blob, &info)
+            .map(promise_of)
+            .map_err(|e| sink_error("refused a chunk", &e))
+    }
+
+    fn close(&self, cut_short: bool) -> Option<Promise> {
+        let info = interop::object();
+        interop::set(&info, "cutShort", &JsValue::from_bool(cut_short));
+        match self.call("close", &info) {
+            Ok(v) => promise_of(v),
+            Err(e) => Some(Promise::reject(&e)),
+        }
     }
 }
 

@@ -1,0 +1,303 @@
+// Upload while recording, to real servers started here on 127.0.0.1 on the page's own
+// origin: a tus server (@tus/server with @tus/file-store) and a WebSocket server (ws)
+// that parses the origin's packet format. The page uses the installed package
+// (`media-recorder-producer/web`, `/tus`, `/websocket`) and tus-js-client, as a user's
+// plain <script type="module"> page would.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { Server as TusServer } from '@tus/server';
+import { FileStore } from '@tus/file-store';
+import { WebSocketServer } from 'ws';
+import { BROWSERS } from './browsers.mjs';
+import { probe } from './probe.mjs';
+import { root, scratch, tempDir, cleanupScratch } from './scratch.mjs';
+import { handler as staticHandler } from './static-server.mjs';
+
+after(cleanupScratch);
+
+const PAGE = `<!doctype html>
+<script type="importmap">{ "imports": {
+  "media-recorder-producer/web": "./node_modules/media-recorder-producer/web/media_recorder_producer.js",
+  "media-recorder-producer/tus": "./node_modules/media-recorder-producer/tus.js",
+  "media-recorder-producer/websocket": "./node_modules/media-recorder-producer/websocket.js",
+  "tus-js-client": "./tus-js-client.js"
+} }</script>
+<script type="module">
+  import init, { MediaRecorderProducer } from 'media-recorder-producer/web';
+  import { tusSink } from 'media-recorder-producer/tus';
+  import { webSocketSink } from 'media-recorder-producer/websocket';
+  await init();
+  const b64 = (u) => {
+    let s = '';
+    for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
+    return btoa(s);
+  };
+  window.record = async ({ seconds, tus, ws }) => {
+    const producer = new MediaRecorderProducer({ recordingInterval: 250 });
+    const parts = [];
+    const errors = [];
+    const states = [];
+    producer.onFrame((f) => parts.push(new Uint8Array(f.data)));
+    producer.onError((e) => errors.push(e.name + ': ' + e.message));
+    producer.onStreamUpdate((s) => {
+      const st = s.uploads?.[0]?.state;
+      if (st && states.at(-1) !== st) states.push(st);
+    });
+    await producer.connect();
+    const s = await producer.startStream({ width: 320, height: 240, sinks: [tus ? tusSink(tus) : webSocketSink(ws)] });
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const done = await producer.stopStream(s.id);
+    const m = producer.metrics();
+    producer.destroy();
+    const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) { all.set(p, at); at += p.length; }
+    const { error, ...upload } = done.uploads[0];
+    return { frames: b64(all), upload, error: error && String(error), errorStatus: error?.status, errors, states, dropped: m.framesDropped, recorded: m.framesRecorded, streamId: s.id };
+  };
+  window.ready = true;
+</script>`;
+
+/** One origin for the page and the tus server (at /files/), on a fixed port so that
+ * it can be stopped and started again. */
+function site(dir, store, tusOptions = {}) {
+  const tus = new TusServer({ path: '/files', datastore: new FileStore({ directory: store }), ...tusOptions });
+  const serveStatic = staticHandler(dir);
+  let server = null;
+  let port = 0;
+  const start = () => new Promise((resolve) => {
+    server = createServer((req, res) => (req.url.startsWith('/files') ? tus.handle(req, res) : serveStatic(req, res)));
+    server.listen(port, '127.0.0.1', () => {
+      port = server.address().port;
+      resolve();
+    });
+  });
+  const stop = () => new Promise((resolve) => {
+    server.close(resolve);
+    server.closeAllConnections();
+  });
+  return { start, stop, url: () => `http://127.0.0.1:${port}/` };
+}
+
+describe('tusSink uploads to a tus server while recording', () => {
+  let dir;
+  before(async () => {
+    dir = scratch('tus');
+    writeFileSync(join(dir, 'index.html'), PAGE);
+    // tus-js-client as one ES module (a user would bundle it, or map it to a CDN build).
+    await build({
+      entryPoints: [join(root, 'node_modules/tus-js-client/lib.esm/browser/index.js')],
+      bundle: true, format: 'esm', outfile: join(dir, 'tus-js-client.js'), logLevel: 'error',
+    });
+  });
+
+  /** The server's copy of the upload at `url`. */
+  const stored = (store, url) => readFileSync(join(store, new URL(url).pathname.split('/').pop()));
+
+  for (const engine of BROWSERS) {
+    test(`${engine.name}: 15 s recorded arrive byte for byte, and decode cleanly`, async () => {
+      const store = tempDir('tus-store');
+      const s = site(dir, store);
+      await s.start();
+      const browser = await engine.launch();
+      try {
+        const page = await browser.newPage();
+        const pageErrors = [];
+        page.onPageError((e) => pageErrors.push(e));
+        await page.goto(s.url());
+        await page.waitForFunction(() => window.ready === true, 15_000);
+        const r = await page.evaluate((a) => window.record(a), { seconds: 15, tus: { endpoint: `${s.url()}files/` } });
+        assert.deepEqual(pageErrors, []);
+        assert.deepEqual(r.errors, []);
+        assert.equal(r.error, null);
+        assert.equal(r.upload.state, 'done');
+        assert.equal(r.dropped, 0);
+        const frames = Buffer.from(r.frames, 'base64');
+        assert.ok(frames.length > 50_000, `${frames.length} bytes recorded`);
+        assert.equal(r.upload.bytesAcknowledged, frames.length);
+        const file = stored(store, r.upload.url);
+        assert.equal(file.length, frames.length);
+        assert.ok(file.equals(frames), 'the stored file is the frames, byte for byte');
+        const path = join(store, 'copy.webm');
+        writeFileSync(path, file);
+        probe(path);
+      } finally {
+        await browser.close();
+        await s.stop();
+      }
+    });
+
+    test(`${engine.name}: a tus server stopped 5 s in and back 5 s later loses nothing`, async () => {
+      const store = tempDir('tus-store');
+      const s = site(dir, store);
+      await s.start();
+      const browser = await engine.launch();
+      try {
+        const page = await browser.newPage();
+        await page.goto(s.url());
+        await page.waitForFunction(() => window.ready === true, 15_000);
+        const recording = page.evaluate((a) => window.record(a), { seconds: 15, tus: { endpoint: `${s.url()}files/`, retryDelays: [0, 500] } });
+        await new Promise((r) => setTimeout(r, 5000));
+        await s.stop();
+        await new Promise((r) => setTimeout(r, 5000));
+        await s.start();
+        const r = await recording;
+        assert.deepEqual(r.errors, []);
+        assert.equal(r.upload.state, 'done');
+        assert.ok(r.upload.retries >= 1, `retries: ${r.upload.retries}`);
+        assert.ok(r.states.includes('retrying'), r.states.join(' → '));
+        assert.equal(r.dropped, 0);
+        const frames = Buffer.from(r.frames, 'base64');
+        const file = stored(store, r.upload.url);
+        assert.equal(file.length, frames.length);
+        assert.ok(file.equals(frames), 'the stored file is the frames, byte for byte');
+      } finally {
+        await browser.close();
+        await s.stop();
+      }
+    });
+
+    test(`${engine.name}: a server that refuses the upload (403) is an UploadError, and recording goes on`, async () => {
+      const s = site(dir, tempDir('tus-store'), {
+        onUploadCreate: async () => { throw { status_code: 403, body: 'not allowed here\n' }; },
+      });
+      await s.start();
+      const browser = await engine.launch();
+      try {
+        const page = await browser.newPage();
+        await page.goto(s.url());
+        await page.waitForFunction(() => window.ready === true, 15_000);
+        const r = await page.evaluate((a) => window.record(a), { seconds: 4, tus: { endpoint: `${s.url()}files/` } });
+        assert.equal(r.upload.state, 'failed');
+        assert.equal(r.errorStatus, 403);
+        assert.equal(r.errors.length, 1, r.errors.join('\n'));
+        assert.match(r.errors[0], /^UploadError: .*HTTP 403/);
+        assert.ok(r.recorded >= 8, `${r.recorded} chunks recorded`);
+        assert.equal(r.dropped, 0);
+        assert.equal(Buffer.from(r.frames, 'base64').length > 0, true);
+      } finally {
+        await browser.close();
+        await s.stop();
+      }
+    });
+  }
+});
+
+/** One origin for the page and a WebSocket server at /video-stream that parses every
+ * packet of the origin's format; `events` lists what it received, in order. */
+function wsSite(dir) {
+  const serveStatic = staticHandler(dir);
+  const events = [];
+  let server = null;
+  let wss = null;
+  let port = 0;
+  let conn = 0;
+  const start = () => new Promise((resolve) => {
+    server = createServer(serveStatic);
+    wss = new WebSocketServer({ server, path: '/video-stream' });
+    wss.on('connection', (socket) => {
+      const c = ++conn;
+      socket.on('message', (data, isBinary) => {
+        if (!isBinary) {
+          events.push({ conn: c, kind: 'text', json: JSON.parse(data.toString('utf8')) });
+          return;
+        }
+        const n = data.readUInt32LE(0);
+        const header = JSON.parse(data.subarray(4, 4 + n).toString('utf8'));
+        events.push({ conn: c, kind: 'frame', header, payload: Buffer.from(data.subarray(4 + n)) });
+      });
+    });
+    server.listen(port, '127.0.0.1', () => {
+      port = server.address().port;
+      resolve();
+    });
+  });
+  /** A server going away (a restart): each client is told so (1001), then it closes. */
+  const stop = () => new Promise((resolve) => {
+    for (const c of wss.clients) c.close(1001, 'going away');
+    wss.close();
+    server.close(resolve);
+    setTimeout(() => server.closeAllConnections(), 200);
+  });
+  return { start, stop, events, url: () => `http://127.0.0.1:${port}/`, ws: () => `ws://127.0.0.1:${port}/video-stream` };
+}
+
+/** The frames the server parsed, checked against what the page's listener saw. */
+function checkFrames(events, r) {
+  const frames = events.filter((e) => e.kind === 'frame');
+  assert.deepEqual(frames.map((f) => f.header.metadata.sequence), frames.map((_, i) => i), 'each chunk once, in order');
+  assert.equal(frames.length, r.recorded);
+  for (const f of frames) {
+    assert.equal(f.header.type, 'video_frame');
+    assert.equal(f.header.streamId, r.streamId);
+    assert.equal(typeof f.header.timestamp, 'number');
+    assert.equal(f.header.frameType, f.header.metadata.isHeader ? 'header' : 'data');
+    assert.equal(f.header.metadata.size, f.payload.length);
+  }
+  assert.ok(Buffer.concat(frames.map((f) => f.payload)).equals(Buffer.from(r.frames, 'base64')), 'payloads are the frames, byte for byte');
+}
+
+describe('webSocketSink speaks the origin\'s packet format', () => {
+  let dir;
+  before(() => {
+    dir = scratch('ws');
+    writeFileSync(join(dir, 'index.html'), PAGE);
+    writeFileSync(join(dir, 'tus-js-client.js'), 'export class Upload {}');
+  });
+
+  for (const engine of BROWSERS) {
+    test(`${engine.name}: every chunk in order as one packet, between stream_start and stream_stop`, async () => {
+      const s = wsSite(dir);
+      await s.start();
+      const browser = await engine.launch();
+      try {
+        const page = await browser.newPage();
+        await page.goto(s.url());
+        await page.waitForFunction(() => window.ready === true, 15_000);
+        const r = await page.evaluate((a) => window.record(a), { seconds: 6, ws: { url: s.ws() } });
+        assert.deepEqual(r.errors, []);
+        assert.equal(r.upload.state, 'closed');
+        assert.equal(r.dropped, 0);
+        const texts = s.events.filter((e) => e.kind === 'text').map((e) => e.json.type);
+        assert.deepEqual(texts, ['stream_start', 'stream_stop']);
+        assert.equal(s.events[0].kind, 'text');
+        assert.equal(s.events.at(-1).json?.type, 'stream_stop');
+        checkFrames(s.events, r);
+      } finally {
+        await browser.close();
+        await s.stop();
+      }
+    });
+
+    test(`${engine.name}: a server restart within the reconnect window: stream_start again, nothing lost or doubled`, async () => {
+      const s = wsSite(dir);
+      await s.start();
+      const browser = await engine.launch();
+      try {
+        const page = await browser.newPage();
+        await page.goto(s.url());
+        await page.waitForFunction(() => window.ready === true, 15_000);
+        const recording = page.evaluate((a) => window.record(a), { seconds: 12, ws: { url: s.ws(), reconnectDelay: 1000 } });
+        await new Promise((r) => setTimeout(r, 4000));
+        await s.stop();
+        await new Promise((r) => setTimeout(r, 2500));
+        await s.start();
+        const r = await recording;
+        assert.deepEqual(r.errors, []);
+        assert.equal(r.upload.state, 'closed');
+        assert.ok(r.upload.retries >= 1, `retries: ${r.upload.retries}`);
+        const starts = s.events.filter((e) => e.json?.type === 'stream_start');
+        assert.ok(starts.length >= 2, `${starts.length} stream_start`);
+        assert.ok(new Set(s.events.map((e) => e.conn)).size >= 2, 'a second connection');
+        checkFrames(s.events, r);
+      } finally {
+        await browser.close();
+        await s.stop();
+      }
+    });
+  }
+});
