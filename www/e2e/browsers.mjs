@@ -34,6 +34,17 @@ function wrap(page, kind) {
     onPageError: (cb) => page.on('pageerror', (e) => cb(String(e))),
     setViewport: (width, height) =>
       kind === 'playwright' ? page.setViewportSize({ width, height }) : page.setViewport({ width, height }),
+    /** Takes the page's network away (true) or gives it back; resolves false where the
+     * driver cannot (then nothing changed). */
+    setOffline: async (offline) => {
+      try {
+        if (kind === 'playwright') await page.context().setOffline(offline);
+        else await page.setOfflineMode(offline);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     close: () => page.close(),
   };
 }

@@ -161,6 +161,39 @@ describe('tusSink uploads to a tus server while recording', () => {
       }
     });
 
+    test(`${engine.name}: the network taken away for 10 s loses nothing`, async (t) => {
+      const store = tempDir('tus-store');
+      const s = site(dir, store);
+      await s.start();
+      const browser = await engine.launch();
+      try {
+        const page = await browser.newPage();
+        await page.goto(s.url());
+        await page.waitForFunction(() => window.ready === true, 15_000);
+        const recording = page.evaluate((a) => window.record(a), { seconds: 16, tus: { endpoint: `${s.url()}files/`, retryDelays: [0, 500] } });
+        await new Promise((r) => setTimeout(r, 3000));
+        if (!(await page.setOffline(true))) {
+          await recording;
+          t.skip(`${engine.name}: no offline emulation through this driver`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 10_000));
+        await page.setOffline(false);
+        const r = await recording;
+        assert.deepEqual(r.errors, []);
+        assert.equal(r.upload.state, 'done');
+        assert.ok(r.upload.retries >= 1, `retries: ${r.upload.retries}`);
+        assert.equal(r.dropped, 0);
+        const frames = Buffer.from(r.frames, 'base64');
+        const file = stored(store, r.upload.url);
+        assert.equal(file.length, frames.length);
+        assert.ok(file.equals(frames), 'the stored file is the frames, byte for byte');
+      } finally {
+        await browser.close();
+        await s.stop();
+      }
+    });
+
     test(`${engine.name}: a server that refuses the upload (403) is an UploadError, and recording goes on`, async () => {
       const s = site(dir, tempDir('tus-store'), {
         onUploadCreate: async () => { throw { status_code: 403, body: 'not allowed here\n' }; },
