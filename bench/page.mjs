@@ -1071,5 +1071,80 @@ function info() {
   };
 }
 
-window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, seekableSource, seekableLoad, seekableRun, seekableCheck, seekableUpload, seekableStopLatency, pkg: PKG, hasPool: typeof StreamPool === 'function' };
+// ------------------------------------------------------------------ upload (issue 15)
+
+let upload = null;
+/** Loads bench/pkg/upload.js (tusSink + tus-js-client, bundled by the runner). */
+async function uploadLoad() {
+  upload ??= await import('./pkg/upload.js');
+  return true;
+}
+
+/** `bytes` of incompressible, deterministic data as a Blob (1 MiB tiles). */
+function uploadBlob(bytes) {
+  const tile = new Uint8Array(1 << 20);
+  let x = 12345;
+  for (let i = 0; i < tile.length; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; tile[i] = x >>> 24; }
+  const parts = [];
+  for (let n = 0; n < bytes; n += tile.length) parts.push(n + tile.length <= bytes ? tile : tile.subarray(0, bytes - n));
+  return new Blob(parts);
+}
+
+/** Throughput: tus-js-client uploading a finished Blob, or ours: the same bytes pushed
+ * as chunks of `pushBytes` into an external stream with a tusSink, until stopStream
+ * resolves (the server has it all). */
+async function uploadThroughput({ contestant, bytes, chunkSize, pushBytes, endpoint }) {
+  const blob = uploadBlob(bytes);
+  if (contestant === 'tus-js-client') {
+    const t0 = now();
+    let url = null;
+    await new Promise((resolve, reject) => {
+      const u = new upload.Upload(blob, { endpoint, chunkSize, retryDelays: [0], onSuccess: () => { url = u.url; resolve(); }, onError: reject });
+      u.start();
+    });
+    return { ms: now() - t0, bytes, url };
+  }
+  const producer = new MediaRecorderProducer({ probeOnConnect: false, bufferMaxBytes: 512 * 2 ** 20, bufferCapacity: 100000 });
+  await producer.connect();
+  const s = await producer.startStream({ source: 'external', mimeType: 'video/webm', sinks: [upload.tusSink({ endpoint, chunkSize })] });
+  const t0 = now();
+  for (let at = 0; at < bytes; at += pushBytes) producer.pushChunk(s.id, blob.slice(at, at + pushBytes), { isHeader: at === 0 });
+  const done = await producer.stopStream(s.id);
+  const ms = now() - t0;
+  producer.destroy();
+  const u = done.uploads[0];
+  return { ms, bytes, acked: u.bytesAcknowledged, state: u.state, url: u.url };
+}
+
+/** Records `seconds` from the fake camera, with a tusSink to `endpoint` or none. */
+async function uploadRecord({ seconds, endpoint }) {
+  const producer = new MediaRecorderProducer({ probeOnConnect: false, adaptiveQuality: false });
+  await producer.connect();
+  const s = await producer.startStream(endpoint ? { sinks: [upload.tusSink({ endpoint })] } : {});
+  await sleep(seconds * 1000);
+  const done = await producer.stopStream(s.id);
+  const m = producer.metrics();
+  producer.destroy();
+  const u = done.uploads?.[0];
+  return { recorded: m.bytesRecorded ?? null, acked: u?.bytesAcknowledged ?? null, state: u?.state ?? null };
+}
+
+let resumeProducer = null;
+let resumeStream = null;
+/** Starts recording with a tusSink, for the runner's outages. */
+async function uploadResumeStart({ endpoint, retryDelays }) {
+  resumeProducer = new MediaRecorderProducer({ probeOnConnect: false, adaptiveQuality: false });
+  await resumeProducer.connect();
+  resumeStream = await resumeProducer.startStream({ sinks: [upload.tusSink({ endpoint, retryDelays })] });
+  return true;
+}
+async function uploadResumeStop() {
+  const done = await resumeProducer.stopStream(resumeStream.id);
+  const m = resumeProducer.metrics();
+  resumeProducer.destroy();
+  const { error, ...u } = done.uploads[0];
+  return { ...u, error: error ? String(error) : null, dropped: m.framesDropped };
+}
+
+window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, seekableSource, seekableLoad, seekableRun, seekableCheck, seekableUpload, seekableStopLatency, uploadLoad, uploadThroughput, uploadRecord, uploadResumeStart, uploadResumeStop, pkg: PKG, hasPool: typeof StreamPool === 'function' };
 window.benchReady = true;

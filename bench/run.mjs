@@ -7,7 +7,7 @@
 //
 //   node bench/run.mjs            full run (≈ 85–95 min: 60 of them the real-time soak, 10 the seekable workload), rewrites BENCHMARKS.md
 //   node bench/run.mjs --quick    small N (≈ 3 min, 1 of them the real-time soak), writes only to bench/results/quick/
-//   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable   run only these workloads (others keep their files)
+//   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable,upload   run only these workloads (others keep their files)
 //   --contestants a,b             seekable workload only: run just these contestants (a
 //                                 developer's check; nothing is written to results/)
 //   --minutes N                   length of the real-time soak (default 60; 1 with --quick)
@@ -30,6 +30,7 @@ import { writeReport } from './lib/report.mjs';
 import { FrameKeeper, slopePerHour, verifyLastMinute } from './lib/realtime-soak.mjs';
 import { SEEKABLE_CONTESTANTS as SEEKABLE_ALL, bundleSeekable, ffmpegVersion, memOf, probeFile, rendererPids, resetPeak } from './lib/seekable.mjs';
 import { repeatClusters } from './lib/synth-webm.mjs';
+import { tusServer, bundleUpload } from './lib/upload.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, '..');
@@ -38,7 +39,7 @@ const QUICK = argv.includes('--quick');
 const arg = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
 const ONLY = arg('--only')?.split(',');
 const REV = arg('--rev');
-const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics', 'adaptive', 'realtime-soak', 'seekable'];
+const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics', 'adaptive', 'realtime-soak', 'seekable', 'upload'];
 const runs = (w) => !ONLY || ONLY.includes(w);
 for (const w of ONLY ?? []) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload "${w}" (known: ${WORKLOADS.join(', ')})`);
 const MINUTES = arg('--minutes') === undefined ? (QUICK ? 1 : 60) : Number(arg('--minutes'));
@@ -73,6 +74,16 @@ CONFIG.seekable = {
   goal: { ms: 500, bytes: 32 * 2 ** 20 },
   stopLatency: { seconds: QUICK ? 3 : 30, trials: QUICK ? 1 : 3 },
 };
+
+// The upload workload (issue 15), against a real tus server on the page's origin:
+// throughput of ours (chunks pushed into a tusSink) vs tus-js-client fed the finished
+// Blob, both with 5 MB PATCHes; main-thread time per recorded second with a tusSink vs
+// none (CDP TaskDuration); and the time from the server coming back after an outage to
+// the upload's next acknowledged PATCH.
+CONFIG.upload = QUICK
+  ? { bytes: 16 * 2 ** 20, chunkSize: 5e6, pushBytes: 256 * 1024, trials: 1, recordSeconds: 4, recordTrials: 1, outages: 2, downMs: 1000, upMs: 1500, retryDelays: [0, 500] }
+  : { bytes: 200 * 2 ** 20, chunkSize: 5e6, pushBytes: 256 * 1024, trials: 5, recordSeconds: 20, recordTrials: 3, outages: 10, downMs: 2000, upMs: 2000, retryDelays: [0, 500] };
+CONFIG.upload.goal = { throughput: 0.9, mainThread: 1.2, resumeMs: 1000 + CONFIG.upload.retryDelays.at(-1) };
 
 const COMMAND = argv.length ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
 const RESULTS = QUICK ? join(BENCH, 'results', 'quick') : join(BENCH, 'results');
@@ -861,6 +872,77 @@ async function runSeekable(browser, server) {
 
 // ------------------------------------------------------------------ main
 
+async function runUpload(browser, url, tus) {
+  const c = CONFIG.upload;
+  const endpoint = `${url}files/`;
+  const out = { config: c, throughput: { trials: [] }, mainThread: { trials: [] }, resume: {} };
+  // Throughput: alternating, a fresh page each.
+  for (let t = 0; t < c.trials; t++) {
+    for (const contestant of t % 2 ? ['ours', 'tus-js-client'] : ['tus-js-client', 'ours']) {
+      const { page, problems } = await openPage(browser, url, { input: false });
+      await page.evaluate(() => window.bench.uploadLoad());
+      const r = await page.evaluate((o) => window.bench.uploadThroughput(o), { contestant, bytes: c.bytes, chunkSize: c.chunkSize, pushBytes: c.pushBytes, endpoint });
+      await page.close();
+      out.throughput.trials.push({ contestant, ...r, mbps: (r.bytes / 2 ** 20) / (r.ms / 1000), problems });
+      log(`upload: ${contestant}: ${(r.bytes / 2 ** 20).toFixed(0)} MiB in ${r.ms.toFixed(0)} ms`);
+    }
+  }
+  const of = (who) => out.throughput.trials.filter((x) => x.contestant === who);
+  out.throughput.ours = med(of('ours').map((x) => x.mbps));
+  out.throughput.tus = med(of('tus-js-client').map((x) => x.mbps));
+  out.throughput.ratio = out.throughput.ours / out.throughput.tus;
+  out.throughput.complete = of('ours').every((x) => x.acked === x.bytes && x.state === 'done');
+  // Main-thread time per recorded second, with a tusSink and without.
+  for (let t = 0; t < c.recordTrials; t++) {
+    for (const sink of t % 2 ? [true, false] : [false, true]) {
+      const { page } = await openPage(browser, url, { input: false });
+      await page.evaluate(() => window.bench.uploadLoad());
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      const before = await cdpMetrics(cdp);
+      const r = await page.evaluate((o) => window.bench.uploadRecord(o), { seconds: c.recordSeconds, endpoint: sink ? endpoint : null });
+      const after = await cdpMetrics(cdp);
+      await page.close();
+      const perSecond = ((after.TaskDuration - before.TaskDuration) * 1000) / c.recordSeconds;
+      out.mainThread.trials.push({ sink, perSecond, ...r });
+      log(`upload: recording ${c.recordSeconds} s ${sink ? 'with' : 'without'} a tusSink: main thread ${perSecond.toFixed(2)} ms per recorded s`);
+    }
+  }
+  const mt = (sink) => med(out.mainThread.trials.filter((x) => x.sink === sink).map((x) => x.perSecond));
+  out.mainThread.none = mt(false);
+  out.mainThread.tus = mt(true);
+  out.mainThread.ratio = out.mainThread.tus / out.mainThread.none;
+  // Outages: the server down for downMs, then back; time to the next acknowledged PATCH.
+  {
+    const { page } = await openPage(browser, url, { input: false });
+    await page.evaluate(() => window.bench.uploadLoad());
+    await page.evaluate((o) => window.bench.uploadResumeStart(o), { endpoint, retryDelays: c.retryDelays });
+    await new Promise((r) => setTimeout(r, 2000));
+    const latencies = [];
+    for (let i = 0; i < c.outages; i++) {
+      tus.down = true;
+      await new Promise((r) => setTimeout(r, c.downMs));
+      tus.down = false;
+      const up = Date.now();
+      while (!tus.patches.some((p) => p > up) && Date.now() - up < 30_000) await new Promise((r) => setTimeout(r, 5));
+      const first = tus.patches.find((p) => p > up);
+      latencies.push(first ? first - up : null);
+      await new Promise((r) => setTimeout(r, c.upMs));
+    }
+    const end = await page.evaluate(() => window.bench.uploadResumeStop());
+    await page.close();
+    const ok = latencies.filter((x) => x != null);
+    out.resume = { latencies, p50: med(ok), max: Math.max(...ok), missed: latencies.length - ok.length, end };
+    log(`upload: ${c.outages} outages of ${c.downMs} ms: resumed after p50 ${out.resume.p50} ms (max ${out.resume.max}); upload ${end.state}, ${end.retries} retries, dropped ${end.dropped}`);
+  }
+  out.goals = {
+    throughput: out.throughput.ratio >= c.goal.throughput,
+    mainThread: out.mainThread.ratio <= c.goal.mainThread,
+    resume: out.resume.p50 != null && out.resume.p50 <= c.goal.resumeMs,
+  };
+  return out;
+}
+
 async function main() {
   let brokenRecording = null;
   mkdirSync(RESULTS, { recursive: true });
@@ -907,7 +989,9 @@ async function main() {
   }
   {
     const size = runs('size') ? measureSize(b) : null;
-    const server = await serve(BENCH);
+    const tus = tusServer();
+    if (runs('upload')) await bundleUpload(ROOT, join(PKG, 'upload.js'));
+    const server = await serve(BENCH, undefined, undefined, (req, res) => tus.handle(req, res));
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {
       meta.chromium = browser.version();
@@ -952,6 +1036,7 @@ async function main() {
         if (!arg('--contestants')) save('seekable', r); // a partial run is not a result
         meta.workloads.seekable = Date.now() - t;
       }
+      if (runs('upload')) { const t = Date.now(); save('upload', await runUpload(browser, server.url, tus)); meta.workloads.upload = Date.now() - t; }
       if (runs('realtime-soak')) {
         const t = Date.now();
         const r = await runRealtimeSoak(browser, server.url);
@@ -962,6 +1047,7 @@ async function main() {
     } finally {
       await browser.close();
       await server.close();
+      tus.close();
     }
   }
   meta.totalMs = Date.now() - t0;

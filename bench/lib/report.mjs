@@ -599,6 +599,28 @@ function seekableSection(sk) {
   return out.join('\n');
 }
 
+/** The upload workload (issue 15): ours (tusSink) vs tus-js-client on a finished Blob,
+ * main-thread cost of a tus sink while recording, and resume after outages. */
+function uploadSection(up) {
+  const out = ['## Upload while recording (issue 15)'];
+  if (!up) return [...out, '', '_Not run yet: `npm run bench -- --only upload`._'].join('\n');
+  const c = up.config;
+  out.push('', `_${stamp(up.run)}_`, '');
+  if (up.run?.quick) out.push('**Quick run: small N; a smoke test of the harness.**', '');
+  out.push(`Against a real tus server (\`@tus/server\` 2.4 with \`@tus/file-store\`, on the bench page's origin on 127.0.0.1, files on the local disk). Throughput: ${num(c.bytes / 2 ** 20, 3)} MiB of incompressible bytes, **tus-js-client 4.3 uploading the finished Blob** vs **ours**: the same bytes pushed as ${num(c.pushBytes / 1024, 3)} KiB chunks into an external stream with a \`tusSink\`, timed to \`stopStream\` resolving (the server has it all); ${num(c.chunkSize / 1e6, 3)} MB PATCHes for both, ${c.trials} trial(s) each, alternating, a fresh page each; median MiB/s.`, '');
+  const T = up.throughput;
+  out.push(table(['contestant', 'MiB/s (median)', 'trials (ms)'], [
+    ['tus-js-client, finished Blob', num(T.tus, 3), T.trials.filter((x) => x.contestant === 'tus-js-client').map((x) => num(x.ms, 4)).join(', ')],
+    ['ours, tusSink fed chunk by chunk', num(T.ours, 3), T.trials.filter((x) => x.contestant === 'ours').map((x) => num(x.ms, 4)).join(', ')],
+  ]));
+  out.push('', `Ours / tus-js-client: **${rx(T.ratio)}** (goal ≥ ${c.goal.throughput}); every byte acknowledged in every trial of ours: ${yes(T.complete)}.`);
+  const M = up.mainThread;
+  out.push('', `Main-thread time (CDP \`Performance.getMetrics\` TaskDuration over the page) per recorded second, recording the fake camera and microphone for ${c.recordSeconds} s (adaptive quality off), with a \`tusSink\` to the server and with no sink, ${c.recordTrials} trial(s) each, alternating: none **${ms(M.none)}**, tus **${ms(M.tus)}**: **${rx(M.ratio)}** (goal ≤ ${c.goal.mainThread}).`);
+  const R = up.resume;
+  out.push('', `Resume: one recording with a \`tusSink\` (\`retryDelays: [${c.retryDelays.join(', ')}]\`); the server taken down ${c.outages} times for ${c.downMs} ms (every connection reset, as when the network goes away), ${c.upMs} ms apart. Time from the server back to its next acknowledged PATCH: **p50 ${ms(R.p50)}**, max ${ms(R.max)} (goal ≤ ${ms(c.goal.resumeMs)}: 1 s plus the last retry delay)${R.missed ? `; ${R.missed} outage(s) without a PATCH within 30 s` : ''}. Each: ${R.latencies.map((x) => (x == null ? '–' : num(x, 3))).join(', ')} ms. At stop the upload was \`${R.end?.state}\` after ${R.end?.retries} retries, ${num(R.end?.bytesAcknowledged, 6)} bytes acknowledged, ${R.end?.dropped} chunks dropped.`);
+  return out.join('\n');
+}
+
 function headline(ctx) {
   const { soak, pc, cap, size } = ctx.data;
   const rows = [];
@@ -656,6 +678,12 @@ function headline(ctx) {
     rows.push(['seekable (issue 13): its peak memory ≤ 32 MiB (renderer RSS rise)', o.rssPeakRise == null ? '–' : `${num(o.rssPeakRise / 2 ** 20, 3)} MiB`, yes(seekable.goal.bytesMet)]);
     rows.push(['seekable (issue 13): output duration within 10 % and a seek to the middle', `${typeof o.check?.duration === 'number' ? `${num(o.check.duration, 5)} s` : o.check?.duration ?? '–'}, seeked ${o.check?.seeked ?? '–'}`, yes(o.durationOk && o.seekOk)]);
   }
+  const { upload } = ctx.data;
+  if (upload?.goals && !upload.run?.quick) {
+    rows.push(['upload (issue 15): throughput, tusSink / tus-js-client on a finished Blob ≥ 0.9', rx(upload.throughput.ratio), yes(upload.goals.throughput)]);
+    rows.push(['upload (issue 15): main thread per recorded second, tus sink / none ≤ 1.2', rx(upload.mainThread.ratio), yes(upload.goals.mainThread)]);
+    rows.push([`upload (issue 15): server back → upload resumed, p50 ≤ ${ms(upload.config.goal.resumeMs)}`, ms(upload.resume.p50), yes(upload.goals.resume)]);
+  }
   if (size) rows.push(['size: ours ≤ 18 KB gzip -9', `${num(size.ours.total.gzip9 / 1024, 3)} KiB`, yes(size.ours.total.gzip9 <= 18 * 1024)]);
   if (!rows.length) return '';
   return ['## Goals of issue 8 at a glance', '', 'Measured in the runs below (the tables state each run); "no" means we miss the goal, and the commentary says why.', '', table(['goal', 'measured', 'met'], rows)].join('\n');
@@ -675,6 +703,7 @@ export function writeReport({ results, commentary, md, plots, link }) {
     adaptive: load(results, 'adaptive'),
     realtimeSoak: load(results, 'realtime-soak'),
     seekable: load(results, 'seekable'),
+    upload: load(results, 'upload'),
   };
   const ctx = { data, link, plots: [] };
   const m = data.meta;
@@ -710,6 +739,8 @@ export function writeReport({ results, commentary, md, plots, link }) {
     adaptiveSection(data.adaptive, ctx),
     '',
     seekableSection(data.seekable),
+    '',
+    uploadSection(data.upload),
     '',
     existsSync(commentary) ? readFileSync(commentary, 'utf8').trim() : '## Commentary\n\n_bench/COMMENTARY.md is missing._',
     '',

@@ -28,9 +28,12 @@ const ISOLATION = {
 };
 
 /** Serves `root` on 127.0.0.1 (a free port). `memory` maps URL paths to Buffers/strings.
- * `uploads`, a Map of URL path → file path, says where a POST to that path is written. */
-export async function serve(root, memory = new Map(), uploads = new Map()) {
+ * `uploads`, a Map of URL path → file path, says where a POST to that path is written.
+ * `extra(req, res)` may answer a request first (returning true). */
+export async function serve(root, memory = new Map(), uploads = new Map(), extra = () => false) {
   const server = createServer(async (req, res) => {
+    // Another handler first (the upload workload's tus server); it says if it answered.
+    if (extra(req, res)) return;
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const send = (status, body, type) => {
       res.writeHead(status, { ...ISOLATION, 'Content-Type': type });
