@@ -12,6 +12,10 @@
 import { Upload } from 'tus-js-client';
 
 const DEFAULT_RETRY_DELAYS = [0, 1000, 3000, 5000];
+/** Least time between two progress reports that only move the byte counts. */
+const REPORT_MS = 250;
+/** Longest a PATCH waits to gather recorded bytes (see #feed). */
+const BATCH_MS = 1000;
 
 /** A tus server refused the upload for good; `status` is the HTTP status (0: none). */
 export class UploadError extends Error {
@@ -91,7 +95,7 @@ class TusSink {
   #o;
   #upload = null;
   #report = () => {};
-  #parts = []; // { blob, start } not yet acknowledged, in order
+  #parts = []; // { blob, start, at } not yet acknowledged, in order
   #written = 0; // bytes handed to the sink
   #acked = 0; // bytes the server has acknowledged
   #sent = 0;
@@ -104,6 +108,8 @@ class TusSink {
   #finished = null; // { promise, resolve, reject } of close()
   #timer = null;
   #onOnline = null;
+  #reportedAt = -Infinity;
+  #batchTimer = null;
 
   constructor(o) {
     this.#o = o;
@@ -146,7 +152,7 @@ class TusSink {
   write(blob) {
     if (this.#error) return Promise.reject(this.#error);
     if (!this.#upload) return Promise.reject(new TypeError('tusSink: write() before attach(); pass the sink in startStream({ sinks })'));
-    this.#parts.push({ blob, start: this.#written });
+    this.#parts.push({ blob, start: this.#written, at: performance.now() });
     this.#written += blob.size;
     if (this.#state === 'idle') {
       this.#state = 'uploading';
@@ -196,13 +202,27 @@ class TusSink {
     });
   }
 
-  /** Answers a waiting slice once there is data past its start, or the end. */
+  /** Answers a waiting slice with what there is past its start: at once when a whole
+   * chunkSize is there, at the end, or when the oldest byte not yet sent was recorded
+   * BATCH_MS ago (a backlog after an outage goes at once); else it waits for that
+   * (fewer, larger PATCHes: each costs the main thread a request). */
   #feed() {
     const want = this.#wantData;
     if (!want) return;
     const { start } = want;
     const end = Math.min(want.end, this.#written);
     if (end <= start && !this.#closed) return;
+    const oldest = this.#parts.find((p) => p.start + p.blob.size > start);
+    const wait = (oldest?.at ?? performance.now()) + BATCH_MS - performance.now();
+    if (!this.#closed && end < want.end && wait > 0) {
+      this.#batchTimer ??= setTimeout(() => {
+        this.#batchTimer = null;
+        this.#feed();
+      }, wait);
+      return;
+    }
+    clearTimeout(this.#batchTimer);
+    this.#batchTimer = null;
     this.#wantData = null;
     const pieces = [];
     for (const p of this.#parts) {
@@ -220,9 +240,11 @@ class TusSink {
     if (offset <= this.#acked) return;
     this.#acked = offset;
     while (this.#parts.length && this.#parts[0].start + this.#parts[0].blob.size <= offset) this.#parts.shift();
-    if (this.#state === 'retrying') this.#state = 'uploading';
+    const resumed = this.#state === 'retrying';
+    if (resumed) this.#state = 'uploading';
     while (this.#wantSpace.length && this.#written - this.#acked <= this.#o.maxBufferedBytes) this.#wantSpace.shift().resolve();
-    this.#changed();
+    // Bytes alone are reported at most every REPORT_MS (each report is a stream update).
+    if (resumed || performance.now() - this.#reportedAt >= REPORT_MS) this.#changed();
   }
 
   #failed(err) {
@@ -255,6 +277,7 @@ class TusSink {
   }
 
   #changed() {
+    this.#reportedAt = performance.now();
     try {
       this.#report({
         type: 'tus',
@@ -272,6 +295,8 @@ class TusSink {
   }
 
   #cleanupRetry() {
+    clearTimeout(this.#batchTimer);
+    this.#batchTimer = null;
     clearTimeout(this.#timer);
     this.#timer = null;
     if (this.#onOnline) globalThis.removeEventListener('online', this.#onOnline);
