@@ -92,6 +92,10 @@ export function tusSink(options) {
 }
 
 class TusSink {
+  /** An outage can outlast any buffer: past the producer's ring budget, chunks this
+   * sink has not taken yet are evicted, counted and reported (DataLossError), and the
+   * server's file is what was kept. */
+  lossless = false;
   #o;
   #upload = null;
   #report = () => {};

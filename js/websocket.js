@@ -57,6 +57,9 @@ export function webSocketSink(options) {
 const encoder = new TextEncoder();
 
 class WebSocketSink {
+  /** Past the producer's ring budget, chunks this sink has not taken yet are evicted,
+   * counted and reported (DataLossError), rather than held without bound. */
+  lossless = false;
   #o;
   #report = () => {};
   #streamId = '';

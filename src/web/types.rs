@@ -255,6 +255,11 @@ export interface RecordingSink {
   /** The stream ended: `cutShort` when by destroy() (stop at once; stopStream is not
    * waiting). After a stop, stopStream waits for the returned Promise. */
   close(info: { cutShort: boolean }): void | Promise<void>;
+  /** Default true: nothing is evicted before this sink has it (the buffer's bounds give
+   * way, reported as SinkBackpressure). false (tusSink, webSocketSink): past the
+   * buffer's bounds, chunks it has not taken are evicted, counted and reported as
+   * DataLossError, so an outage cannot grow memory without bound. */
+  lossless?: boolean;
 }
 
 /** An uploading sink's progress (stream.uploads[i]). */

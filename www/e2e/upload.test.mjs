@@ -36,8 +36,10 @@ const PAGE = `<!doctype html>
     for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
     return btoa(s);
   };
-  window.record = async ({ seconds, tus, ws }) => {
-    const producer = new MediaRecorderProducer({ recordingInterval: 250 });
+  window.record = async ({ seconds, tus, ws, config }) => {
+    const producer = new MediaRecorderProducer({ recordingInterval: 250, ...config });
+    const lost = { frames: 0, bytes: 0 };
+    producer.onError((e) => { if (e.name === 'DataLossError') { lost.frames += e.framesDropped ?? 0; lost.bytes += e.bytesDropped ?? 0; } });
     const parts = [];
     const errors = [];
     const states = [];
@@ -57,7 +59,8 @@ const PAGE = `<!doctype html>
     let at = 0;
     for (const p of parts) { all.set(p, at); at += p.length; }
     const { error, ...upload } = done.uploads[0];
-    return { frames: b64(all), upload, error: error && String(error), errorStatus: error?.status, errors, states, dropped: m.framesDropped, recorded: m.framesRecorded, streamId: s.id };
+    return { frames: b64(all), upload, error: error && String(error), errorStatus: error?.status, errors, states, dropped: m.framesDropped, recorded: m.framesRecorded, streamId: s.id,
+      bytesRecorded: m.bytesRecorded, bytesDropped: m.bytesDropped, lost };
   };
   window.ready = true;
 </script>`;
@@ -188,6 +191,46 @@ describe('tusSink uploads to a tus server while recording', () => {
         const file = stored(store, r.upload.url);
         assert.equal(file.length, frames.length);
         assert.ok(file.equals(frames), 'the stored file is the frames, byte for byte');
+      } finally {
+        await browser.close();
+        await s.stop();
+      }
+    });
+
+    test(`${engine.name}: an outage longer than the ring budget, without OPFS: the loss is counted and reported exactly`, async () => {
+      const store = tempDir('tus-store');
+      const s = site(dir, store);
+      await s.start();
+      const browser = await engine.launch();
+      try {
+        const page = await browser.newPage();
+        await page.goto(s.url());
+        await page.waitForFunction(() => window.ready === true, 15_000);
+        // A 192 KiB ring, and a sink that holds at most 32 KiB unacknowledged: an 8 s
+        // outage at the default bitrate overflows both.
+        const recording = page.evaluate((a) => window.record(a), {
+          seconds: 14,
+          config: { bufferMaxBytes: 192 * 1024, adaptiveQuality: false },
+          tus: { endpoint: `${s.url()}files/`, retryDelays: [0, 500], maxBufferedBytes: 32 * 1024 },
+        });
+        await new Promise((r) => setTimeout(r, 3000));
+        await s.stop();
+        await new Promise((r) => setTimeout(r, 8000));
+        await s.start();
+        const r = await recording;
+        assert.equal(r.upload.state, 'done');
+        assert.ok(r.dropped > 0, 'the outage outlasted the ring: chunks were evicted');
+        // Reported exactly: the DataLossError events add up to the metrics, and what was
+        // recorded is what was kept plus what was dropped.
+        assert.equal(r.lost.frames, r.dropped);
+        assert.equal(r.lost.bytes, r.bytesDropped);
+        const frames = Buffer.from(r.frames, 'base64');
+        assert.equal(frames.length + r.bytesDropped, r.bytesRecorded);
+        assert.ok(r.errors.every((e) => e.startsWith('DataLossError')), r.errors.join('\n'));
+        // The server's file is exactly what was kept (the frames the listener saw).
+        const file = stored(store, r.upload.url);
+        assert.equal(file.length, frames.length);
+        assert.ok(file.equals(frames), 'the stored file is what was kept, byte for byte');
       } finally {
         await browser.close();
         await s.stop();

@@ -203,9 +203,10 @@ impl StreamPipeline {
             host,
             st: RefCell::new(PipeState {
                 ring: {
-                    // Sinks get every chunk: nothing undelivered is evicted from under them.
+                    // Sinks get every chunk: nothing undelivered is evicted from under them,
+                    // unless every sink may lose what falls past the bounds (uploads).
                     let mut ring = ChunkRing::new(limits, policy);
-                    ring.set_lossless(!sinks.is_empty());
+                    ring.set_lossless(sinks.iter().any(|s| s.lossless()));
                     ring
                 },
                 seg_bytes: (0, 0),

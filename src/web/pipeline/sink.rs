@@ -47,6 +47,12 @@ pub trait Sink {
     fn begin_segment(&self, segment: u32, mime_type: &str);
     /// The next chunk; a returned Promise holds back the next one until it settles.
     fn write(&self, chunk: &SinkChunk) -> Result<Option<Promise>, ProducerError>;
+    /// Whether nothing may be evicted before this sink has it (the ring then lets its
+    /// bounds give way). `false` for a sink that can fall behind for long (a network
+    /// upload): past the ring's bounds chunks are evicted, counted and reported.
+    fn lossless(&self) -> bool {
+        true
+    }
     /// The stream ended: flush and close. `cut_short` when it ended by `destroy()`
     /// rather than a stop (what was written is kept either way). A returned Promise
     /// settles when done.
@@ -268,7 +274,7 @@ impl Sink for WritableStreamSink {
 }
 
 /// A sink object (`tusSink()`, `webSocketSink()`, or the app's own):
-/// `{ attach?(stream), write(blob, info), close(info) }`. `attach` gets
+/// `{ attach?(stream), write(blob, info), close(info), lossless? }`. `attach` gets
 /// `{ id, mimeType, report }` once; `write` gets each chunk with
 /// `{ sequence, segment, isHeader }` and may return a Promise (the next chunk waits for
 /// it); `close` gets `{ cutShort }` (`true` when the producer was destroyed) and may
@@ -311,6 +317,10 @@ fn promise_of(v: JsValue) -> Option<Promise> {
 }
 
 impl Sink for ObjectSink {
+    fn lossless(&self) -> bool {
+        interop::get(&self.object, "lossless").as_bool() != Some(false)
+    }
+
     fn attach(&self, stream_id: &str, mime_type: &str, report: &js_sys::Function) {
         if !interop::get(&self.object, "attach").is_function() {
             return;
