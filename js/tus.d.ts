@@ -30,3 +30,8 @@ export declare class UploadError extends Error {
 /** A sink that uploads the recording to a tus server while it records (needs the
  * tus-js-client package). Throws TypeError/RangeError naming the bad option. */
 export declare function tusSink(options: TusSinkOptions): RecordingSink;
+
+/** Uploads an OPFS recording (written with `sink: { type: "opfs" }`) to a tus server,
+ * resuming the upload a tusSink began for it from the server's offset if this browser
+ * kept its URL (after a reload or crash); else uploads it whole. */
+export declare function resumeUpload(name: string, options: TusSinkOptions): Promise<{ url: string; bytes: number }>;

@@ -78,6 +78,49 @@ function checkOptions(options) {
   };
 }
 
+/** The tus-js-client fingerprint of OPFS recording `name` uploaded to `endpoint`: the
+ * key under which its upload URL is kept (localStorage) to resume it after a reload. */
+const fingerprintOf = (name, endpoint) => `media-recorder-producer/${name}@${endpoint}`;
+
+/** Recording `name`'s committed parts in the library's OPFS directory, in order, as
+ * `{ file, start }` (start: its offset in the recording). A part still being written
+ * reads as empty and ends the list: what follows it is not on disk yet. */
+async function committedParts(name, what) {
+  let dir;
+  try {
+    const root = await navigator.storage.getDirectory();
+    dir = await (await root.getDirectoryHandle('media-recorder-producer')).getDirectoryHandle(name);
+  } catch {
+    throw new DOMException(`${what}: no recording named "${name}" in OPFS`, 'NotFoundError');
+  }
+  const named = [];
+  for await (const [n, h] of dir.entries()) if (h.kind === 'file' && /^\d{6}\.webm$/.test(n)) named.push([n, h]);
+  named.sort(([a], [b]) => (a < b ? -1 : 1));
+  const parts = [];
+  let at = 0;
+  for (const [, h] of named) {
+    const file = await h.getFile();
+    if (file.size === 0) break;
+    parts.push({ file, start: at });
+    at += file.size;
+  }
+  return { parts, size: at };
+}
+
+/** Bytes [start, end) of the committed parts, as a Blob of file slices (or null if none
+ * of it is committed yet). */
+function diskRange({ parts, size }, start, end) {
+  const stop = Math.min(end, size);
+  if (stop <= start) return null;
+  const pieces = [];
+  for (const { file, start: s } of parts) {
+    const e = s + file.size;
+    if (e <= start || s >= stop) continue;
+    pieces.push(file.slice(Math.max(start, s) - s, Math.min(stop, e) - s));
+  }
+  return new Blob(pieces);
+}
+
 /** The HTTP status of a tus-js-client error (0 if there was no response). */
 const statusOf = (err) => err?.originalResponse?.getStatus?.() ?? 0;
 /** Worth another try: no response (network), a server error, or 409/423 (tus resumes from HEAD). */
@@ -114,14 +157,23 @@ class TusSink {
   #onOnline = null;
   #reportedAt = -Infinity;
   #batchTimer = null;
+  #recording = null; // the stream's OPFS recording, if any
+  #held = 0; // bytes of the chunks still referenced
+  #diskBytes = 0; // bytes sent from the OPFS recording
 
   constructor(o) {
     this.#o = o;
   }
 
   /** Called by the producer when the stream starts. */
-  attach({ id, mimeType, report }) {
+  attach({ id, mimeType, recording, report }) {
     this.#report = report;
+    // With an OPFS file sink on the stream, every chunk is on disk too: the sink never
+    // holds the stream back, lets go of chunks past maxBufferedBytes and reads them from
+    // the file when the server needs them; the upload URL is kept to resume after a
+    // reload (resumeUpload).
+    this.#recording = recording ?? null;
+    const fingerprint = this.#recording ? fingerprintOf(this.#recording, this.#o.endpoint) : null;
     const source = { size: null, slice: (start, end) => this.#slice(start, end), close() {} };
     this.#upload = new Upload(source, {
       endpoint: this.#o.endpoint,
@@ -131,8 +183,8 @@ class TusSink {
       retryDelays: this.#o.retryDelays,
       uploadLengthDeferred: true,
       removeFingerprintOnSuccess: true,
-      storeFingerprintForResuming: false,
-      fingerprint: () => Promise.resolve(null),
+      storeFingerprintForResuming: fingerprint !== null,
+      fingerprint: () => Promise.resolve(fingerprint),
       fileReader: { openFile: () => Promise.resolve(source) },
       // Offline is not a reason to give up: the request fails, and is tried again.
       onShouldRetry: (err) => retriable(statusOf(err)),
@@ -156,13 +208,25 @@ class TusSink {
   write(blob) {
     if (this.#error) return Promise.reject(this.#error);
     if (!this.#upload) return Promise.reject(new TypeError('tusSink: write() before attach(); pass the sink in startStream({ sinks })'));
-    this.#parts.push({ blob, start: this.#written, at: performance.now() });
+    this.#parts.push({ blob, start: this.#written, size: blob.size, at: performance.now() });
     this.#written += blob.size;
+    this.#held += blob.size;
     if (this.#state === 'idle') {
       this.#state = 'uploading';
       this.#upload.start();
     }
     this.#feed();
+    if (this.#recording) {
+      // On disk as well: past the limit, the oldest held chunks are let go.
+      for (const p of this.#parts) {
+        if (this.#held <= this.#o.maxBufferedBytes) break;
+        if (p.blob) {
+          this.#held -= p.size;
+          p.blob = null;
+        }
+      }
+      return undefined;
+    }
     if (this.#written - this.#acked <= this.#o.maxBufferedBytes) return undefined;
     return new Promise((resolve, reject) => this.#wantSpace.push({ resolve, reject }));
   }
@@ -216,7 +280,7 @@ class TusSink {
     const { start } = want;
     const end = Math.min(want.end, this.#written);
     if (end <= start && !this.#closed) return;
-    const oldest = this.#parts.find((p) => p.start + p.blob.size > start);
+    const oldest = this.#parts.find((p) => p.start + p.size > start);
     const wait = (oldest?.at ?? performance.now()) + BATCH_MS - performance.now();
     if (!this.#closed && end < want.end && wait > 0) {
       this.#batchTimer ??= setTimeout(() => {
@@ -227,23 +291,58 @@ class TusSink {
     }
     clearTimeout(this.#batchTimer);
     this.#batchTimer = null;
+    const inRange = this.#parts.filter((p) => p.start + p.size > start && p.start < end);
+    if (inRange.some((p) => !p.blob)) {
+      this.#fromDisk(want, start, end);
+      return;
+    }
     this.#wantData = null;
     const pieces = [];
     for (const p of this.#parts) {
-      const pEnd = p.start + p.blob.size;
+      const pEnd = p.start + p.size;
       if (pEnd <= start || p.start >= end) continue;
       const from = Math.max(start, p.start) - p.start;
       const to = Math.min(end, pEnd) - p.start;
-      pieces.push(from === 0 && to === p.blob.size ? p.blob : p.blob.slice(from, to));
+      pieces.push(from === 0 && to === p.size ? p.blob : p.blob.slice(from, to));
     }
     const done = this.#closed && end >= this.#written;
     want.resolve({ value: end > start ? new Blob(pieces) : null, done });
   }
 
+  /** Answers `want` with bytes [start, end) read from the OPFS recording: what of it is
+   * committed (a part commits every 2 s; until then, it asks again shortly). */
+  #fromDisk(want, start, end) {
+    if (want.reading) return;
+    want.reading = true;
+    committedParts(this.#recording, 'tusSink').then((disk) => {
+      want.reading = false;
+      if (this.#wantData !== want) return;
+      const value = diskRange(disk, start, end);
+      if (!value) {
+        this.#batchTimer ??= setTimeout(() => {
+          this.#batchTimer = null;
+          this.#feed();
+        }, 500);
+        return;
+      }
+      this.#wantData = null;
+      this.#diskBytes += value.size;
+      want.resolve({ value, done: this.#closed && start + value.size >= this.#written });
+    }, (e) => {
+      want.reading = false;
+      if (this.#wantData !== want) return;
+      this.#wantData = null;
+      want.reject(e);
+    });
+  }
+
   #acknowledged(offset) {
     if (offset <= this.#acked) return;
     this.#acked = offset;
-    while (this.#parts.length && this.#parts[0].start + this.#parts[0].blob.size <= offset) this.#parts.shift();
+    while (this.#parts.length && this.#parts[0].start + this.#parts[0].size <= offset) {
+      const p = this.#parts.shift();
+      if (p.blob) this.#held -= p.size;
+    }
     const resumed = this.#state === 'retrying';
     if (resumed) this.#state = 'uploading';
     while (this.#wantSpace.length && this.#written - this.#acked <= this.#o.maxBufferedBytes) this.#wantSpace.shift().resolve();
@@ -274,6 +373,7 @@ class TusSink {
     this.#state = 'failed';
     this.#error = new UploadError(`tusSink: the upload to ${this.#o.endpoint} failed${status ? ` (HTTP ${status})` : ''}: ${err?.message ?? err}`, status);
     this.#parts = [];
+    this.#held = 0;
     this.#changed();
     for (const w of this.#wantSpace.splice(0)) w.reject(this.#error);
     this.#finished?.reject(this.#error);
@@ -291,6 +391,7 @@ class TusSink {
         bytesSent: Math.max(this.#sent, this.#acked),
         bytesAcknowledged: this.#acked,
         retries: this.#retries,
+        bytesFromDisk: this.#diskBytes,
         error: this.#error,
       });
     } catch {
@@ -310,6 +411,51 @@ class TusSink {
   #cleanup() {
     this.#cleanupRetry();
     this.#parts = [];
+    this.#held = 0;
     for (const w of this.#wantSpace.splice(0)) w.resolve();
   }
+}
+
+/**
+ * Uploads OPFS recording `name` (one the producer wrote with `sink: { type: "opfs" }`)
+ * to a tus server, resuming the upload a `tusSink` began for it, from the server's
+ * offset, if this browser kept its URL (after a reload or a crash; the server may even
+ * hold more than the disk, whose last part a crash loses: the upload then ends there).
+ * Without one, it uploads the recording whole. Resolves with `{ url, bytes }`;
+ * `NotFoundError` without such a recording, `UploadError` if the server refuses.
+ */
+export async function resumeUpload(name, options) {
+  if (typeof name !== 'string' || name === '') throw new TypeError(`resumeUpload: name must be a recording's name (got ${typeof name})`);
+  const o = checkOptions(options);
+  const disk = await committedParts(name, 'resumeUpload');
+  const source = {
+    size: null,
+    slice: (start, end) => Promise.resolve({ value: diskRange(disk, start, end), done: end >= disk.size }),
+    close() {},
+  };
+  const fingerprint = fingerprintOf(name, o.endpoint);
+  return new Promise((resolve, reject) => {
+    const upload = new Upload(source, {
+      endpoint: o.endpoint,
+      headers: o.headers,
+      metadata: { filename: `${name}.webm`, filetype: 'video/webm', ...o.metadata },
+      chunkSize: o.chunkSize,
+      retryDelays: o.retryDelays,
+      uploadLengthDeferred: true,
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
+      fingerprint: () => Promise.resolve(fingerprint),
+      fileReader: { openFile: () => Promise.resolve(source) },
+      onShouldRetry: (err) => retriable(statusOf(err)),
+      onSuccess: (done) => resolve({ url: upload.url, bytes: Number(done?.lastResponse?.getHeader?.('Upload-Offset')) || disk.size }),
+      onError: (err) => {
+        const status = statusOf(err);
+        reject(new UploadError(`resumeUpload: the upload to ${o.endpoint} failed${status ? ` (HTTP ${status})` : ''}: ${err?.message ?? err}`, status));
+      },
+    });
+    upload.findPreviousUploads().then((previous) => {
+      if (previous.length) upload.resumeFromPreviousUpload(previous[0]);
+      upload.start();
+    }, reject);
+  });
 }

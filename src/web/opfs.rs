@@ -307,6 +307,11 @@ impl OpfsFile {
         write_manifest(&self.dir, &m).await
     }
 
+    /// The recording's name (its directory under the library's OPFS directory).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The type the recorder really records (it may name other codecs than the type
     /// asked for: Firefox records VP8 when asked for VP9); saved in the manifest with
     /// the next committed part, so a recording cut short is recovered with it.

@@ -275,6 +275,8 @@ export interface UploadProgress {
   bytesSent?: number;
   bytesAcknowledged?: number;
   retries?: number;
+  /** tus with an OPFS sink: bytes sent from the file on disk (let go of in memory). */
+  bytesFromDisk?: number;
   error?: Error | null;
   [key: string]: unknown;
 }

@@ -33,7 +33,7 @@ describe('TypeScript', () => {
     writeFileSync(join(dir, 'good.ts'), `
 import { MediaRecorderProducer, StreamPool, makeSeekable, listRecordings, recoverRecording, deleteRecording, type SensorFrame, type ProducerMetricsSnapshot, type RecordingInfo } from 'media-recorder-producer';
 import init, { MediaRecorderProducer as WebProducer } from 'media-recorder-producer/web';
-import { tusSink, UploadError } from 'media-recorder-producer/tus';
+import { tusSink, resumeUpload, UploadError } from 'media-recorder-producer/tus';
 import { webSocketSink } from 'media-recorder-producer/websocket';
 import type { RecordingSink, UploadProgress } from 'media-recorder-producer';
 
@@ -59,6 +59,8 @@ export async function main(): Promise<number> {
   const up = await producer.startStream({ sinks: [tusSink({ endpoint: 'https://h/files/', retryDelays: [0, 1000] }), webSocketSink({ url: 'wss://h/video-stream' }), mine] });
   const progress: UploadProgress | undefined = (await producer.stopStream(up.id)).uploads?.[0];
   const refused: boolean = progress?.error instanceof UploadError;
+  const resumed: { url: string; bytes: number } = await resumeUpload('take-2', { endpoint: 'https://h/files/' });
+  void resumed;
   void refused;
   void [all, kept, fixed, unfinished, file];
   off();

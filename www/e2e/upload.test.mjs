@@ -6,7 +6,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Server as TusServer } from '@tus/server';
@@ -28,7 +28,7 @@ const PAGE = `<!doctype html>
 } }</script>
 <script type="module">
   import init, { MediaRecorderProducer } from 'media-recorder-producer/web';
-  import { tusSink } from 'media-recorder-producer/tus';
+  import { tusSink, resumeUpload } from 'media-recorder-producer/tus';
   import { webSocketSink } from 'media-recorder-producer/websocket';
   await init();
   const b64 = (u) => {
@@ -36,7 +36,21 @@ const PAGE = `<!doctype html>
     for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
     return btoa(s);
   };
-  window.record = async ({ seconds, tus, ws, config }) => {
+  /** The raw parts of OPFS recording \`name\`, concatenated (what the sink wrote). */
+  const rawParts = async (name) => {
+    const dir = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('media-recorder-producer')).getDirectoryHandle(name);
+    const named = [];
+    for await (const [n, h] of dir.entries()) if (/^\\d{6}\\.webm$/.test(n)) named.push([n, h]);
+    named.sort(([a], [b]) => (a < b ? -1 : 1));
+    const files = [];
+    for (const [, h] of named) files.push(await h.getFile());
+    return new Uint8Array(await new Blob(files).arrayBuffer());
+  };
+  window.resume = async ({ name, tus }) => {
+    const r = await resumeUpload(name, tus);
+    return { ...r, disk: b64(await rawParts(name)) };
+  };
+  window.record = async ({ seconds, tus, ws, config, opfs }) => {
     const producer = new MediaRecorderProducer({ recordingInterval: 250, ...config });
     const lost = { frames: 0, bytes: 0 };
     producer.onError((e) => { if (e.name === 'DataLossError') { lost.frames += e.framesDropped ?? 0; lost.bytes += e.bytesDropped ?? 0; } });
@@ -50,7 +64,7 @@ const PAGE = `<!doctype html>
       if (st && states.at(-1) !== st) states.push(st);
     });
     await producer.connect();
-    const s = await producer.startStream({ width: 320, height: 240, sinks: [tus ? tusSink(tus) : webSocketSink(ws)] });
+    const s = await producer.startStream({ width: 320, height: 240, sinks: [tus ? tusSink(tus) : webSocketSink(ws)], ...(opfs ? { sink: { type: 'opfs', name: opfs } } : {}) });
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const done = await producer.stopStream(s.id);
     const m = producer.metrics();
@@ -60,7 +74,7 @@ const PAGE = `<!doctype html>
     for (const p of parts) { all.set(p, at); at += p.length; }
     const { error, ...upload } = done.uploads[0];
     return { frames: b64(all), upload, error: error && String(error), errorStatus: error?.status, errors, states, dropped: m.framesDropped, recorded: m.framesRecorded, streamId: s.id,
-      bytesRecorded: m.bytesRecorded, bytesDropped: m.bytesDropped, lost };
+      bytesRecorded: m.bytesRecorded, bytesDropped: m.bytesDropped, lost, disk: opfs ? b64(await rawParts(opfs)) : null };
   };
   window.ready = true;
 </script>`;
@@ -72,8 +86,14 @@ function site(dir, store, tusOptions = {}) {
   const serveStatic = staticHandler(dir);
   let server = null;
   let port = 0;
+  let tusDown = false;
   const start = () => new Promise((resolve) => {
-    server = createServer((req, res) => (req.url.startsWith('/files') ? tus.handle(req, res) : serveStatic(req, res)));
+    server = createServer((req, res) => {
+      if (!req.url.startsWith('/files')) return serveStatic(req, res);
+      // Down: the tus server unreachable (connection reset), the page's origin still up.
+      if (tusDown) return req.socket.destroy();
+      return tus.handle(req, res);
+    });
     server.listen(port, '127.0.0.1', () => {
       port = server.address().port;
       resolve();
@@ -83,7 +103,7 @@ function site(dir, store, tusOptions = {}) {
     server.close(resolve);
     server.closeAllConnections();
   });
-  return { start, stop, url: () => `http://127.0.0.1:${port}/` };
+  return { start, stop, url: () => `http://127.0.0.1:${port}/`, setTusDown: (v) => { tusDown = v; } };
 }
 
 describe('tusSink uploads to a tus server while recording', () => {
@@ -231,6 +251,86 @@ describe('tusSink uploads to a tus server while recording', () => {
         const file = stored(store, r.upload.url);
         assert.equal(file.length, frames.length);
         assert.ok(file.equals(frames), 'the stored file is what was kept, byte for byte');
+      } finally {
+        await browser.close();
+        await s.stop();
+      }
+    });
+
+    test(`${engine.name}: with an OPFS sink, an outage longer than the ring budget loses nothing: the upload goes on from the file on disk`, async () => {
+      const store = tempDir('tus-store');
+      const s = site(dir, store);
+      await s.start();
+      const browser = await engine.launch();
+      try {
+        const page = await browser.newPage();
+        await page.goto(s.url());
+        await page.waitForFunction(() => window.ready === true, 15_000);
+        const name = `e2e-tus-${Date.now()}`;
+        const recording = page.evaluate((a) => window.record(a), {
+          seconds: 14,
+          opfs: name,
+          config: { bufferMaxBytes: 192 * 1024, adaptiveQuality: false },
+          tus: { endpoint: `${s.url()}files/`, retryDelays: [0, 500], maxBufferedBytes: 32 * 1024 },
+        });
+        await new Promise((r) => setTimeout(r, 3000));
+        await s.stop();
+        await new Promise((r) => setTimeout(r, 8000));
+        await s.start();
+        const r = await recording;
+        assert.deepEqual(r.errors, []);
+        assert.equal(r.upload.state, 'done');
+        assert.equal(r.dropped, 0);
+        assert.ok(r.upload.bytesFromDisk > 0, 'what the sink had let go of was sent from the OPFS file');
+        const frames = Buffer.from(r.frames, 'base64');
+        const disk = Buffer.from(r.disk, 'base64');
+        assert.equal(disk.length, frames.length, 'the OPFS file has the frames\' bytes');
+        assert.ok(disk.equals(frames), 'the OPFS file is the frames');
+        const file = stored(store, r.upload.url);
+        assert.equal(file.length, frames.length);
+        assert.ok(file.equals(frames), 'the stored file is the frames, byte for byte');
+      } finally {
+        await browser.close();
+        await s.stop();
+      }
+    });
+
+    test(`${engine.name}: reloaded mid-upload, an OPFS-backed upload resumes from the server's offset and completes`, async () => {
+      const store = tempDir('tus-store');
+      const s = site(dir, store);
+      await s.start();
+      const browser = await engine.launch();
+      try {
+        const page = await browser.newPage();
+        await page.goto(s.url());
+        await page.waitForFunction(() => window.ready === true, 15_000);
+        const name = `e2e-reload-${Date.now()}`;
+        const endpoint = `${s.url()}files/`;
+        const recording = page.evaluate((a) => window.record(a), { seconds: 30, opfs: name, tus: { endpoint, retryDelays: [0, 500] } }).catch(() => 'reloaded');
+        await new Promise((r) => setTimeout(r, 3000));
+        s.setTusDown(true);
+        // Recorded on to disk while the tus server is away; then the tab reloads.
+        await new Promise((r) => setTimeout(r, 5000));
+        await page.goto(s.url());
+        assert.equal(await recording, 'reloaded');
+        await page.waitForFunction(() => window.ready === true, 15_000);
+        s.setTusDown(false);
+        const uploads = readdirSync(store).filter((f) => !f.endsWith('.json'));
+        assert.equal(uploads.length, 1, 'one upload was begun');
+        const before = statSync(join(store, uploads[0])).size;
+        const r = await page.evaluate((a) => window.resume(a), { name, tus: { endpoint, retryDelays: [0, 500] } });
+        assert.equal(new URL(r.url).pathname.split('/').pop(), uploads[0], 'the same upload, resumed');
+        const file = stored(store, r.url);
+        const disk = Buffer.from(r.disk, 'base64');
+        assert.ok(before > 0 && file.length > before, `resumed at ${before} of ${file.length} bytes`);
+        assert.ok(disk.length > before, `the disk holds ${disk.length} bytes, the server had ${before}`);
+        assert.equal(r.bytes, file.length);
+        // The server's file: what it had, then the rest from the disk (the disk's last part,
+        // open at the reload, was lost: the server may hold more than the disk, not less).
+        const common = Math.min(file.length, disk.length);
+        assert.ok(file.subarray(0, common).equals(disk.subarray(0, common)), 'the upload matches the recording on disk');
+        assert.ok(file.length >= disk.length);
+        await page.evaluate((n) => import('./node_modules/media-recorder-producer/web/media_recorder_producer.js').then((m) => m.deleteRecording(n)), name);
       } finally {
         await browser.close();
         await s.stop();

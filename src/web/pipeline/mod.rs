@@ -256,9 +256,11 @@ impl StreamPipeline {
         let mime = p.info.borrow().mime_type.clone();
         let weak = Rc::downgrade(&p);
         let id = p.id();
+        let recording = p.file.as_ref().map(|f| f.name().to_string());
         p.sinks.attach(
             &id,
             &mime,
+            recording.as_deref(),
             Rc::new(move || {
                 if let Some(p) = weak.upgrade() {
                     p.report(Report::Updated);

@@ -41,8 +41,9 @@ pub struct SinkChunk<'a> {
 /// Takes every chunk of a stream. See the module docs.
 pub trait Sink {
     /// The stream `stream_id` starts; `report` takes the sink's progress (an object,
-    /// shown as one of the stream's `uploads`). Called once, before any chunk.
-    fn attach(&self, _stream_id: &str, _mime_type: &str, _report: &js_sys::Function) {}
+    /// shown as one of the stream's `uploads`); `recording` names the stream's OPFS
+    /// recording, if it has one. Called once, before any chunk.
+    fn attach(&self, _stream: &Attach) {}
     /// Segment `segment` of type `mime_type` begins: its header run comes next.
     fn begin_segment(&self, segment: u32, mime_type: &str);
     /// The next chunk; a returned Promise holds back the next one until it settles.
@@ -61,6 +62,18 @@ pub trait Sink {
 
 /// A sink's `report` function.
 type Reporter = Closure<dyn Fn(JsValue)>;
+
+/// What a sink is told when its stream starts ([`Sink::attach`]).
+pub struct Attach<'a> {
+    /// The stream's id.
+    pub stream_id: &'a str,
+    /// The type it records.
+    pub mime_type: &'a str,
+    /// The name of its OPFS recording, if it has a file sink.
+    pub recording: Option<&'a str>,
+    /// Takes the sink's progress.
+    pub report: &'a js_sys::Function,
+}
 
 /// A pipeline's sinks.
 pub struct SinkSet {
@@ -86,7 +99,13 @@ impl SinkSet {
 
     /// Attaches every sink to stream `stream_id`; `changed` runs when one reports
     /// progress.
-    pub fn attach(&self, stream_id: &str, mime_type: &str, changed: Rc<dyn Fn()>) {
+    pub fn attach(
+        &self,
+        stream_id: &str,
+        mime_type: &str,
+        recording: Option<&str>,
+        changed: Rc<dyn Fn()>,
+    ) {
         for (i, (s, _)) in self.sinks.iter().enumerate() {
             let progress = self.progress.clone();
             let changed = changed.clone();
@@ -96,7 +115,12 @@ impl SinkSet {
                 }
                 changed();
             });
-            s.attach(stream_id, mime_type, report.as_ref().unchecked_ref());
+            s.attach(&Attach {
+                stream_id,
+                mime_type,
+                recording,
+                report: report.as_ref().unchecked_ref(),
+            });
             self.reporters.borrow_mut().push(report);
         }
     }
@@ -275,7 +299,7 @@ impl Sink for WritableStreamSink {
 
 /// A sink object (`tusSink()`, `webSocketSink()`, or the app's own):
 /// `{ attach?(stream), write(blob, info), close(info), lossless? }`. `attach` gets
-/// `{ id, mimeType, report }` once; `write` gets each chunk with
+/// `{ id, mimeType, recording?, report }` once; `write` gets each chunk with
 /// `{ sequence, segment, isHeader }` and may return a Promise (the next chunk waits for
 /// it); `close` gets `{ cutShort }` (`true` when the producer was destroyed) and may
 /// return a Promise that settles when the sink is done (an upload finished).
@@ -321,14 +345,17 @@ impl Sink for ObjectSink {
         interop::get(&self.object, "lossless").as_bool() != Some(false)
     }
 
-    fn attach(&self, stream_id: &str, mime_type: &str, report: &js_sys::Function) {
+    fn attach(&self, stream: &Attach) {
         if !interop::get(&self.object, "attach").is_function() {
             return;
         }
         let info = interop::object();
-        interop::set(&info, "id", &JsValue::from_str(stream_id));
-        interop::set(&info, "mimeType", &JsValue::from_str(mime_type));
-        interop::set(&info, "report", report);
+        interop::set(&info, "id", &JsValue::from_str(stream.stream_id));
+        interop::set(&info, "mimeType", &JsValue::from_str(stream.mime_type));
+        if let Some(name) = stream.recording {
+            interop::set(&info, "recording", &JsValue::from_str(name));
+        }
+        interop::set(&info, "report", stream.report);
         // A throwing attach shows at the first write, which the sink then refuses.
         let _ = self.call("attach", &info);
     }
