@@ -1116,11 +1116,13 @@ async function uploadThroughput({ contestant, bytes, chunkSize, pushBytes, endpo
   return { ms, bytes, acked: u.bytesAcknowledged, state: u.state, url: u.url };
 }
 
-/** Records `seconds` from the fake camera, with a tusSink to `endpoint` or none. */
-async function uploadRecord({ seconds, endpoint }) {
+/** Records `seconds` from the fake camera: `sink` "tus" (a tusSink to `endpoint`),
+ * "noop" (a sink object that does nothing) or "none". */
+async function uploadRecord({ seconds, sink, endpoint }) {
   const producer = new MediaRecorderProducer({ probeOnConnect: false, adaptiveQuality: false });
   await producer.connect();
-  const s = await producer.startStream(endpoint ? { sinks: [upload.tusSink({ endpoint })] } : {});
+  const sinks = { tus: () => [upload.tusSink({ endpoint })], noop: () => [{ write() {}, close() {} }], none: () => [] }[sink]();
+  const s = await producer.startStream(sinks.length ? { sinks } : {});
   await sleep(seconds * 1000);
   const done = await producer.stopStream(s.id);
   const m = producer.metrics();

@@ -1,8 +1,8 @@
 // The upload workload's server side (issue 15): a real tus server (@tus/server with
-// @tus/file-store, files in a temporary directory) answering under /files on the bench
+// @tus/file-store, files in a temporary directory in memory where possible) answering under /files on the bench
 // page's own origin, with a switch that takes it "down" (every request's connection
 // reset, as when the network goes away) and a log of the PATCHes it completed.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -10,7 +10,10 @@ import { Server } from '@tus/server';
 import { FileStore } from '@tus/file-store';
 
 export function tusServer() {
-  const dir = mkdtempSync(join(tmpdir(), 'mrp-bench-tus-'));
+  // In memory (/dev/shm) where there is one: the workload measures the clients, and a
+  // disk's write-back of gigabytes of uploads would time the disk instead.
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dir = mkdtempSync(join(base, 'mrp-bench-tus-'));
   const tus = new Server({ path: '/files', datastore: new FileStore({ directory: dir }) });
   const ctl = {
     down: false,
@@ -26,6 +29,10 @@ export function tusServer() {
       if (req.method === 'PATCH') res.on('finish', () => { if (res.statusCode === 204) ctl.patches.push(Date.now()); });
       tus.handle(req, res);
       return true;
+    },
+    /** Deletes the uploads stored so far. */
+    clear() {
+      for (const f of readdirSync(dir)) rmSync(join(dir, f), { force: true });
     },
     close() { rmSync(dir, { recursive: true, force: true }); },
   };
