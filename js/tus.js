@@ -68,12 +68,15 @@ function checkOptions(options) {
     }
     retryDelays = [...options.retryDelays];
   }
+  const chunkSize = positive('chunkSize', options.chunkSize, 8 * 1024 * 1024);
   return {
     endpoint: url.href,
     headers: stringMap(options.headers, 'headers'),
     metadata: stringMap(options.metadata, 'metadata'),
-    chunkSize: positive('chunkSize', options.chunkSize, 8 * 1024 * 1024),
-    maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, 64 * 1024 * 1024),
+    chunkSize,
+    // One PATCH's worth by default: what the server has not acknowledged beyond it
+    // waits in the producer's ring, under its budget and its drop accounting.
+    maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, chunkSize),
     retryDelays,
   };
 }

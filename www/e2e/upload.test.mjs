@@ -337,6 +337,33 @@ describe('tusSink uploads to a tus server while recording', () => {
       }
     });
 
+    test(`${engine.name}: a 409 (offset mismatch) is resumed from the server's offset (HEAD)`, async () => {
+      const store = tempDir('tus-store');
+      let conflicts = 0;
+      const s = site(dir, store, {
+        // The third PATCH is answered 409, as a server whose offset moved on would.
+        onIncomingRequest: async (req) => {
+          if (req.method === 'PATCH' && ++conflicts === 3) throw { status_code: 409, body: 'offset mismatch\n' };
+        },
+      });
+      await s.start();
+      const browser = await engine.launch();
+      try {
+        const page = await browser.newPage();
+        await page.goto(s.url());
+        await page.waitForFunction(() => window.ready === true, 15_000);
+        const r = await page.evaluate((a) => window.record(a), { seconds: 6, tus: { endpoint: `${s.url()}files/` } });
+        assert.ok(conflicts >= 4, `${conflicts} PATCHes`);
+        assert.deepEqual(r.errors, []);
+        assert.equal(r.upload.state, 'done');
+        const frames = Buffer.from(r.frames, 'base64');
+        assert.ok(stored(store, r.upload.url).equals(frames), 'the stored file is the frames, byte for byte');
+      } finally {
+        await browser.close();
+        await s.stop();
+      }
+    });
+
     test(`${engine.name}: a server that refuses the upload (403) is an UploadError, and recording goes on`, async () => {
       const s = site(dir, tempDir('tus-store'), {
         onUploadCreate: async () => { throw { status_code: 403, body: 'not allowed here\n' }; },
