@@ -16,8 +16,8 @@ export interface TusSinkOptions {
    * comes back online); after stopStream, once they are spent, it fails. */
   retryDelays?: number[];
   /** Bytes not yet acknowledged by the server that the sink holds before a write waits
-   * (the chunks then wait in the producer's ring, under its budget). Default: chunkSize
-   * (one PATCH's worth). With an OPFS sink on the stream the sink never waits: past
+   * (the chunks then wait in the producer's ring, under its budget). Default: twice
+   * chunkSize (the PATCH in flight and the next). With an OPFS sink on the stream the sink never waits: past
    * this, it lets go of chunks and reads them back from the file. */
   maxBufferedBytes?: number;
 }

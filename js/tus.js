@@ -74,9 +74,10 @@ function checkOptions(options) {
     headers: stringMap(options.headers, 'headers'),
     metadata: stringMap(options.metadata, 'metadata'),
     chunkSize,
-    // One PATCH's worth by default: what the server has not acknowledged beyond it
-    // waits in the producer's ring, under its budget and its drop accounting.
-    maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, chunkSize),
+    // Two PATCHes' worth by default (the one in flight and the next, ready when it is
+    // acknowledged): what the server has not acknowledged beyond that waits in the
+    // producer's ring, under its budget and its drop accounting.
+    maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, 2 * chunkSize),
     retryDelays,
   };
 }
