@@ -82,7 +82,7 @@ CONFIG.seekable = {
 // the upload's next acknowledged PATCH.
 CONFIG.upload = QUICK
   ? { bytes: 16 * 2 ** 20, chunkSize: 5e6, pushBytes: 256 * 1024, trials: 1, recordSeconds: 4, recordTrials: 1, outages: 2, downMs: 1000, upMs: 1500, retryDelays: [0, 500] }
-  : { bytes: 200 * 2 ** 20, chunkSize: 5e6, pushBytes: 256 * 1024, trials: 5, recordSeconds: 20, recordTrials: 3, outages: 10, downMs: 2000, upMs: 2000, retryDelays: [0, 500] };
+  : { bytes: 200 * 2 ** 20, chunkSize: 5e6, pushBytes: 256 * 1024, trials: 11, recordSeconds: 20, recordTrials: 3, outages: 10, downMs: 2000, upMs: 2000, retryDelays: [0, 500] };
 CONFIG.upload.goal = { throughput: 0.9, mainThread: 1.2, resumeMs: 1000 + CONFIG.upload.retryDelays.at(-1) };
 
 const COMMAND = argv.length ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';

@@ -307,7 +307,8 @@ describe('tusSink uploads to a tus server while recording', () => {
         const name = `e2e-reload-${Date.now()}`;
         const endpoint = `${s.url()}files/`;
         const recording = page.evaluate((a) => window.record(a), { seconds: 30, opfs: name, tus: { endpoint, retryDelays: [0, 500] } }).catch(() => 'reloaded');
-        await new Promise((r) => setTimeout(r, 3000));
+        // Down once a PATCH or two have gone (one about every 2 s).
+        await new Promise((r) => setTimeout(r, 5000));
         s.setTusDown(true);
         // Recorded on to disk while the tus server is away; then the tab reloads.
         await new Promise((r) => setTimeout(r, 5000));
@@ -352,7 +353,7 @@ describe('tusSink uploads to a tus server while recording', () => {
         const page = await browser.newPage();
         await page.goto(s.url());
         await page.waitForFunction(() => window.ready === true, 15_000);
-        const r = await page.evaluate((a) => window.record(a), { seconds: 6, tus: { endpoint: `${s.url()}files/` } });
+        const r = await page.evaluate((a) => window.record(a), { seconds: 12, tus: { endpoint: `${s.url()}files/` } });
         assert.ok(conflicts >= 4, `${conflicts} PATCHes`);
         assert.deepEqual(r.errors, []);
         assert.equal(r.upload.state, 'done');
