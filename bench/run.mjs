@@ -5,7 +5,7 @@
 // same page, writes raw results to bench/results/*.json and regenerates BENCHMARKS.md and
 // bench/plots/*.svg.
 //
-//   node bench/run.mjs            full run (≈ 85–95 min: 60 of them the real-time soak, 10 the seekable workload), rewrites BENCHMARKS.md
+//   node bench/run.mjs            full run (≈ 100–110 min: 60 of them the real-time soak, 10 the seekable workload, 12 the upload workload), rewrites BENCHMARKS.md
 //   node bench/run.mjs --quick    small N (≈ 3 min, 1 of them the real-time soak), writes only to bench/results/quick/
 //   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable,upload   run only these workloads (others keep their files)
 //   --contestants a,b             seekable workload only: run just these contestants (a
@@ -82,7 +82,7 @@ CONFIG.seekable = {
 // the upload's next acknowledged PATCH.
 CONFIG.upload = QUICK
   ? { bytes: 16 * 2 ** 20, chunkSize: 5e6, pushBytes: 256 * 1024, trials: 1, recordSeconds: 4, recordTrials: 1, outages: 2, downMs: 1000, upMs: 1500, retryDelays: [0, 500] }
-  : { bytes: 200 * 2 ** 20, chunkSize: 5e6, pushBytes: 256 * 1024, trials: 11, recordSeconds: 20, recordTrials: 3, outages: 10, downMs: 2000, upMs: 2000, retryDelays: [0, 500] };
+  : { bytes: 200 * 2 ** 20, chunkSize: 5e6, pushBytes: 256 * 1024, trials: 11, recordSeconds: 20, recordTrials: 9, outages: 10, downMs: 2000, upMs: 2000, retryDelays: [0, 500] };
 CONFIG.upload.goal = { throughput: 0.9, mainThread: 1.2, resumeMs: 1000 + CONFIG.upload.retryDelays.at(-1) };
 
 const COMMAND = argv.length ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
