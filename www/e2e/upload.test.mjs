@@ -79,6 +79,26 @@ const PAGE = `<!doctype html>
   window.ready = true;
 </script>`;
 
+/** Starts site `s`, opens the test page in `engine` and runs `fn(page, pageErrors)`;
+ * the browser is closed and the site stopped however it ends. */
+async function onPage(engine, s, fn) {
+  await s.start();
+  const browser = await engine.launch();
+  try {
+    const page = await browser.newPage();
+    const pageErrors = [];
+    page.onPageError((e) => pageErrors.push(e));
+    await page.goto(s.url());
+    await page.waitForFunction(() => window.ready === true, 15_000);
+    await fn(page, pageErrors);
+  } finally {
+    await browser.close();
+    await s.stop();
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 /** One origin for the page and the tus server (at /files/), on a fixed port so that
  * it can be stopped and started again. */
 function site(dir, store, tusOptions = {}) {
@@ -125,14 +145,7 @@ describe('tusSink uploads to a tus server while recording', () => {
     test(`${engine.name}: 15 s recorded arrive byte for byte, and decode cleanly`, async () => {
       const store = tempDir('tus-store');
       const s = site(dir, store);
-      await s.start();
-      const browser = await engine.launch();
-      try {
-        const page = await browser.newPage();
-        const pageErrors = [];
-        page.onPageError((e) => pageErrors.push(e));
-        await page.goto(s.url());
-        await page.waitForFunction(() => window.ready === true, 15_000);
+      await onPage(engine, s, async (page, pageErrors) => {
         const r = await page.evaluate((a) => window.record(a), { seconds: 15, tus: { endpoint: `${s.url()}files/` } });
         assert.deepEqual(pageErrors, []);
         assert.deepEqual(r.errors, []);
@@ -148,25 +161,17 @@ describe('tusSink uploads to a tus server while recording', () => {
         const path = join(store, 'copy.webm');
         writeFileSync(path, file);
         probe(path);
-      } finally {
-        await browser.close();
-        await s.stop();
-      }
+      });
     });
 
     test(`${engine.name}: a tus server stopped 5 s in and back 5 s later loses nothing`, async () => {
       const store = tempDir('tus-store');
       const s = site(dir, store);
-      await s.start();
-      const browser = await engine.launch();
-      try {
-        const page = await browser.newPage();
-        await page.goto(s.url());
-        await page.waitForFunction(() => window.ready === true, 15_000);
+      await onPage(engine, s, async (page) => {
         const recording = page.evaluate((a) => window.record(a), { seconds: 15, tus: { endpoint: `${s.url()}files/`, retryDelays: [0, 500] } });
-        await new Promise((r) => setTimeout(r, 5000));
+        await sleep(5000);
         await s.stop();
-        await new Promise((r) => setTimeout(r, 5000));
+        await sleep(5000);
         await s.start();
         const r = await recording;
         assert.deepEqual(r.errors, []);
@@ -178,29 +183,21 @@ describe('tusSink uploads to a tus server while recording', () => {
         const file = stored(store, r.upload.url);
         assert.equal(file.length, frames.length);
         assert.ok(file.equals(frames), 'the stored file is the frames, byte for byte');
-      } finally {
-        await browser.close();
-        await s.stop();
-      }
+      });
     });
 
     test(`${engine.name}: the network taken away for 10 s loses nothing`, async (t) => {
       const store = tempDir('tus-store');
       const s = site(dir, store);
-      await s.start();
-      const browser = await engine.launch();
-      try {
-        const page = await browser.newPage();
-        await page.goto(s.url());
-        await page.waitForFunction(() => window.ready === true, 15_000);
+      await onPage(engine, s, async (page) => {
         const recording = page.evaluate((a) => window.record(a), { seconds: 16, tus: { endpoint: `${s.url()}files/`, retryDelays: [0, 500] } });
-        await new Promise((r) => setTimeout(r, 3000));
+        await sleep(3000);
         if (!(await page.setOffline(true))) {
           await recording;
           t.skip(`${engine.name}: no offline emulation through this driver`);
           return;
         }
-        await new Promise((r) => setTimeout(r, 10_000));
+        await sleep(10_000);
         await page.setOffline(false);
         const r = await recording;
         assert.deepEqual(r.errors, []);
@@ -211,21 +208,13 @@ describe('tusSink uploads to a tus server while recording', () => {
         const file = stored(store, r.upload.url);
         assert.equal(file.length, frames.length);
         assert.ok(file.equals(frames), 'the stored file is the frames, byte for byte');
-      } finally {
-        await browser.close();
-        await s.stop();
-      }
+      });
     });
 
     test(`${engine.name}: an outage longer than the ring budget, without OPFS: the loss is counted and reported exactly`, async () => {
       const store = tempDir('tus-store');
       const s = site(dir, store);
-      await s.start();
-      const browser = await engine.launch();
-      try {
-        const page = await browser.newPage();
-        await page.goto(s.url());
-        await page.waitForFunction(() => window.ready === true, 15_000);
+      await onPage(engine, s, async (page) => {
         // A 192 KiB ring, and a sink that holds at most 32 KiB unacknowledged: an 8 s
         // outage at the default bitrate overflows both.
         const recording = page.evaluate((a) => window.record(a), {
@@ -233,9 +222,9 @@ describe('tusSink uploads to a tus server while recording', () => {
           config: { bufferMaxBytes: 192 * 1024, adaptiveQuality: false },
           tus: { endpoint: `${s.url()}files/`, retryDelays: [0, 500], maxBufferedBytes: 32 * 1024 },
         });
-        await new Promise((r) => setTimeout(r, 3000));
+        await sleep(3000);
         await s.stop();
-        await new Promise((r) => setTimeout(r, 8000));
+        await sleep(8000);
         await s.start();
         const r = await recording;
         assert.equal(r.upload.state, 'done');
@@ -251,21 +240,13 @@ describe('tusSink uploads to a tus server while recording', () => {
         const file = stored(store, r.upload.url);
         assert.equal(file.length, frames.length);
         assert.ok(file.equals(frames), 'the stored file is what was kept, byte for byte');
-      } finally {
-        await browser.close();
-        await s.stop();
-      }
+      });
     });
 
     test(`${engine.name}: with an OPFS sink, an outage longer than the ring budget loses nothing: the upload goes on from the file on disk`, async () => {
       const store = tempDir('tus-store');
       const s = site(dir, store);
-      await s.start();
-      const browser = await engine.launch();
-      try {
-        const page = await browser.newPage();
-        await page.goto(s.url());
-        await page.waitForFunction(() => window.ready === true, 15_000);
+      await onPage(engine, s, async (page) => {
         const name = `e2e-tus-${Date.now()}`;
         const recording = page.evaluate((a) => window.record(a), {
           seconds: 14,
@@ -273,9 +254,9 @@ describe('tusSink uploads to a tus server while recording', () => {
           config: { bufferMaxBytes: 192 * 1024, adaptiveQuality: false },
           tus: { endpoint: `${s.url()}files/`, retryDelays: [0, 500], maxBufferedBytes: 32 * 1024 },
         });
-        await new Promise((r) => setTimeout(r, 3000));
+        await sleep(3000);
         await s.stop();
-        await new Promise((r) => setTimeout(r, 8000));
+        await sleep(8000);
         await s.start();
         const r = await recording;
         assert.deepEqual(r.errors, []);
@@ -289,29 +270,21 @@ describe('tusSink uploads to a tus server while recording', () => {
         const file = stored(store, r.upload.url);
         assert.equal(file.length, frames.length);
         assert.ok(file.equals(frames), 'the stored file is the frames, byte for byte');
-      } finally {
-        await browser.close();
-        await s.stop();
-      }
+      });
     });
 
     test(`${engine.name}: reloaded mid-upload, an OPFS-backed upload resumes from the server's offset and completes`, async () => {
       const store = tempDir('tus-store');
       const s = site(dir, store);
-      await s.start();
-      const browser = await engine.launch();
-      try {
-        const page = await browser.newPage();
-        await page.goto(s.url());
-        await page.waitForFunction(() => window.ready === true, 15_000);
+      await onPage(engine, s, async (page) => {
         const name = `e2e-reload-${Date.now()}`;
         const endpoint = `${s.url()}files/`;
         const recording = page.evaluate((a) => window.record(a), { seconds: 30, opfs: name, tus: { endpoint, retryDelays: [0, 500] } }).catch(() => 'reloaded');
         // Down once a PATCH or two have gone (one about every 2 s).
-        await new Promise((r) => setTimeout(r, 5000));
+        await sleep(5000);
         s.setTusDown(true);
         // Recorded on to disk while the tus server is away; then the tab reloads.
-        await new Promise((r) => setTimeout(r, 5000));
+        await sleep(5000);
         await page.goto(s.url());
         assert.equal(await recording, 'reloaded');
         await page.waitForFunction(() => window.ready === true, 15_000);
@@ -332,10 +305,7 @@ describe('tusSink uploads to a tus server while recording', () => {
         assert.ok(file.subarray(0, common).equals(disk.subarray(0, common)), 'the upload matches the recording on disk');
         assert.ok(file.length >= disk.length);
         await page.evaluate((n) => import('./node_modules/media-recorder-producer/web/media_recorder_producer.js').then((m) => m.deleteRecording(n)), name);
-      } finally {
-        await browser.close();
-        await s.stop();
-      }
+      });
     });
 
     test(`${engine.name}: a 409 (offset mismatch) is resumed from the server's offset (HEAD)`, async () => {
@@ -347,34 +317,21 @@ describe('tusSink uploads to a tus server while recording', () => {
           if (req.method === 'PATCH' && ++conflicts === 3) throw { status_code: 409, body: 'offset mismatch\n' };
         },
       });
-      await s.start();
-      const browser = await engine.launch();
-      try {
-        const page = await browser.newPage();
-        await page.goto(s.url());
-        await page.waitForFunction(() => window.ready === true, 15_000);
+      await onPage(engine, s, async (page) => {
         const r = await page.evaluate((a) => window.record(a), { seconds: 12, tus: { endpoint: `${s.url()}files/` } });
         assert.ok(conflicts >= 4, `${conflicts} PATCHes`);
         assert.deepEqual(r.errors, []);
         assert.equal(r.upload.state, 'done');
         const frames = Buffer.from(r.frames, 'base64');
         assert.ok(stored(store, r.upload.url).equals(frames), 'the stored file is the frames, byte for byte');
-      } finally {
-        await browser.close();
-        await s.stop();
-      }
+      });
     });
 
     test(`${engine.name}: a server that refuses the upload (403) is an UploadError, and recording goes on`, async () => {
       const s = site(dir, tempDir('tus-store'), {
         onUploadCreate: async () => { throw { status_code: 403, body: 'not allowed here\n' }; },
       });
-      await s.start();
-      const browser = await engine.launch();
-      try {
-        const page = await browser.newPage();
-        await page.goto(s.url());
-        await page.waitForFunction(() => window.ready === true, 15_000);
+      await onPage(engine, s, async (page) => {
         const r = await page.evaluate((a) => window.record(a), { seconds: 4, tus: { endpoint: `${s.url()}files/` } });
         assert.equal(r.upload.state, 'failed');
         assert.equal(r.errorStatus, 403);
@@ -383,10 +340,7 @@ describe('tusSink uploads to a tus server while recording', () => {
         assert.ok(r.recorded >= 8, `${r.recorded} chunks recorded`);
         assert.equal(r.dropped, 0);
         assert.equal(Buffer.from(r.frames, 'base64').length > 0, true);
-      } finally {
-        await browser.close();
-        await s.stop();
-      }
+      });
     });
   }
 });
@@ -456,12 +410,7 @@ describe('webSocketSink speaks the origin\'s packet format', () => {
   for (const engine of BROWSERS) {
     test(`${engine.name}: every chunk in order as one packet, between stream_start and stream_stop`, async () => {
       const s = wsSite(dir);
-      await s.start();
-      const browser = await engine.launch();
-      try {
-        const page = await browser.newPage();
-        await page.goto(s.url());
-        await page.waitForFunction(() => window.ready === true, 15_000);
+      await onPage(engine, s, async (page) => {
         const r = await page.evaluate((a) => window.record(a), { seconds: 6, ws: { url: s.ws() } });
         assert.deepEqual(r.errors, []);
         assert.equal(r.upload.state, 'closed');
@@ -471,24 +420,16 @@ describe('webSocketSink speaks the origin\'s packet format', () => {
         assert.equal(s.events[0].kind, 'text');
         assert.equal(s.events.at(-1).json?.type, 'stream_stop');
         checkFrames(s.events, r);
-      } finally {
-        await browser.close();
-        await s.stop();
-      }
+      });
     });
 
     test(`${engine.name}: a server restart within the reconnect window: stream_start again, nothing lost or doubled`, async () => {
       const s = wsSite(dir);
-      await s.start();
-      const browser = await engine.launch();
-      try {
-        const page = await browser.newPage();
-        await page.goto(s.url());
-        await page.waitForFunction(() => window.ready === true, 15_000);
+      await onPage(engine, s, async (page) => {
         const recording = page.evaluate((a) => window.record(a), { seconds: 12, ws: { url: s.ws(), reconnectDelay: 1000 } });
-        await new Promise((r) => setTimeout(r, 4000));
+        await sleep(4000);
         await s.stop();
-        await new Promise((r) => setTimeout(r, 2500));
+        await sleep(2500);
         await s.start();
         const r = await recording;
         assert.deepEqual(r.errors, []);
@@ -498,10 +439,7 @@ describe('webSocketSink speaks the origin\'s packet format', () => {
         assert.ok(starts.length >= 2, `${starts.length} stream_start`);
         assert.ok(new Set(s.events.map((e) => e.conn)).size >= 2, 'a second connection');
         checkFrames(s.events, r);
-      } finally {
-        await browser.close();
-        await s.stop();
-      }
+      });
     });
   }
 });
