@@ -113,10 +113,27 @@ async fn a_tiny_threshold_triggers_relief_once_per_cooldown() {
     let errors = collect(&p, Event::Error);
     let id = connect_and_start(&p, r#"{"audio":false}"#).await;
     let started = js_sys::Date::now();
-    sleep(3700).await;
+    // Relief halves what the ring holds but never cuts below 64 KiB, so the first check
+    // may find nothing to evict while the recorder is young (or the machine busy and
+    // frames few). Wait until a relief step has evicted for real, then check every step.
+    let freed_bytes = |e: &JsValue| get_f64(&get(e, "freed"), "bytesEvicted");
+    let freeing = events.clone();
+    assert!(
+        wait_until(20_000, || freeing
+            .borrow()
+            .iter()
+            .any(|e| freed_bytes(e) > 0.0))
+        .await,
+        "relief evicted bytes: {:?}",
+        events.borrow().iter().map(freed_bytes).collect::<Vec<_>>()
+    );
+    let again = events.clone();
+    assert!(
+        wait_until(20_000, || again.borrow().len() >= 2).await,
+        "relief ran again after its cooldown"
+    );
     let elapsed = js_sys::Date::now() - started;
     let evs = events.borrow().clone();
-    assert!(!evs.is_empty(), "relief ran");
     // Once per cooldown at most.
     assert!(
         evs.len() as f64 <= (elapsed / 1000.0).floor() + 1.0,
@@ -126,12 +143,9 @@ async fn a_tiny_threshold_triggers_relief_once_per_cooldown() {
     let times: Vec<f64> = evs.iter().map(|e| get_f64(e, "timestamp")).collect();
     assert!(times.windows(2).all(|w| w[1] - w[0] >= 999.0), "{times:?}");
     // It freed bytes for real, and the evictions are counted and reported.
-    let freed_total: f64 = evs
-        .iter()
-        .map(|e| get_f64(&get(e, "freed"), "bytesEvicted"))
-        .sum();
-    assert!(freed_total > 0.0);
-    let first = &evs[0];
+    let Some(first) = evs.iter().find(|e| freed_bytes(e) > 0.0) else {
+        panic!("no relief step evicted");
+    };
     assert!(get_f64(&get(first, "readings"), "pressureBytes") > 1024.0);
     assert!(
         get_f64(&get(first, "after"), "bytesHeld") < get_f64(&get(first, "readings"), "bytesHeld")
