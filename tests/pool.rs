@@ -199,9 +199,8 @@ async fn two_producers_share_a_pool_and_neither_ends_the_other_s_tracks() {
     let t1 = tracks_of(&p1, &s1);
     let t2 = tracks_of(&p2, &s2);
     assert_eq!(stat(&pool, "active"), 2.0);
-    sleep(800).await;
+    assert!(wait_until(5000, || f1.len() > 3).await);
     settle(p1.stop_stream((&s1).into())).await.unwrap();
-    assert!(f1.len() > 3);
     // p1's stream went back to the pool, live; p2's is untouched.
     assert_eq!((stat(&pool, "pooled"), stat(&pool, "active")), (1.0, 1.0));
     assert!(t1

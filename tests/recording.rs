@@ -203,9 +203,8 @@ async fn pause_and_resume() {
         frames.len() - at_pause
     );
     settle(p.resume_stream((&id).into())).await.unwrap();
-    sleep(800).await;
     assert!(
-        frames.len() >= at_pause + 3,
+        wait_until(5000, || frames.len() >= at_pause + 3).await,
         "frames resume after resumeStream"
     );
     // Pausing twice is harmless; resuming a recording stream too.
@@ -367,11 +366,10 @@ async fn expectation_screen_capture_headless() {
         assert_eq!(outcome, "granted");
         let s = started.expect("screen capture granted");
         assert_eq!(get_str(&s, "type"), "video");
-        sleep(800).await;
+        assert!(wait_until(5000, || frames.len() >= 3).await);
         settle(p.stop_stream(get_str(&s, "id").into()))
             .await
             .unwrap();
-        assert!(frames.len() >= 3);
         assert_eq!(meta(&frames.all()[0], "isHeader").as_bool(), Some(true));
     }
     p.destroy();
