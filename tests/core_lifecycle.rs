@@ -45,6 +45,7 @@ fn outside_event() -> impl Strategy<Value = Event> {
         1 => Just(Event::RecorderStopped),
         1 => Just(Event::RecorderFailed(err(ErrorKind::Recorder))),
         1 => Just(Event::SourceLost(err(ErrorKind::DeviceLost))),
+        1 => Just(Event::SinkFailed(err(ErrorKind::Other("QuotaExceededError".into())))),
     ]
 }
 
@@ -397,6 +398,7 @@ fn every_state_is_reachable() {
         Event::RecorderStopped,
         Event::RecorderFailed(err(ErrorKind::Recorder)),
         Event::SourceLost(err(ErrorKind::DeviceLost)),
+        Event::SinkFailed(err(ErrorKind::Other("QuotaExceededError".into()))),
         Event::ChunkArrived,
         Event::Tick {
             now_ms: 5000.0,

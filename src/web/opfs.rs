@@ -99,6 +99,31 @@ fn part_name(n: u32) -> String {
     out
 }
 
+#[wasm_bindgen(inline_js = r#"
+export async function rewrite_part(dir, name, blobs) {
+  const w = await (await dir.getFileHandle(name, { create: true })).createWritable();
+  try {
+    for (const b of blobs) await w.write(b);
+    await w.close();
+    return true;
+  } catch {
+    w.abort().catch(() => {});
+    return false;
+  }
+}"#)]
+extern "C" {
+    /// Writes `blobs` to part `name` of `dir` from its start and commits it; resolves
+    /// whether that worked.
+    fn rewrite_part(dir: &FileSystemDirectoryHandle, name: &str, blobs: &Array) -> Promise;
+}
+
+/// Appends `blob` to `w`.
+async fn put(w: &FileSystemWritableFileStream, blob: &Blob) -> Result<(), ProducerError> {
+    wait(w.write_with_blob(blob).map_err(|e| from_js(&e))?)
+        .await
+        .map(drop)
+}
+
 /// The entries of `dir`: (name, handle), in no particular order.
 async fn entries(dir: &FileSystemDirectoryHandle) -> Result<Vec<(String, JsValue)>, ProducerError> {
     let it = dir.entries();
@@ -244,6 +269,12 @@ struct Part {
     open: Option<FileSystemWritableFileStream>,
     bytes: f64,
     opened_ms: f64,
+    /// The chunks written to the open part (references, not copies: at most a part's
+    /// worth). A write that fails errors the writable and its swap file is lost; these
+    /// are written again to commit what was recorded up to the failure.
+    pending: Vec<Blob>,
+    /// Bytes in committed parts.
+    committed: f64,
     /// The last part is committed: nothing more is written.
     closed: bool,
 }
@@ -348,15 +379,27 @@ impl OpfsFile {
             }
         };
         let size = blob.size();
-        wait(writable.write_with_blob(&blob).map_err(|e| from_js(&e))?).await?;
+        if let Err(e) = put(&writable, &blob).await {
+            // The writable is errored (a full disk: QuotaExceededError). Its swap file
+            // goes; what this part held is written again and committed, and the
+            // recording ends there, recoverable.
+            let _ = JsFuture::from(writable.abort()).await;
+            return Err(self.salvage(e).await);
+        }
         let commit = {
             let mut st = self.state.borrow_mut();
             st.bytes += size;
+            st.pending.push(blob);
             st.bytes >= PART_BYTES || js_sys::Date::now() - st.opened_ms >= PART_MS
         };
         if commit {
             wait(writable.close()).await?;
-            self.state.borrow_mut().index += 1;
+            {
+                let mut st = self.state.borrow_mut();
+                st.index += 1;
+                st.committed += st.bytes;
+                st.pending.clear();
+            }
             if self.mime_unsaved.get() {
                 self.save_manifest(false).await?;
             }
@@ -364,6 +407,47 @@ impl OpfsFile {
             self.state.borrow_mut().open = Some(writable);
         }
         Ok(())
+    }
+
+    /// After a failed write: commits the open part's chunks written before it in a
+    /// fresh writable, and closes the recording. Returns the error to end the stream
+    /// with, saying what is kept.
+    async fn salvage(&self, cause: ProducerError) -> ProducerError {
+        let (index, pending) = {
+            let mut st = self.state.borrow_mut();
+            st.closed = true;
+            st.bytes = 0.0;
+            (st.index, std::mem::take(&mut st.pending))
+        };
+        let mut kept = self.state.borrow().committed;
+        if !pending.is_empty() {
+            let blobs: Array = pending.iter().collect();
+            let rewritten =
+                JsFuture::from(rewrite_part(&self.dir, &part_name(index), &blobs)).await;
+            if rewritten.ok().and_then(|v| v.as_bool()) == Some(true) {
+                kept += pending.iter().map(Blob::size).sum::<f64>();
+                let mut st = self.state.borrow_mut();
+                st.index += 1;
+                st.committed = kept;
+            }
+        }
+        let name = self.name.as_str();
+        let kept = crate::core::value::js_number(kept);
+        ProducerError::new(
+            cause.kind,
+            [
+                "the OPFS recording \"",
+                name,
+                "\" could not be written (",
+                cause.message.as_str(),
+                "); the recording was ended, and the ",
+                kept.as_str(),
+                " bytes written before are kept (recoverRecording(\"",
+                name,
+                "\"))",
+            ]
+            .concat(),
+        )
     }
 
     /// Commits the open part; marks the recording finished if `finished` (a stream
@@ -380,6 +464,7 @@ impl OpfsFile {
             let mut st = self.state.borrow_mut();
             st.index += committed.as_ref().map_or(0, |n| *n);
             st.closed = true;
+            st.pending.clear();
         }
         committed?;
         if finished {

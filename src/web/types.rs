@@ -462,7 +462,7 @@ export type ProducerErrorName =
   | "NotAllowedError" | "NotFoundError" | "NotReadableError" | "OverconstrainedError"
   | "NotSupportedError" | "InvalidStateError" | "TypeError" | "RangeError"
   | "DeviceLostError" | "DataLossError" | "AbortError" | "SecurityError"
-  | "RecorderError" | "ListenerError";
+  | "RecorderError" | "ListenerError" | "DataError" | "UploadError" | "QuotaExceededError";
 
 /** What onError listeners receive: an Error (or DOMException) with a name. */
 export type ProducerErrorEvent = Error & {

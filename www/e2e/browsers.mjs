@@ -20,8 +20,9 @@ const FIREFOX_PREFS = {
   'media.autoplay.blocking_policy': 0,
 };
 
-/** Wraps a Playwright or Puppeteer page in the few calls the tests use. */
-function wrap(page, kind) {
+/** Wraps a Playwright or Puppeteer page in the few calls the tests use. `quotaBytes`:
+ * the storage quota the browser was launched with, if any (Firefox). */
+function wrap(page, kind, quotaBytes = null) {
   return {
     goto: (url) => page.goto(url),
     click: (selector) => page.click(selector),
@@ -40,6 +41,19 @@ function wrap(page, kind) {
       try {
         if (kind === 'playwright') await page.context().setOffline(offline);
         else await page.setOfflineMode(offline);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    /** Limits the storage quota of `url`'s origin to `bytes`; resolves false where it
+     * cannot be done. Chromium: DevTools' Storage.overrideQuotaForOrigin. Firefox: only
+     * as launched (`launch({ quotaBytes })` sets the quota manager's fixed limit). */
+    setQuota: async (url, bytes) => {
+      if (kind !== 'playwright') return quotaBytes === bytes;
+      try {
+        const cdp = await page.context().newCDPSession(page);
+        await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin, quotaSize: bytes });
         return true;
       } catch {
         return false;
@@ -64,15 +78,17 @@ export const BROWSERS = [
   },
   {
     name: 'firefox',
-    async launch({ deny = false } = {}) {
+    async launch({ deny = false, quotaBytes = null } = {}) {
       const prefs = deny
         ? { ...FIREFOX_PREFS, 'media.navigator.permission.disabled': false, 'permissions.default.camera': 2, 'permissions.default.microphone': 2 }
-        : FIREFOX_PREFS;
+        : { ...FIREFOX_PREFS };
+      // The whole profile's storage limit, in KiB (the origin's share is a part of it).
+      if (quotaBytes) prefs['dom.quotaManager.temporaryStorage.fixedLimit'] = Math.ceil(quotaBytes / 1024);
       const browser = await puppeteer.launch({
         browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, extraPrefsFirefox: prefs,
       });
       return {
-        newPage: async () => wrap(await browser.newPage(), 'puppeteer'),
+        newPage: async () => wrap(await browser.newPage(), 'puppeteer', quotaBytes),
         close: () => browser.close(),
       };
     },

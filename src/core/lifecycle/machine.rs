@@ -139,7 +139,7 @@ impl Lifecycle {
             }
             Event::StopRequested => self.end(EndReason::Stopped),
             Event::SourceLost(e) => self.end(EndReason::SourceLost(e)),
-            Event::RecorderFailed(e) => self.end(EndReason::Failed(e)),
+            Event::RecorderFailed(e) | Event::SinkFailed(e) => self.end(EndReason::Failed(e)),
             Event::Destroyed => {
                 let reason = self.end_reason().cloned().unwrap_or(EndReason::Stopped);
                 self.state = State::Ended { reason };

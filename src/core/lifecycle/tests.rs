@@ -195,6 +195,23 @@ fn a_lost_source_ends_the_stream_and_is_reported() {
 }
 
 #[test]
+fn a_failed_recording_file_ends_the_stream_and_is_reported() {
+    let mut lc = recording(Retain::Bounded);
+    let full = ProducerError::new(
+        ErrorKind::Other("QuotaExceededError".to_string()),
+        "the disk is full",
+    );
+    assert_eq!(
+        run(&mut lc, [Event::SinkFailed(full.clone())]),
+        [Action::StopRecorder]
+    );
+    let actions = run(&mut lc, finish());
+    assert_eq!(actions.last(), Some(&Action::Report(full.clone())));
+    assert_eq!(lc.end_reason(), Some(&EndReason::Failed(full)));
+    assert_eq!(lc.phase(), StreamPhase::Ended);
+}
+
+#[test]
 fn a_source_lost_while_stopping_keeps_the_stop() {
     let mut lc = recording(Retain::Bounded);
     run(&mut lc, [Event::StopRequested, Event::SourceLost(lost())]);

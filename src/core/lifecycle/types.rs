@@ -12,7 +12,8 @@ pub enum EndReason {
     Stopped,
     /// A track ended, or the recorder stopped on its own (`"ended"`, reported).
     SourceLost(ProducerError),
-    /// The recorder failed, or could not be restarted (`"ended"`, reported).
+    /// The recorder failed, could not be restarted, or the recording's file could not
+    /// be written (`"ended"`, reported).
     Failed(ProducerError),
 }
 
@@ -135,6 +136,9 @@ pub enum Event {
     RecorderFailed(ProducerError),
     /// A track ended (device unplugged, permission revoked).
     SourceLost(ProducerError),
+    /// The stream's recording file could not be written (a full disk): what was
+    /// written is kept, and the stream ends with the error.
+    SinkFailed(ProducerError),
     /// A chunk arrived. `Err` if the stream takes no more chunks.
     ChunkArrived,
     /// The drain tick.

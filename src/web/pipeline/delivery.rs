@@ -363,11 +363,15 @@ fn report_rejections(p: &Rc<StreamPipeline>, outcome: &JsValue) {
         let reason = interop::get(&r, "reason");
         if i < listeners {
             p.report(Report::ListenerError("onFrame", reason));
-        } else if let Some(e) = sinks
+        } else if let Some((e, ends)) = sinks
             .get(i - listeners)
             .and_then(|s| p.sinks.failed(*s, &reason))
         {
-            p.report(Report::Error(p.with_id(e)));
+            if ends {
+                p.handle(Event::SinkFailed(e));
+            } else {
+                p.report(Report::Error(p.with_id(e)));
+            }
         }
     }
 }

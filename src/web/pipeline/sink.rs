@@ -54,6 +54,11 @@ pub trait Sink {
     fn lossless(&self) -> bool {
         true
     }
+    /// Whether the stream ends when this sink fails: the recording's own file (OPFS),
+    /// where recording on with nowhere to keep it would lose everything after.
+    fn essential(&self) -> bool {
+        false
+    }
     /// The stream ended: flush and close. `cut_short` when it ended by `destroy()`
     /// rather than a stop (what was written is kept either way). A returned Promise
     /// settles when done.
@@ -176,11 +181,18 @@ impl SinkSet {
     }
 
     /// Sink `index`'s write Promise rejected with `error`: it gets nothing more.
-    /// Returns the error to report (once per sink).
-    pub fn failed(&self, index: usize, error: &JsValue) -> Option<ProducerError> {
-        let (_, ok) = self.sinks.get(index)?;
-        ok.replace(false)
-            .then(|| sink_error("failed and gets no more chunks", error))
+    /// Returns the error to report (once per sink), and whether it ends the stream
+    /// ([`Sink::essential`]; then the error is the sink's own).
+    pub fn failed(&self, index: usize, error: &JsValue) -> Option<(ProducerError, bool)> {
+        let (s, ok) = self.sinks.get(index)?;
+        if !ok.replace(false) {
+            return None;
+        }
+        Some(if s.essential() {
+            (from_js(error), true)
+        } else {
+            (sink_error("failed and gets no more chunks", error), false)
+        })
     }
 
     /// Closes every healthy sink (`cut_short`: see [`Sink::close`]); `report` gets each
@@ -430,5 +442,9 @@ impl Sink for OpfsSink {
 
     fn close(&self, cut_short: bool) -> Option<Promise> {
         Some(self.chain(self.file.clone().finish(!cut_short)))
+    }
+
+    fn essential(&self) -> bool {
+        true
     }
 }
