@@ -1148,5 +1148,138 @@ async function uploadResumeStop() {
   return { ...u, error: error ? String(error) : null, dropped: m.framesDropped };
 }
 
-window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, seekableSource, seekableLoad, seekableRun, seekableCheck, seekableUpload, seekableStopLatency, uploadLoad, uploadThroughput, uploadRecord, uploadResumeStart, uploadResumeStop, pkg: PKG, hasPool: typeof StreamPool === 'function' };
+// ---------------------------------------------------------------- recordings you keep (issue 14)
+
+/** The duration a <video> reports for `blob` once its metadata has loaded (a number if
+ * finite, else its string, e.g. "Infinity"), or null if it did not load within `timeoutMs`. */
+async function videoDuration(blob, timeoutMs) {
+  const url = URL.createObjectURL(blob);
+  const v = document.createElement('video');
+  v.muted = true;
+  v.preload = 'metadata';
+  document.body.append(v);
+  const t0 = now();
+  const loaded = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), timeoutMs);
+    v.addEventListener('loadedmetadata', () => { clearTimeout(timer); resolve(true); }, { once: true });
+    v.addEventListener('error', () => { clearTimeout(timer); resolve(false); }, { once: true });
+    v.src = url;
+  });
+  const d = v.duration;
+  const out = { loaded, loadMs: round3(now() - t0), duration: loaded ? (Number.isFinite(d) ? d : String(d)) : null, error: v.error ? `${v.error.code} ${v.error.message}` : null };
+  v.removeAttribute('src');
+  v.load();
+  v.remove();
+  URL.revokeObjectURL(url);
+  return out;
+}
+
+/** Snapshot latency: a `replay: true, keyframeInterval: 1000` stream from the fake camera
+ * and microphone with a ring of `bufferMaxBytes` / `bufferCapacity` chunks, recorded for
+ * `recordSeconds`, then `snapshot(id, { seconds })` `n` times, `gapMs` apart, each timed
+ * with performance.now() until its Blob resolves. The first clip's duration comes from a
+ * <video>. */
+async function keepSnapshot({ recordSeconds, seconds, n, gapMs, bufferMaxBytes, bufferCapacity, checkTimeoutMs }) {
+  const producer = new MediaRecorderProducer({ bufferMaxBytes, bufferCapacity });
+  const errors = [];
+  producer.onError((e) => errors.push(`${e.name}: ${e.message}`));
+  await producer.connect();
+  const s = await producer.startStream({ replay: true, keyframeInterval: 1000 });
+  await sleep(recordSeconds * 1000);
+  const st = (m) => m.streams.find((x) => x.streamId === s.id) ?? {};
+  const m0 = producer.metrics();
+  const held = { bytesHeld: m0.bytesHeld, chunksHeld: m0.chunksHeld, budgetBytes: st(m0).budgetBytes ?? null, bytesRecorded: m0.bytesRecorded, framesRecorded: m0.framesRecorded, framesDropped: m0.framesDropped };
+  const times = [];
+  const sizes = [];
+  let first = null;
+  for (let i = 0; i < n; i++) {
+    if (i) await sleep(gapMs);
+    const t0 = now();
+    const clip = await producer.snapshot(s.id, { seconds });
+    times.push(round3(now() - t0));
+    sizes.push(clip.size);
+    first ??= clip;
+  }
+  const check = await videoDuration(first, checkTimeoutMs);
+  const video = producer.getMediaStream(s.id)?.getVideoTracks()[0]?.getSettings() ?? {};
+  await producer.stopStream(s.id);
+  const m1 = producer.metrics();
+  producer.destroy();
+  return {
+    recordSeconds, seconds, times, sizes, check, held, errors, mimeType: s.mimeType ?? null,
+    video: { width: video.width ?? null, height: video.height ?? null, frameRate: video.frameRate ?? null },
+    framesDroppedAtEnd: m1.framesDropped,
+  };
+}
+
+// One OPFS recording at a time, driven by the runner: start, samples, stop.
+let keepRec = null;
+
+/** Starts a stream with the OPFS sink `name` (otherwise the default config). */
+async function keepOpfsStart({ name }) {
+  const producer = new MediaRecorderProducer();
+  const errors = [];
+  producer.onError((e) => errors.push(`${e.name}: ${e.message}`));
+  await producer.connect();
+  const s = await producer.startStream({ sink: { type: 'opfs', name } });
+  keepRec = { producer, s, name, errors, t0: now() };
+  return { id: s.id, mimeType: s.mimeType ?? null };
+}
+
+/** One sample: bytes held and the ring's budget (metrics()), the JS heap, wasm memory and
+ * the bytes committed to the file so far (listRecordings(), timed). */
+async function keepOpfsSample() {
+  const { producer, s, name, t0 } = keepRec;
+  const t = now();
+  const m = producer.metrics();
+  const st = m.streams.find((x) => x.streamId === s.id) ?? {};
+  const sample = {
+    t: round3(t - t0), bytesHeld: m.bytesHeld, chunksHeld: m.chunksHeld, budgetBytes: st.budgetBytes ?? null,
+    heap: heap(), wasm: wasm.memory.buffer.byteLength, bytesRecorded: m.bytesRecorded, framesDropped: m.framesDropped,
+    opfsBytes: null, opfsParts: null, listMs: null, listError: null,
+  };
+  try {
+    const l0 = now();
+    const list = await lib.listRecordings();
+    sample.listMs = round3(now() - l0);
+    const r = list.find((x) => x.name === name);
+    if (r) { sample.opfsBytes = r.bytes; sample.opfsParts = r.parts; }
+  } catch (e) {
+    sample.listError = `${e?.name}: ${e?.message}`;
+  }
+  return sample;
+}
+
+/** Stops the stream, timed until stopStream resolves with the seekable `recording`; the
+ * recording's duration from a <video>; then deletes it (and checks it is gone). */
+async function keepOpfsStop({ checkTimeoutMs }) {
+  const { producer, s, name, errors, t0 } = keepRec;
+  const seconds = (now() - t0) / 1000;
+  const m0 = producer.metrics();
+  const t = now();
+  const done = await producer.stopStream(s.id);
+  const ms = now() - t;
+  const m1 = producer.metrics();
+  const rec = done.recording ?? null;
+  const check = rec ? await videoDuration(rec, checkTimeoutMs) : null;
+  const listed = (await lib.listRecordings()).find((x) => x.name === name) ?? null;
+  producer.destroy();
+  keepRec = null;
+  let deleted = false;
+  let deleteError = null;
+  try {
+    await lib.deleteRecording(name);
+    deleted = !(await lib.listRecordings()).some((x) => x.name === name);
+  } catch (e) {
+    deleteError = `${e?.name}: ${e?.message}`;
+  }
+  return {
+    seconds: round3(seconds), ms: round3(ms), recordingBytes: rec?.size ?? null, isFile: rec instanceof File, check,
+    listed: listed ? { bytes: listed.bytes, parts: listed.parts, finished: listed.finished } : null,
+    bytesRecorded: m1.bytesRecorded, framesDropped: m1.framesDropped, heldBeforeStop: m0.bytesHeld,
+    deleted, deleteError, errors,
+  };
+}
+
+window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, seekableSource, seekableLoad, seekableRun, seekableCheck, seekableUpload, seekableStopLatency, uploadLoad, uploadThroughput, uploadRecord, uploadResumeStart, uploadResumeStop, keepSnapshot, keepOpfsStart, keepOpfsSample, keepOpfsStop, pkg: PKG, hasPool: typeof StreamPool === 'function' };
 window.benchReady = true;

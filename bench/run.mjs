@@ -5,9 +5,9 @@
 // same page, writes raw results to bench/results/*.json and regenerates BENCHMARKS.md and
 // bench/plots/*.svg.
 //
-//   node bench/run.mjs            full run (≈ 100–110 min: 60 of them the real-time soak, 10 the seekable workload, 12 the upload workload), rewrites BENCHMARKS.md
-//   node bench/run.mjs --quick    small N (≈ 3 min, 1 of them the real-time soak), writes only to bench/results/quick/
-//   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable,upload   run only these workloads (others keep their files)
+//   node bench/run.mjs            full run (≈ 115–120 min: 60 of them the real-time soak, 10 the seekable workload, 12 the upload workload, 11–12 the keep workload), rewrites BENCHMARKS.md
+//   node bench/run.mjs --quick    small N (≈ 4–5 min, 1 of them the real-time soak, under 1 the keep workload), writes only to bench/results/quick/
+//   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable,upload,keep   run only these workloads (others keep their files)
 //   --contestants a,b             seekable workload only: run just these contestants (a
 //                                 developer's check; nothing is written to results/)
 //   --minutes N                   length of the real-time soak (default 60; 1 with --quick)
@@ -39,7 +39,7 @@ const QUICK = argv.includes('--quick');
 const arg = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
 const ONLY = arg('--only')?.split(',');
 const REV = arg('--rev');
-const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics', 'adaptive', 'realtime-soak', 'seekable', 'upload'];
+const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics', 'adaptive', 'realtime-soak', 'seekable', 'upload', 'keep'];
 const runs = (w) => !ONLY || ONLY.includes(w);
 for (const w of ONLY ?? []) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload "${w}" (known: ${WORKLOADS.join(', ')})`);
 const MINUTES = arg('--minutes') === undefined ? (QUICK ? 1 : 60) : Number(arg('--minutes'));
@@ -84,6 +84,18 @@ CONFIG.upload = QUICK
   ? { bytes: 16 * 2 ** 20, chunkSize: 5e6, pushBytes: 256 * 1024, trials: 1, recordSeconds: 4, recordTrials: 1, outages: 2, downMs: 1000, upMs: 1500, retryDelays: [0, 500] }
   : { bytes: 200 * 2 ** 20, chunkSize: 5e6, pushBytes: 256 * 1024, trials: 11, recordSeconds: 20, recordTrials: 9, outages: 10, downMs: 2000, upMs: 2000, retryDelays: [0, 500] };
 CONFIG.upload.goal = { throughput: 0.9, mainThread: 1.2, resumeMs: 1000 + CONFIG.upload.retryDelays.at(-1) };
+
+// The keep workload (issue 14, recordings users keep), ours only, the default config unless
+// stated. Snapshot latency: a `replay: true, keyframeInterval: 1000` stream whose ring holds
+// the whole recording (64 MiB, 1000 chunks: the default 64 chunks are 6.4 s at the 100 ms
+// timeslice), recorded for `recordSeconds`, then `snapshot(id, { seconds })` n times, gapMs
+// apart. Flat memory: one stream with the OPFS sink for `minutes`, sampled every sampleMs;
+// stopStream timed at its end, and for a `shortSeconds` OPFS recording beside it.
+CONFIG.keep = {
+  snapshot: { recordSeconds: QUICK ? 8 : 40, seconds: QUICK ? 5 : 30, n: QUICK ? 3 : 15, gapMs: 200, bufferMaxBytes: 64 * 2 ** 20, bufferCapacity: 1000, checkTimeoutMs: 20_000 },
+  opfs: { seconds: QUICK ? 20 : 600, sampleMs: QUICK ? 2000 : 10_000, shortSeconds: QUICK ? 5 : 20, checkTimeoutMs: 30_000 },
+  goal: { snapshotP50Ms: 50, stopMs: 50 },
+};
 
 const COMMAND = argv.length ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
 const RESULTS = QUICK ? join(BENCH, 'results', 'quick') : join(BENCH, 'results');
@@ -949,6 +961,87 @@ async function runUpload(browser, url, tus) {
   return out;
 }
 
+// ------------------------------------------------------------------ recordings you keep (issue 14)
+
+/** One OPFS recording of `seconds` in `page`, sampled every `sampleMs` (none if 0), stopped
+ * (stopStream timed), checked and deleted. */
+async function keepOpfsRun(page, { name, seconds, sampleMs, checkTimeoutMs, label }) {
+  const start = await page.evaluate((o) => window.bench.keepOpfsStart(o), { name });
+  const began = Date.now();
+  const samples = [];
+  let nextLog = began + (QUICK ? 10_000 : 60_000);
+  if (sampleMs) {
+    samples.push(await page.evaluate(() => window.bench.keepOpfsSample()));
+    for (let tick = began + sampleMs; tick < began + seconds * 1000; tick += sampleMs) {
+      while (Date.now() < tick) await sleep(Math.min(1000, tick - Date.now()));
+      samples.push(await page.evaluate(() => window.bench.keepOpfsSample()));
+      if (Date.now() >= nextLog) {
+        const x = samples.at(-1);
+        log(`keep: ${label}: ${(x.t / 1000).toFixed(0)} s: held ${x.bytesHeld} B (budget ${x.budgetBytes} B), heap ${x.heap} B, file ${x.opfsBytes ?? '?'} B in ${x.opfsParts ?? '?'} parts`);
+        nextLog += QUICK ? 10_000 : 60_000;
+      }
+    }
+  }
+  while (Date.now() < began + seconds * 1000) await sleep(Math.min(1000, began + seconds * 1000 - Date.now()));
+  if (sampleMs) samples.push(await page.evaluate(() => window.bench.keepOpfsSample()));
+  const stop = await page.evaluate((o) => window.bench.keepOpfsStop(o), { checkTimeoutMs });
+  const d = stop.check?.duration;
+  log(`keep: ${label}: ${stop.seconds.toFixed(1)} s recorded; stopStream ${stop.ms.toFixed(1)} ms; recording ${stop.recordingBytes} B${stop.isFile ? ' (a File)' : ''}, <video> duration ${typeof d === 'number' ? `${d.toFixed(2)} s` : d}; ${stop.deleted ? 'deleted' : `NOT deleted${stop.deleteError ? ` (${stop.deleteError})` : ''}`}`);
+  return { name, start, samples, ...stop };
+}
+
+async function runKeep(browser, url) {
+  const c = CONFIG.keep;
+  const out = { config: c };
+  {
+    const { page, problems } = await openPage(browser, url, { input: false });
+    const S = c.snapshot;
+    log(`keep: snapshot: a replay stream (ring ${S.bufferMaxBytes / 2 ** 20} MiB, ${S.bufferCapacity} chunks), ${S.recordSeconds} s, then snapshot(id, { seconds: ${S.seconds} }) ×${S.n}, ${S.gapMs} ms apart`);
+    const r = await page.evaluate((o) => window.bench.keepSnapshot(o), S);
+    await page.close();
+    const sorted = [...r.times].sort((a, b) => a - b);
+    out.snapshot = {
+      ...r, problems,
+      p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? null, min: sorted[0] ?? null,
+      bytes: med(r.sizes),
+      durationOk: typeof r.check?.duration === 'number' && r.check.duration >= S.seconds * 0.9,
+    };
+    const d = r.check?.duration;
+    log(`keep: snapshot: p50 ${out.snapshot.p50?.toFixed(2)} ms, p95 ${out.snapshot.p95?.toFixed(2)} ms, max ${out.snapshot.max?.toFixed(2)} ms; clip ${out.snapshot.bytes} B, <video> duration ${typeof d === 'number' ? `${d.toFixed(2)} s` : d} (${S.seconds} s asked); ring held ${r.held.bytesHeld} B in ${r.held.chunksHeld} chunks`);
+  }
+  {
+    const { page, problems } = await openPage(browser, url, { input: false });
+    const O = c.opfs;
+    const stamp = Date.now();
+    log(`keep: OPFS: a ${O.shortSeconds} s recording, then a ${O.seconds} s one sampled every ${O.sampleMs / 1000} s`);
+    const short = await keepOpfsRun(page, { name: `bench-keep-${stamp}-short`, seconds: O.shortSeconds, sampleMs: 0, checkTimeoutMs: O.checkTimeoutMs, label: `OPFS ${O.shortSeconds} s` });
+    const long = await keepOpfsRun(page, { name: `bench-keep-${stamp}`, seconds: O.seconds, sampleMs: O.sampleMs, checkTimeoutMs: O.checkTimeoutMs, label: `OPFS ${O.seconds} s` });
+    await page.close();
+    const held = long.samples.map((x) => x.bytesHeld);
+    const budgets = long.samples.map((x) => x.budgetBytes).filter((x) => x != null);
+    const heaps = long.samples.map((x) => x.heap).filter((x) => x != null);
+    const files = long.samples.map((x) => x.opfsBytes).filter((x) => x != null);
+    const budget = budgets.length ? Math.min(...budgets) : null;
+    out.opfs = {
+      short, long, problems,
+      held: { first: held[0] ?? null, last: held.at(-1) ?? null, max: held.length ? Math.max(...held) : null },
+      budget,
+      heap: { first: heaps[0] ?? null, last: heaps.at(-1) ?? null, max: heaps.length ? Math.max(...heaps) : null },
+      file: { first: files[0] ?? null, last: files.at(-1) ?? null, sampled: files.length },
+      stopRatio: short.ms > 0 ? long.ms / short.ms : null,
+    };
+    out.opfs.heldWithinBudget = budget != null && out.opfs.held.max != null && out.opfs.held.max <= budget;
+    const H = out.opfs.held;
+    log(`keep: OPFS: bytes held first ${H.first}, last ${H.last}, max ${H.max} B vs budget ${budget} B (${out.opfs.heldWithinBudget ? 'within' : 'NOT within'}); file ${out.opfs.file.first} → ${out.opfs.file.last} B; stopStream ${long.ms.toFixed(1)} ms after ${long.seconds.toFixed(0)} s vs ${short.ms.toFixed(1)} ms after ${short.seconds.toFixed(0)} s (${out.opfs.stopRatio?.toFixed(2)}×)`);
+  }
+  out.goals = {
+    snapshotP50: out.snapshot.p50 != null && out.snapshot.p50 <= c.goal.snapshotP50Ms,
+    heldWithinBudget: out.opfs.heldWithinBudget,
+    stop: out.opfs.long.ms <= c.goal.stopMs,
+  };
+  return out;
+}
+
 async function main() {
   let brokenRecording = null;
   mkdirSync(RESULTS, { recursive: true });
@@ -1043,6 +1136,7 @@ async function main() {
         meta.workloads.seekable = Date.now() - t;
       }
       if (runs('upload')) { const t = Date.now(); save('upload', await runUpload(browser, server.url, tus)); meta.workloads.upload = Date.now() - t; }
+      if (runs('keep')) { const t = Date.now(); save('keep', await runKeep(browser, server.url)); meta.workloads.keep = Date.now() - t; }
       if (runs('realtime-soak')) {
         const t = Date.now();
         const r = await runRealtimeSoak(browser, server.url);

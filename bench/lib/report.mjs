@@ -621,6 +621,46 @@ function uploadSection(up) {
   return out.join('\n');
 }
 
+/** The keep workload (issue 14): snapshot latency of a replay stream, and an OPFS
+ * recording's memory and stopStream time. */
+function keepSection(kp) {
+  const out = ['## Recordings you keep (issue 14)'];
+  if (!kp) return [...out, '', '_Not run yet: `npm run bench -- --only keep`._'].join('\n');
+  const c = kp.config;
+  const S = kp.snapshot;
+  const O = kp.opfs;
+  const mib = (v) => (v == null ? '–' : `${num(v / 2 ** 20, 3)} MiB`);
+  const len = (sec) => (sec == null ? '?' : sec >= 120 ? `${num(sec / 60, 3)} min` : `${num(sec, 3)} s`);
+  const dur = (ch) => (ch?.duration == null ? (ch?.loaded === null ? 'timed out' : '–') : typeof ch.duration === 'number' ? `${num(ch.duration, 4)} s` : `**${ch.duration}**`);
+  out.push('', `_${stamp(kp.run)}_`, '');
+  if (kp.run?.quick) out.push(`**Quick run: ${S.recordSeconds} s of replay instead of 40, a ${len(O.long.seconds)} OPFS recording instead of 10 min; a smoke test of the harness.**`, '');
+  out.push(`Ours only, recording the fake camera and microphone (${S.video?.width ?? '?'}×${S.video?.height ?? '?'}, \`${S.mimeType ?? '?'}\`), the default config unless stated, one page per part.`, '');
+  out.push('### Instant replay: snapshot()', '');
+  out.push(`A \`startStream({ replay: true, keyframeInterval: 1000 })\` stream with \`bufferMaxBytes\` ${mib(c.snapshot.bufferMaxBytes)} and \`bufferCapacity\` ${c.snapshot.bufferCapacity} (the default 64 chunks hold 6.4 s at the 100 ms timeslice), recorded for ${S.recordSeconds} s (the ring then held ${bytes(S.held.bytesHeld)} in ${S.held.chunksHeld} chunks of the ${bytes(S.held.bytesRecorded)} recorded; ${S.held.framesDropped} frames dropped), then \`snapshot(id, { seconds: ${S.seconds} })\` ${S.times.length} times, ${c.snapshot.gapMs} ms apart, each timed with \`performance.now()\` from the call until its Blob resolves. The first clip's duration is what a \`<video>\` reports after \`loadedmetadata\`.`, '');
+  out.push(table(['snapshot of the last ' + S.seconds + ' s', 'p50', 'p95', 'max', 'min', 'clip size (median)', '`<video>` duration (first clip)'], [
+    ['ours', `**${ms(S.p50)}**`, ms(S.p95), ms(S.max), ms(S.min), bytes(S.bytes), `${dur(S.check)}${S.check?.duration != null && !S.durationOk ? ' **(shorter than asked)**' : ''}`],
+  ]));
+  out.push('', `Each: ${S.times.map((x) => num(x, 3)).join(', ')} ms. Goal: p50 ≤ ${ms(c.goal.snapshotP50Ms)} for 30 s of replay: ${kp.run?.quick ? `– (this quick run cut ${S.seconds} s)` : yes(kp.goals.snapshotP50)}.`);
+  out.push('', '### Long recordings to OPFS: memory and stopStream', '');
+  const L = O.long;
+  const sh = O.short;
+  out.push(`One stream with \`sink: { type: 'opfs', name }\` (default config: a ring budget of ${mib(O.budget)}, ${bytes(O.budget)}) for ${len(L.seconds)}, sampled every ${c.opfs.sampleMs / 1000} s: \`metrics().bytesHeld\`, the stream's \`budgetBytes\`, \`performance.memory.usedJSHeapSize\`, wasm memory, and the bytes committed to the file so far (the \`bytes\` of its \`listRecordings()\` entry, which reads a recording still being written as its committed parts). Then \`stopStream()\` timed until it resolves with \`recording\`, the file made seekable; the same for a ${len(sh.seconds)} OPFS recording first, in the same page. Both recordings are deleted afterwards (\`deleteRecording\`).`, '');
+  out.push(table(['', 'first sample', 'last sample', 'max'], [
+    ['bytes held', bytes(O.held.first), bytes(O.held.last), `**${bytes(O.held.max)}**`],
+    ['ring budget', bytes(L.samples[0]?.budgetBytes), bytes(L.samples.at(-1)?.budgetBytes), '–'],
+    ['JS heap', bytes(O.heap.first), bytes(O.heap.last), bytes(O.heap.max)],
+    ['wasm memory', bytes(L.samples[0]?.wasm), bytes(L.samples.at(-1)?.wasm), bytes(Math.max(...L.samples.map((x) => x.wasm)))],
+    ['file on disk (committed)', bytes(O.file.first), bytes(O.file.last), '–'],
+  ]));
+  out.push('', `Bytes held stay within the ring budget (max ${bytes(O.held.max)} of ${bytes(O.budget)}) while the file grows to ${bytes(L.listed?.bytes ?? O.file.last)}: ${yes(O.heldWithinBudget)}. Frames dropped: ${L.framesDropped}.${L.samples.some((x) => x.listError) ? ` \`listRecordings()\` failed while recording: ${L.samples.find((x) => x.listError).listError}.` : ''}`, '');
+  out.push(table(['OPFS recording', 'stopStream', 'recording (a File)', '`<video>` duration', 'listed after stop', 'deleted'], [sh, L].map((r) => [
+    len(r.seconds), `**${ms(r.ms)}**`, `${bytes(r.recordingBytes)}${r.isFile ? '' : ' **(not a File)**'}`, dur(r.check),
+    r.listed ? `${bytes(r.listed.bytes)} in ${r.listed.parts} parts, finished ${r.listed.finished}` : '–', r.deleted ? 'yes' : `**no**${r.deleteError ? ` (${r.deleteError})` : ''}`,
+  ])));
+  out.push('', `stopStream after ${len(L.seconds)} / after ${len(sh.seconds)}: **${rx(O.stopRatio)}** (${ms(L.ms)} and ${ms(sh.ms)}; one recording each). Goal: ≤ ${ms(c.goal.stopMs)} whatever the length: ${kp.run?.quick ? '– (a quick run; the goal is about the 10 min recording)' : yes(kp.goals.stop)}.`);
+  return out.join('\n');
+}
+
 function headline(ctx) {
   const { soak, pc, cap, size } = ctx.data;
   const rows = [];
@@ -684,6 +724,12 @@ function headline(ctx) {
     rows.push(['upload (issue 15): main thread per recorded second, tus sink / none ≤ 1.2', rx(upload.mainThread.ratio), yes(upload.goals.mainThread)]);
     rows.push([`upload (issue 15): server back → upload resumed, p50 ≤ ${ms(upload.config.goal.resumeMs)}`, ms(upload.resume.p50), yes(upload.goals.resume)]);
   }
+  const { keep } = ctx.data;
+  if (keep?.goals && !keep.run?.quick) {
+    rows.push([`keep (issue 14): snapshot of the last ${keep.config.snapshot.seconds} s, p50 ≤ ${ms(keep.config.goal.snapshotP50Ms)}`, ms(keep.snapshot.p50), yes(keep.goals.snapshotP50)]);
+    rows.push([`keep (issue 14): bytes held within the ring budget over a ${num(keep.opfs.long.seconds / 60, 3)} min OPFS recording`, `max ${bytes(keep.opfs.held.max)} of ${bytes(keep.opfs.budget)}`, yes(keep.goals.heldWithinBudget)]);
+    rows.push([`keep (issue 14): stopStream of the ${num(keep.opfs.long.seconds / 60, 3)} min OPFS recording ≤ ${ms(keep.config.goal.stopMs)}`, `${ms(keep.opfs.long.ms)} (${rx(keep.opfs.stopRatio)} the ${num(keep.opfs.short.seconds, 3)} s one)`, yes(keep.goals.stop)]);
+  }
   if (size) rows.push(['size: ours ≤ 18 KB gzip -9', `${num(size.ours.total.gzip9 / 1024, 3)} KiB`, yes(size.ours.total.gzip9 <= 18 * 1024)]);
   if (!rows.length) return '';
   return ['## Goals of issue 8 at a glance', '', 'Measured in the runs below (the tables state each run); "no" means we miss the goal, and the commentary says why.', '', table(['goal', 'measured', 'met'], rows)].join('\n');
@@ -704,6 +750,7 @@ export function writeReport({ results, commentary, md, plots, link }) {
     realtimeSoak: load(results, 'realtime-soak'),
     seekable: load(results, 'seekable'),
     upload: load(results, 'upload'),
+    keep: load(results, 'keep'),
   };
   const ctx = { data, link, plots: [] };
   const m = data.meta;
@@ -716,7 +763,7 @@ export function writeReport({ results, commentary, md, plots, link }) {
     '',
     m ? `Last run${m.only ? ` (only ${m.only.join(', ')}; the other sections keep their earlier runs)` : ''}: ${stamp(m)} (${m.cpuModel ?? 'cpu ?'}, ${m.memoryGiB} GiB, node ${m.node}); library built from the ${m.built}${m.commit ? ` at ${m.commit.slice(0, 10)}` : ''}${m.dirty ? ' with uncommitted changes under src/' : ''}; page cross-origin isolated (timer step ${m.page?.timerStepUs ?? '?'} µs). Each section states the run that produced it.` : '',
     '',
-    'Reproduce: `npm run bench` (full, ~105 min of which 60 are the real-time soak, 10 the seekable workload and 12 the upload workload, rewrites this file) or `npm run bench -- --quick` (small N, ~3 min, writes only to the git-ignored `bench/results/quick/`); `--only <workloads>` runs some of them, `--minutes N` sets the real-time soak\'s length. No test asserts a timing: timings are reported here, as ratios where they are compared.',
+    'Reproduce: `npm run bench` (full, ~115–120 min of which 60 are the real-time soak, 10 the seekable workload, 12 the upload workload and 11–12 the keep workload, rewrites this file) or `npm run bench -- --quick` (small N, ~4–5 min, writes only to the git-ignored `bench/results/quick/`); `--only <workloads>` runs some of them, `--minutes N` sets the real-time soak\'s length. No test asserts a timing: timings are reported here, as ratios where they are compared.',
     '',
     headline(ctx),
     '',
@@ -741,6 +788,8 @@ export function writeReport({ results, commentary, md, plots, link }) {
     seekableSection(data.seekable),
     '',
     uploadSection(data.upload),
+    '',
+    keepSection(data.keep),
     '',
     existsSync(commentary) ? readFileSync(commentary, 'utf8').trim() : '## Commentary\n\n_bench/COMMENTARY.md is missing._',
     '',
