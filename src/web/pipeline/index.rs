@@ -174,6 +174,11 @@ impl StreamPipeline {
                 ),
             })?;
         drop(s);
+        // The held chunks as one Blob, and each range one slice of it: a slice per
+        // chunk costs Chromium a blob registration each (hundreds for 30 s).
+        let base = first.0;
+        let chunks: Array = held.iter().map(|(_, b)| b).collect();
+        let whole = interop::blob(&chunks, &mime)?;
         let parts = Array::new();
         parts.push(&Uint8Array::from(made.header.as_slice()));
         for part in &made.parts {
@@ -181,7 +186,15 @@ impl StreamPipeline {
                 Part::Bytes(b) => {
                     parts.push(&Uint8Array::from(b.as_slice()));
                 }
-                Part::Range(r) => push_range(&parts, &held, r)?,
+                Part::Range(r) => {
+                    let slice = whole
+                        .slice_with_f64_and_f64(
+                            r.start.saturating_sub(base) as f64,
+                            r.end.saturating_sub(base) as f64,
+                        )
+                        .map_err(|e| from_js(&e))?;
+                    parts.push(&slice);
+                }
             }
         }
         interop::blob(&parts, &mime)
@@ -223,26 +236,4 @@ impl StreamPipeline {
         let header = Uint8Array::from(made.header.as_slice());
         interop::blob(&Array::of2(&header, &body), &whole.type_()).ok()
     }
-}
-
-/// Pushes onto `parts` the slices of the `held` chunks (offset, Blob) that cover the
-/// recording's bytes `range`.
-fn push_range(
-    parts: &Array,
-    held: &[(u64, Blob)],
-    range: &std::ops::Range<u64>,
-) -> Result<(), ProducerError> {
-    for (at, blob) in held {
-        let end = at + blob.size() as u64;
-        if end <= range.start || *at >= range.end {
-            continue;
-        }
-        let from = range.start.max(*at) - at;
-        let to = range.end.min(end) - at;
-        let slice = blob
-            .slice_with_f64_and_f64(from as f64, to as f64)
-            .map_err(|e| from_js(&e))?;
-        parts.push(&slice);
-    }
-    Ok(())
 }
