@@ -445,7 +445,10 @@ mod reference {
                     last_seq: self
                         .chunks
                         .iter()
-                        .find(|(_, end)| offset < *end)
+                        // The chunk with the header's last byte (since issue 14's
+                        // exact MP4 init segment: a chunk that starts with the
+                        // Cluster is not header; before, `offset < *end`).
+                        .find(|(_, end)| offset <= *end)
                         .map(|(s, _)| *s)
                         .unwrap_or(seq),
                     cluster_offset: offset,

@@ -428,3 +428,68 @@ async fn blob_frames_carry_the_chunks_unread() {
     }
     p.destroy();
 }
+
+/// Issue 14: an MP4 recording (Chromium records fragmented MP4) has its init segment
+/// (`ftyp`, `moov`) found by a parse, not guessed as "the first chunk": exactly the
+/// chunks up to the one where the first `moof` begins are the header run.
+#[wasm_bindgen_test]
+async fn an_mp4_recording_pins_its_init_segment_exactly() {
+    if !web_sys::MediaRecorder::is_type_supported("video/mp4") {
+        // Firefox ESR 153 records no MP4.
+        return;
+    }
+    let p = producer("{}");
+    let frames = collect(&p, Event::Frame);
+    // Chromium's MP4 muxer hands out a chunk per fragment (a keyframe starts one).
+    let id = connect_and_start(
+        &p,
+        r#"{"mimeType":"video/mp4","audio":true,"keyframeInterval":1000}"#,
+    )
+    .await;
+    sleep(3000).await;
+    settle(p.stop_stream((&id).into())).await.unwrap();
+    assert!(frames.len() >= 2, "{} frames", frames.len());
+    let all = frames.all();
+    let bytes = concat(&all);
+    // The first moof, by walking the top-level boxes here (32-bit sizes suffice).
+    let mut at = 0usize;
+    let mut kinds = Vec::new();
+    while at + 8 <= bytes.len() {
+        let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let kind = String::from_utf8_lossy(&bytes[at + 4..at + 8]).to_string();
+        if kind == "moof" {
+            break;
+        }
+        kinds.push(kind);
+        assert!(size >= 8, "box size {size} at {at}");
+        at += size;
+    }
+    assert_eq!(kinds.first().map(String::as_str), Some("ftyp"), "{kinds:?}");
+    assert!(kinds.iter().any(|k| k == "moov"), "{kinds:?}");
+    let moof = at;
+    assert!(moof < bytes.len(), "a moof follows the init segment");
+    // The chunk holding the init segment's last byte closes the header run (Chromium
+    // hands the init segment out alone: the first chunk).
+    let mut end = 0usize;
+    let mut last = None;
+    for (i, f) in all.iter().enumerate() {
+        end += get_f64(f, "size") as usize;
+        if moof <= end {
+            last = Some(i);
+            break;
+        }
+    }
+    let last = last.expect("the moof is in a frame");
+    let sizes: Vec<f64> = all.iter().map(|f| get_f64(f, "size")).collect();
+    for (i, f) in all.iter().enumerate() {
+        assert_eq!(
+            meta(f, "isHeader").as_bool(),
+            Some(i <= last),
+            "frame {i}: moof at {moof}, sizes {sizes:?}"
+        );
+    }
+    let mime = meta(&all[0], "mimeType").as_string().unwrap();
+    assert!(mime.contains("mp4"), "{mime}");
+    assert!(play_to_end(&bytes, &mime).await.is_ok_and(|t| t > 0.5));
+    p.destroy();
+}

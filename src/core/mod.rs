@@ -11,6 +11,7 @@ pub mod idmap;
 pub mod lifecycle;
 pub mod memory;
 pub mod metrics;
+pub mod mp4;
 pub mod pool;
 pub mod profile;
 pub mod quality;

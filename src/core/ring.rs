@@ -36,10 +36,11 @@ use std::collections::VecDeque;
 /// How the header run is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeaderPolicy {
-    /// Chunks stay pinned candidates until the caller closes the header (WebM: after
-    /// scanning the bytes for the first Cluster, see [`crate::core::webm`]).
+    /// Chunks stay pinned candidates until the caller closes the header (WebM, MP4:
+    /// after scanning the bytes for the first Cluster or `moof`, see
+    /// [`crate::core::webm`]).
     Scan,
-    /// Only the first chunk is the header (mp4, external sources by default).
+    /// Only the first chunk is the header (containers the scanner does not know).
     FirstChunk,
     /// Nothing is pinned unless a push says so.
     None,

@@ -1,4 +1,6 @@
-//! Finds where the header of a WebM (Matroska) recording ends.
+//! Finds where the header of a WebM (Matroska) recording ends, or the init segment of
+//! a fragmented MP4 (its first byte is 0, not WebM's 0x1A; see [`crate::core::mp4`]:
+//! `cluster_offset` is then the first `moof`'s offset).
 //!
 //! A MediaRecorder WebM stream starts with the EBML header and a Segment of unknown
 //! size whose first children (Info, Tracks, maybe SeekHead/Tags) describe the tracks;
@@ -30,6 +32,7 @@
 #![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 use crate::core::ebml::{self, EbmlReader, ReaderOptions};
+use crate::core::mp4::Mp4Walker;
 
 /// EBML header element ID.
 pub const EBML_ID: u32 = ebml::id::EBML;
@@ -45,18 +48,20 @@ pub const MAX_SCAN_BYTES: usize = 1024 * 1024;
 /// What the scanner knows after a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScanResult {
-    /// The first Cluster has not been reached yet.
+    /// The first Cluster (MP4: `moof`) has not been reached yet.
     NeedMore,
-    /// The first Cluster starts at byte `cluster_offset` of the recording, inside chunk
-    /// `last_seq`: the header run is every chunk up to and including `last_seq`.
+    /// The first Cluster starts at byte `cluster_offset` of the recording; chunk
+    /// `last_seq` holds the header's last byte: the header run is every chunk up to and
+    /// including `last_seq` (a chunk that starts with the Cluster is not header).
     HeaderEnd {
         /// Sequence number of the last chunk of the header run.
         last_seq: u64,
         /// Byte offset of the first Cluster's ID in the recording.
         cluster_offset: u64,
     },
-    /// The bytes are not a WebM stream the scanner can walk (or no Cluster within
-    /// [`MAX_SCAN_BYTES`]); the caller should keep only the first chunk as the header.
+    /// The bytes are not a WebM (or fragmented MP4) stream the scanner can walk (or no
+    /// Cluster or `moof` within [`MAX_SCAN_BYTES`]); the caller should keep only the
+    /// first chunk as the header.
     NotWebm,
 }
 
@@ -67,9 +72,13 @@ pub struct HeaderScanner {
     /// Bytes fed to the reader (at most [`MAX_SCAN_BYTES`]).
     fed: u64,
     /// (sequence number, end offset) of the last few non-empty chunks, oldest first;
-    /// `(0, 0)` where there was none. The first Cluster's ID (at most 4 bytes) ends in
-    /// the chunk that reveals it, so it starts in one of these.
-    recent: [(u64, u64); 4],
+    /// `(0, 0)` where there was none. The first Cluster's ID (at most 4 bytes; a
+    /// `moof` box's size and type, 8) ends in the chunk that reveals it, so it starts
+    /// in one of these, and the header's last byte, just before it, too.
+    recent: [(u64, u64); 9],
+    /// A fragmented MP4 (the first byte is 0, the high byte of an `ftyp` box's size;
+    /// WebM starts with 0x1A): its init segment ends at the first `moof`.
+    mp4: Option<Mp4Walker>,
     done: Option<ScanResult>,
 }
 
@@ -88,7 +97,8 @@ impl HeaderScanner {
                 max_header_bytes: MAX_SCAN_BYTES as u64,
             }),
             fed: 0,
-            recent: [(0, 0); 4],
+            recent: [(0, 0); 9],
+            mp4: None,
             done: None,
         }
     }
@@ -109,26 +119,39 @@ impl HeaderScanner {
                 *last = (seq, self.fed);
             }
         }
-        let walked = self.reader.feed(part);
-        // The header end counts even if the bytes after it (inside the first Cluster)
-        // do not read: the scanner's question is answered at the Cluster's ID.
-        let result = match (self.reader.header_end(), walked) {
-            (Some(offset), _) => ScanResult::HeaderEnd {
+        if self.fed == part.len() as u64 && part.first() == Some(&0) {
+            self.mp4 = Some(Mp4Walker::default());
+        }
+        let end = match self.mp4.as_mut() {
+            Some(walker) => walker.feed(part).map_err(drop),
+            None => {
+                let walked = self.reader.feed(part).map(drop).map_err(drop);
+                // The header end counts even if the bytes after it (inside the first
+                // Cluster) do not read: the question is answered at the Cluster's ID.
+                match self.reader.header_end() {
+                    Some(offset) => Ok(Some(offset)),
+                    None => walked.map(|()| None),
+                }
+            }
+        };
+        let result = match end {
+            Ok(Some(offset)) => ScanResult::HeaderEnd {
                 last_seq: self
                     .recent
                     .iter()
-                    .find(|(_, end)| offset < *end)
+                    .find(|(_, end)| offset <= *end)
                     .map_or(seq, |(s, _)| *s),
                 cluster_offset: offset,
             },
-            (None, Err(_)) => ScanResult::NotWebm,
-            (None, Ok(_)) if self.fed >= MAX_SCAN_BYTES as u64 => ScanResult::NotWebm,
-            (None, Ok(_)) => ScanResult::NeedMore,
+            Err(()) => ScanResult::NotWebm,
+            Ok(None) if self.fed >= MAX_SCAN_BYTES as u64 => ScanResult::NotWebm,
+            Ok(None) => ScanResult::NeedMore,
         };
         if result != ScanResult::NeedMore {
             self.done = Some(result);
             // Drop what the reader indexed past the header.
             self.reader = EbmlReader::new();
+            self.mp4 = None;
         }
         result
     }
@@ -179,7 +202,7 @@ mod tests {
             } else {
                 first
             };
-            let expected_last = if cut > 37 { 0 } else { 1 };
+            let expected_last = if cut >= 37 { 0 } else { 1 };
             assert_eq!(
                 r,
                 ScanResult::HeaderEnd {
@@ -194,9 +217,21 @@ mod tests {
     #[test]
     fn not_webm() {
         let mut s = HeaderScanner::new();
+        assert_eq!(s.feed(0, b"OggS\0\x02"), ScanResult::NotWebm);
+        // An MP4 start is walked as MP4 instead.
+        let mut s = HeaderScanner::new();
         assert_eq!(
             s.feed(0, &[0, 0, 0, 0x18, b'f', b't', b'y', b'p']),
-            ScanResult::NotWebm
+            ScanResult::NeedMore
+        );
+        let mut rest = vec![0u8; 16];
+        rest.extend([0, 0, 0, 8, b'm', b'o', b'o', b'f']);
+        assert_eq!(
+            s.feed(1, &rest),
+            ScanResult::HeaderEnd {
+                last_seq: 1,
+                cluster_offset: 24
+            }
         );
     }
 }

@@ -73,10 +73,11 @@ pub trait Engine {
     fn close(&self);
 }
 
-/// The header policy for a container type: WebM is scanned for the end of its header,
-/// other containers pin their first chunk.
+/// The header policy for a container type: WebM and MP4 are scanned for the end of
+/// their header (init segment), other containers pin their first chunk.
 pub fn header_policy_for(mime_type: &str) -> HeaderPolicy {
-    if crate::core::config::is_webm(mime_type) {
+    let mp4 = crate::core::value::find(mime_type, "mp4").is_some();
+    if mp4 || crate::core::config::is_webm(mime_type) {
         HeaderPolicy::Scan
     } else {
         HeaderPolicy::FirstChunk
