@@ -241,11 +241,16 @@ pub async fn recording_file(
     } else {
         raw
     };
+    named_file(&made, name, mime)
+}
+
+/// `blob` as a `File` named `<name>.webm` (or `.mp4`) of type `mime`.
+fn named_file(made: &Blob, name: &str, mime: &str) -> Result<File, ProducerError> {
     let options = web_sys::FilePropertyBag::new();
     options.set_type(mime);
     let extension = if is_webm(mime) { ".webm" } else { ".mp4" };
     File::new_with_blob_sequence_and_options(
-        &Array::of1(&made),
+        &Array::of1(made),
         &[name, extension].concat(),
         &options,
     )
@@ -267,6 +272,12 @@ pub struct OpfsFile {
 struct Part {
     index: u32,
     open: Option<FileSystemWritableFileStream>,
+    /// The open part's file handle.
+    handle: Option<FileSystemFileHandle>,
+    /// A `File` of each committed part, in order (they never change again), so the
+    /// recording is at hand at stop without listing the directory; `None` once one
+    /// could not be had.
+    files: Option<Vec<File>>,
     bytes: f64,
     opened_ms: f64,
     /// The chunks written to the open part (references, not copies: at most a part's
@@ -316,7 +327,10 @@ impl OpfsFile {
             mime: RefCell::new(mime.to_string()),
             mime_unsaved: std::cell::Cell::new(false),
             start_time,
-            state: RefCell::new(Part::default()),
+            state: RefCell::new(Part {
+                files: Some(Vec::new()),
+                ..Part::default()
+            }),
         };
         file.save_manifest(false).await?;
         let file = Rc::new(file);
@@ -373,6 +387,7 @@ impl OpfsFile {
                 let w: FileSystemWritableFileStream =
                     wait(h.create_writable()).await?.unchecked_into();
                 let mut st = self.state.borrow_mut();
+                st.handle = Some(h);
                 st.bytes = 0.0;
                 st.opened_ms = js_sys::Date::now();
                 w
@@ -400,6 +415,7 @@ impl OpfsFile {
                 st.committed += st.bytes;
                 st.pending.clear();
             }
+            self.keep_committed_file().await;
             if self.mime_unsaved.get() {
                 self.save_manifest(false).await?;
             }
@@ -421,6 +437,7 @@ impl OpfsFile {
         };
         let mut kept = self.state.borrow().committed;
         if !pending.is_empty() {
+            self.state.borrow_mut().files = None;
             let blobs: Array = pending.iter().collect();
             let rewritten =
                 JsFuture::from(rewrite_part(&self.dir, &part_name(index), &blobs)).await;
@@ -466,6 +483,9 @@ impl OpfsFile {
             st.closed = true;
             st.pending.clear();
         }
+        if committed == Ok(1) {
+            self.keep_committed_file().await;
+        }
         committed?;
         if finished {
             self.save_manifest(true).await?;
@@ -477,6 +497,33 @@ impl OpfsFile {
     pub async fn file(&self) -> Result<File, ProducerError> {
         let mime = self.mime.borrow().clone();
         recording_file(&self.dir, &self.name, &mime, "recording").await
+    }
+
+    /// Keeps a `File` of the part just committed (its handle taken).
+    async fn keep_committed_file(&self) {
+        let handle = self.state.borrow_mut().handle.take();
+        let file = match handle {
+            Some(h) => wait(h.get_file()).await.ok(),
+            None => None,
+        };
+        let mut st = self.state.borrow_mut();
+        match (file, st.files.as_mut()) {
+            (Some(f), Some(files)) => files.push(f.unchecked_into()),
+            _ => st.files = None,
+        }
+    }
+
+    /// Every byte written, as one Blob of the committed parts' Files (after
+    /// [`finish`](Self::finish)); `None` if a part's File could not be kept.
+    pub fn written(&self) -> Option<Blob> {
+        let st = self.state.borrow();
+        let files: Array = st.files.as_ref()?.iter().collect();
+        interop::blob(&files, &self.mime.borrow()).ok()
+    }
+
+    /// `blob` as the recording's `File` (`<name>.webm` or `.mp4`).
+    pub fn named(&self, blob: &Blob) -> Result<File, ProducerError> {
+        named_file(blob, &self.name, &self.mime.borrow())
     }
 }
 

@@ -449,9 +449,10 @@ impl Hub {
             )),
             None => Rc::new(PushEngine::new(mime_type.clone())),
         };
-        // Replay needs the index; retain "all" uses it to make the recording seekable at
-        // stop without reading it again.
-        let index = (req.replay || cfg.retain == Retain::All) && is_webm(&mime_type);
+        // Replay needs the index; retain "all" and an OPFS file use it to make the
+        // recording seekable at stop without reading it again.
+        let index =
+            (req.replay || cfg.retain == Retain::All || req.sink.is_some()) && is_webm(&mime_type);
         let info = StreamInfo {
             id,
             name,

@@ -537,7 +537,7 @@ pub async fn emit_complete(p: &Rc<StreamPipeline>) {
     }
     // One segment, indexed while it recorded: the file is made from the index at once.
     if let [whole] = wholes.as_slice() {
-        if let Some(made) = p.indexed_recording(whole).await {
+        if let Some(made) = p.indexed_recording(whole, false).await {
             if !p.closed() {
                 *p.recording.borrow_mut() = vec![made];
             }

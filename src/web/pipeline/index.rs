@@ -205,8 +205,9 @@ impl StreamPipeline {
     /// the length. `whole` is the held chunks as one Blob; the body is one slice of it
     /// (a Blob of one slice per chunk costs Chromium about 0.2 ms a part to build).
     /// `None` where the index cannot serve (not indexed, failed, several segments,
-    /// chunks released under memory pressure).
-    pub async fn indexed_recording(self: &Rc<Self>, whole: &Blob) -> Option<Blob> {
+    /// chunks released under memory pressure). `on_disk`: `whole` is the recording's
+    /// OPFS file (every byte from the start) rather than the ring's chunks.
+    pub async fn indexed_recording(self: &Rc<Self>, whole: &Blob, on_disk: bool) -> Option<Blob> {
         let index = self.index.as_ref()?;
         index.settle(self).await;
         let s = index.state.borrow();
@@ -215,7 +216,7 @@ impl StreamPipeline {
         }
         // Every byte from the start is held (nothing was let go of), so `whole`'s
         // offsets are the recording's.
-        let contiguous = {
+        let contiguous = on_disk && self.st.borrow().ring.segment() == 0 || {
             let st = self.st.borrow();
             let mut expect = 0u64;
             st.ring.segment() == 0
@@ -230,6 +231,9 @@ impl StreamPipeline {
         }
         let made = s.index.seekable().ok()?;
         drop(s);
+        if made.body.end > whole.size() as u64 {
+            return None;
+        }
         let body = whole
             .slice_with_f64_and_f64(made.body.start as f64, made.body.end as f64)
             .ok()?;

@@ -165,7 +165,8 @@ pub struct PipelineSetup {
     pub sinks: Vec<Box<dyn sink::Sink>>,
     /// Whether frames carry the chunk's Blob (`frameData: "blob"`) instead of its bytes.
     pub blob_frames: bool,
-    /// Index the recording as it arrives (`replay: true`, WebM only).
+    /// Index the recording as it arrives (`replay: true`, `retain: "all"` or an OPFS
+    /// file; WebM only).
     pub index: bool,
     /// The OPFS file the recording goes to (`sink: { type: "opfs" }`), already among
     /// `sinks`; at the end the stream's `recording` is made from it.
@@ -570,10 +571,20 @@ impl StreamPipeline {
         if let Some(c) = closing {
             let _ = JsFuture::from(c).await;
         }
-        // The OPFS file, committed by the sinks' close: the stream's seekable recording.
+        // The OPFS file, committed by the sinks' close: the stream's seekable recording,
+        // from the index built while recording (no read at stop), else by a pass over
+        // the file.
         if let Some(file) = &self.file {
             if self.recording.borrow().is_empty() {
-                match file.file().await {
+                let indexed = match file.written() {
+                    Some(whole) => self.indexed_recording(&whole, true).await,
+                    None => None,
+                };
+                let made = match indexed {
+                    Some(b) => file.named(&b),
+                    None => file.file().await,
+                };
+                match made {
                     Ok(f) => *self.recording.borrow_mut() = vec![f.into()],
                     Err(e) => self.report(Report::Error(self.with_id(e))),
                 }
