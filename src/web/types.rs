@@ -125,9 +125,12 @@ export interface VideoStreamConfig {
    * The built-in file sink: the recording goes to the Origin Private File System as it
    * records (committed every 2 s or 4 MiB), so memory stays within the buffer budget
    * however long it runs, and a tab that crashes or reloads loses at most the last
-   * 2 s. At stop the stream's `recording` is the file, seekable. Find unfinished ones
-   * with listRecordings(). `name` defaults to the stream id. NotSupportedError at
-   * startStream where OPFS is missing (e.g. Firefox private windows).
+   * 2 s. At stop the stream's `recording` is the file, seekable (a WebM recording is
+   * indexed as it records, one extra read of each chunk, so the stop does not read the
+   * file again). Find unfinished ones with listRecordings(). `name` defaults to the
+   * stream id. NotSupportedError at startStream where OPFS is missing (e.g. Firefox
+   * private windows). A full disk ends the stream with QuotaExceededError, keeping
+   * what was written (recoverRecording).
    */
   sink?: { type: "opfs"; name?: string };
 }
