@@ -105,13 +105,15 @@ async fn on_metrics_stops_after_unsubscribe_and_after_destroy() {
 
 #[wasm_bindgen_test]
 async fn a_tiny_threshold_triggers_relief_once_per_cooldown() {
-    // No frame listener: chunks stay in the ring until relief evicts them.
+    // No frame listener: chunks stay in the ring until relief evicts them. Adaptive
+    // quality off and a large picture: a busy machine's quality steps (lower bitrate,
+    // a new segment each) must not starve the ring below relief's 64 KiB floor.
     let p = producer(
-        r#"{"memoryThreshold":1024,"memoryCheckInterval":1500,"memoryWarningCooldown":1500,"bufferCapacity":100000}"#,
+        r#"{"memoryThreshold":1024,"memoryCheckInterval":1500,"memoryWarningCooldown":1500,"bufferCapacity":100000,"adaptiveQuality":false}"#,
     );
     let events = collect_pressure(&p);
     let errors = collect(&p, Event::Error);
-    let id = connect_and_start(&p, r#"{"audio":false}"#).await;
+    let id = connect_and_start(&p, r#"{"audio":false,"width":1280,"height":720}"#).await;
     let started = js_sys::Date::now();
     // Relief halves what the ring holds but never cuts below 64 KiB, so the first check
     // may find nothing to evict while the recorder is young (or the machine busy and
@@ -124,8 +126,16 @@ async fn a_tiny_threshold_triggers_relief_once_per_cooldown() {
             .iter()
             .any(|e| freed_bytes(e) > 0.0))
         .await,
-        "relief evicted bytes: {:?}",
-        events.borrow().iter().map(freed_bytes).collect::<Vec<_>>()
+        "relief evicted bytes: {:?}; readings {:?}; metrics {:?}",
+        events.borrow().iter().map(freed_bytes).collect::<Vec<_>>(),
+        events
+            .borrow()
+            .iter()
+            .map(|e| js_sys::JSON::stringify(e).ok().and_then(|s| s.as_string()))
+            .collect::<Vec<_>>(),
+        js_sys::JSON::stringify(&p.metrics())
+            .ok()
+            .and_then(|s| s.as_string())
     );
     let again = events.clone();
     assert!(

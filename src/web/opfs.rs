@@ -408,7 +408,10 @@ impl OpfsFile {
             st.bytes >= PART_BYTES || js_sys::Date::now() - st.opened_ms >= PART_MS
         };
         if commit {
-            wait(writable.close()).await?;
+            // Committing can fail the same way (the swap file moves into place).
+            if let Err(e) = wait(writable.close()).await {
+                return Err(self.salvage(e).await);
+            }
             {
                 let mut st = self.state.borrow_mut();
                 st.index += 1;
