@@ -84,7 +84,7 @@ describe('a full disk while recording to OPFS', () => {
         assert.equal(r.ended, 'ended', `the stream ended on its own (after ${Math.round(r.afterMs)} ms)`);
         const quota = r.errors.filter((e) => e.name === 'QuotaExceededError');
         assert.equal(quota.length, 1, JSON.stringify(r.errors));
-        assert.match(quota[0].message, /OPFS recording "full-\d+" could not be written/);
+        assert.match(quota[0].message, /^Stream [^:]+: the OPFS recording "full-\d+" could not be written/);
         assert.match(quota[0].message, /bytes written before are kept \(recoverRecording/);
         assert.deepEqual(r.errors.filter((e) => e.name !== 'QuotaExceededError'), [], 'no other error');
         assert.ok(r.listed && r.listed.finished === false, `listed unfinished: ${JSON.stringify(r.listed)}`);

@@ -189,7 +189,10 @@ impl SinkSet {
             return None;
         }
         Some(if s.essential() {
-            (from_js(error), true)
+            // The library's own error (the OPFS sink's): its name and message as they are.
+            let text = |k: &'static str| interop::get(error, k).as_string().unwrap_or_default();
+            let kind = ErrorKind::from_browser_name(&text("name"));
+            (ProducerError::new(kind, text("message")), true)
         } else {
             (sink_error("failed and gets no more chunks", error), false)
         })
