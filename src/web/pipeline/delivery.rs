@@ -536,13 +536,15 @@ pub async fn emit_complete(p: &Rc<StreamPipeline>) {
         );
     }
     // One segment, indexed while it recorded: the file is made from the index at once.
-    if let [whole] = wholes.as_slice() {
-        if let Some(made) = p.indexed_recording(whole, false).await {
-            if !p.closed() {
-                *p.recording.borrow_mut() = vec![made];
-            }
-            return;
+    let indexed = match wholes.as_slice() {
+        [whole] if p.holds_from_start() => p.indexed_recording(whole).await,
+        _ => None,
+    };
+    if let Some(made) = indexed {
+        if !p.closed() {
+            *p.recording.borrow_mut() = vec![made];
         }
+        return;
     }
     let mut kept = Vec::with_capacity(wholes.len());
     for whole in wholes {

@@ -200,33 +200,21 @@ impl StreamPipeline {
         interop::blob(&parts, &mime)
     }
 
-    /// The whole recording (one segment, every chunk still held: `retain: "all"`) as a
-    /// seekable WebM from the index built while recording: no read at stop, whatever
-    /// the length. `whole` is the held chunks as one Blob; the body is one slice of it
-    /// (a Blob of one slice per chunk costs Chromium about 0.2 ms a part to build).
-    /// `None` where the index cannot serve (not indexed, failed, several segments,
-    /// chunks released under memory pressure). `on_disk`: `whole` is the recording's
-    /// OPFS file (every byte from the start) rather than the ring's chunks.
-    pub async fn indexed_recording(self: &Rc<Self>, whole: &Blob, on_disk: bool) -> Option<Blob> {
+    /// The whole recording (one segment) as a seekable WebM from the index built while
+    /// recording: no read at stop, whatever the length. `whole` is every byte of it from
+    /// the start, as one Blob (the held chunks of `retain: "all"`, see
+    /// [`holds_from_start`](Self::holds_from_start), or the OPFS file's parts); the body
+    /// is one slice of it (a Blob of one slice per chunk costs Chromium about 0.2 ms a
+    /// part to build). `None` where the index cannot serve (not indexed, failed,
+    /// several segments, `whole` shorter than what was indexed).
+    pub async fn indexed_recording(self: &Rc<Self>, whole: &Blob) -> Option<Blob> {
         let index = self.index.as_ref()?;
         index.settle(self).await;
         let s = index.state.borrow();
         if s.failure().is_some() || s.segment != 0 {
             return None;
         }
-        // Every byte from the start is held (nothing was let go of), so `whole`'s
-        // offsets are the recording's.
-        let contiguous = on_disk && self.st.borrow().ring.segment() == 0 || {
-            let st = self.st.borrow();
-            let mut expect = 0u64;
-            st.ring.segment() == 0
-                && st.ring.items().all(|c| {
-                    let ok = c.at == expect;
-                    expect += c.blob.size() as u64;
-                    ok
-                })
-        };
-        if !contiguous {
+        if self.st.borrow().ring.segment() != 0 {
             return None;
         }
         let made = s.index.seekable().ok()?;
@@ -239,5 +227,19 @@ impl StreamPipeline {
             .ok()?;
         let header = Uint8Array::from(made.header.as_slice());
         interop::blob(&Array::of2(&header, &body), &whole.type_()).ok()
+    }
+
+    /// Whether the ring holds every byte of the recording from its start, in one
+    /// segment (nothing was let go of under memory pressure): then the held chunks,
+    /// joined, are the recording.
+    pub fn holds_from_start(&self) -> bool {
+        let st = self.st.borrow();
+        let mut expect = 0u64;
+        st.ring.segment() == 0
+            && st.ring.items().all(|c| {
+                let ok = c.at == expect;
+                expect += c.blob.size() as u64;
+                ok
+            })
     }
 }

@@ -577,7 +577,7 @@ impl StreamPipeline {
         if let Some(file) = &self.file {
             if self.recording.borrow().is_empty() {
                 let indexed = match file.written() {
-                    Some(whole) => self.indexed_recording(&whole, true).await,
+                    Some(whole) => self.indexed_recording(&whole).await,
                     None => None,
                 };
                 let made = match indexed {
