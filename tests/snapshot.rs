@@ -32,6 +32,40 @@ fn starts_at_a_keyframe_at_zero(bytes: &[u8]) {
     assert!(k.timecode <= 100, "keyframe at {} ms", k.timecode);
 }
 
+/// Each Cluster's bytes after its Timecode, up to the next Cluster (or the end).
+fn bodies(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut r = EbmlReader::new();
+    r.feed(bytes).unwrap();
+    let c = r.clusters();
+    (0..c.len())
+        .map(|i| {
+            let start = c[i].timecode_end.unwrap() as usize;
+            let end = c.get(i + 1).map_or(bytes.len(), |n| n.offset as usize);
+            bytes[start..end].to_vec()
+        })
+        .collect()
+}
+
+/// The clip's Clusters carry the recording's bytes unchanged, in order, from one
+/// Cluster on: only their start (ID, size, Timecode) is rewritten. The last may be cut
+/// short where the ring's held bytes ended.
+fn bodies_match_the_recording(clip: &[u8], recording: &[u8]) {
+    let (clip, rec) = (bodies(clip), bodies(recording));
+    assert!(clip.len() >= 2, "{} clusters in the clip", clip.len());
+    let j = rec
+        .iter()
+        .position(|b| *b == clip[0])
+        .expect("the clip's first Cluster is one of the recording's");
+    for (i, body) in clip.iter().enumerate() {
+        let want = &rec[j + i];
+        if i + 1 < clip.len() {
+            assert!(body == want, "Cluster {i} of the clip differs");
+        } else {
+            assert!(want.starts_with(body), "the clip's last Cluster differs");
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 async fn a_snapshot_of_a_wrapped_ring_plays_from_a_keyframe() {
     // About 30 kB/s of video: a 200 kB ring holds a few seconds of a 12 s recording.
@@ -63,6 +97,7 @@ async fn a_snapshot_of_a_wrapped_ring_plays_from_a_keyframe() {
     assert!(clip.is_instance_of::<web_sys::Blob>());
     let bytes = bytes_of(&clip).await;
     starts_at_a_keyframe_at_zero(&bytes);
+    let clip_bytes = bytes;
     let r = seek_middle(&clip).await.unwrap();
     let duration = get_f64(&r, "duration");
     assert!(duration.is_finite(), "duration {duration}");
@@ -87,6 +122,13 @@ async fn a_snapshot_of_a_wrapped_ring_plays_from_a_keyframe() {
     let r = seek_middle(&all).await.unwrap();
     let whole = get_f64(&r, "duration");
     assert!(whole >= duration - 0.05 && whole < 10.0, "window {whole} s");
+
+    // Byte for byte: the Clusters joined while recording (and the last, cut at
+    // snapshot time) are the recording's, against every frame delivered by now.
+    sleep(500).await;
+    let recording = concat(&frames.all());
+    bodies_match_the_recording(&clip_bytes, &recording);
+    bodies_match_the_recording(&bytes, &recording);
     p.destroy();
 }
 

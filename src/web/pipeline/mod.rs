@@ -370,6 +370,10 @@ impl StreamPipeline {
     /// Counters changed (and maybe chunks were evicted): refresh and report.
     fn counts_changed(self: &Rc<Self>, dropped: Vec<Dropped>) {
         self.refresh_counts();
+        if let Some(index) = &self.index {
+            let st = self.st.borrow();
+            index.prune(st.ring.segment(), st.ring.items());
+        }
         if !dropped.is_empty() {
             self.report(Report::Drops(dropped));
         }
