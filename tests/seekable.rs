@@ -21,7 +21,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 const RECORD_AND_SEEK: &str = r#"
 return (async () => {
   const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio });
-  const rec = new MediaRecorder(stream);
+  const rec = new MediaRecorder(stream, mimeType ? { mimeType } : undefined);
   const chunks = [];
   rec.ondataavailable = (e) => { if (e.data.size) chunks.push(e.data); };
   const started = new Promise((r) => { rec.onstart = r; });
@@ -71,20 +71,29 @@ fn make_seekable_fn() -> JsValue {
 }
 
 async fn record_and_seek(ms: u32, audio: bool) -> JsValue {
-    let f = Function::new_with_args("makeSeekable, ms, audio", RECORD_AND_SEEK);
+    record_and_seek_as(ms, audio, "").await
+}
+
+async fn record_and_seek_as(ms: u32, audio: bool, mime_type: &str) -> JsValue {
+    let f = Function::new_with_args("makeSeekable, ms, audio, mimeType", RECORD_AND_SEEK);
+    let args = js_sys::Array::of4(
+        &make_seekable_fn(),
+        &JsValue::from(ms),
+        &JsValue::from(audio),
+        &JsValue::from(mime_type),
+    );
     let p: Promise = f
-        .call3(
-            &JsValue::UNDEFINED,
-            &make_seekable_fn(),
-            &JsValue::from(ms),
-            &JsValue::from(audio),
-        )
+        .apply(&JsValue::UNDEFINED, &args)
         .unwrap()
         .unchecked_into();
     JsFuture::from(p).await.unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 fn check(r: &JsValue) {
+    check_as(r, "video/webm");
+}
+
+fn check_as(r: &JsValue, mime_type: &str) {
     let duration = get_f64(r, "duration");
     let wall = get_f64(r, "wall") / 1000.0;
     assert!(duration.is_finite(), "duration {duration}");
@@ -99,8 +108,8 @@ fn check(r: &JsValue) {
         (at - target).abs() < 0.1,
         "seeked to {at} s, wanted {target} s"
     );
-    assert_eq!(get_str(r, "type").split(';').next(), Some("video/webm"));
-    // The header grew by the Cues and SeekHead; the body is the same bytes.
+    assert_eq!(get_str(r, "type").split(';').next(), Some(mime_type));
+    // The header grew by the index; the body is the same bytes.
     let (raw, size) = (get_f64(r, "rawSize"), get_f64(r, "size"));
     assert!(
         size > raw * 0.95 && size < raw + 64.0 * 1024.0,
@@ -118,6 +127,17 @@ async fn a_plain_mediarecorder_recording_becomes_seekable() {
 async fn a_recording_with_audio_becomes_seekable() {
     let r = record_and_seek(3000, true).await;
     check(&r);
+}
+
+/// A fragmented MP4 from Chromium's own MediaRecorder (Firefox records none): durations,
+/// mehd and sidx put in front of the fragments.
+#[wasm_bindgen_test]
+async fn a_plain_mediarecorder_mp4_becomes_seekable() {
+    if !web_sys::MediaRecorder::is_type_supported("video/mp4") {
+        return;
+    }
+    let r = record_and_seek_as(4000, true, "video/mp4").await;
+    check_as(&r, "video/mp4");
 }
 
 #[wasm_bindgen_test]

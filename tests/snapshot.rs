@@ -164,3 +164,83 @@ async fn snapshot_needs_replay_and_valid_options() {
     assert_eq!(err_name(&e), "RangeError");
     p.destroy();
 }
+
+/// MP4 (Chromium; Firefox records none): a snapshot of a wrapped ring starts at a
+/// fragment that begins with a keyframe, its times rebased to 0, and plays and seeks
+/// with a finite duration; `retain: "all"` resolves stop with a seekable MP4.
+#[wasm_bindgen_test]
+async fn an_mp4_snapshot_starts_at_a_keyframe_fragment() {
+    use media_recorder_producer::core::mp4::Mp4Index;
+    if !web_sys::MediaRecorder::is_type_supported("video/mp4") {
+        return;
+    }
+    let p = producer(r#"{"bufferMaxBytes":300000}"#);
+    let frames = collect(&p, Event::Frame);
+    let id = connect_and_start(
+        &p,
+        r#"{"mimeType":"video/mp4","width":320,"height":240,"bitrate":250000,"audio":true,"replay":true}"#,
+    )
+    .await;
+    sleep(10_000).await;
+    let m = p.metrics();
+    let held = get_f64(&m, "bytesHeld");
+    assert!(held <= 300_000.0 + 64_000.0, "within its budget: {held}");
+    let clip = settle(p.snapshot((&id).into(), js(r#"{"seconds":3}"#)))
+        .await
+        .unwrap();
+    let bytes = bytes_of(&clip).await;
+    let mut ix = Mp4Index::new();
+    ix.feed(&bytes).unwrap();
+    let f = ix.fragments();
+    assert!(f.len() >= 2, "{} fragments", f.len());
+    assert!(f[0].keyframe, "the clip starts with a keyframe");
+    let video = ix.tracks().iter().find(|t| t.video).unwrap().id;
+    let first: Vec<u64> = f[0].trafs.iter().map(|t| t.time).collect();
+    assert_eq!(first.iter().min(), Some(&0), "times start at 0: {first:?}");
+    let v0 = f[0].trafs.iter().find(|t| t.track == video).unwrap().time;
+    assert!(v0 < 2_000, "video starts within a frame of 0: {v0}");
+    // Well after the recording's start: the ring wrapped.
+    let r = seek_middle(&clip).await.unwrap();
+    let duration = get_f64(&r, "duration");
+    assert!(
+        duration.is_finite() && (2.9..4.6).contains(&duration),
+        "3 s asked for, {duration} s given"
+    );
+    let (target, at) = (get_f64(&r, "target"), get_f64(&r, "at"));
+    assert!((at - target).abs() < 0.1, "seeked to {at}, wanted {target}");
+    // The fragments are the recording's bytes apart from each tfdt: the last fragment
+    // of the clip is one of the recording's, byte for byte from its tfdt on.
+    sleep(500).await;
+    let recording = concat(&frames.all());
+    let last = f.last().unwrap();
+    let tail = &bytes[last.trafs.iter().map(|t| t.time_at).max().unwrap() as usize + 8..];
+    assert!(
+        recording.windows(tail.len()).any(|w| w == tail),
+        "the last fragment's bytes are the recording's"
+    );
+    p.destroy();
+
+    // retain: "all": stop resolves with the recording made seekable from the index.
+    let q = producer(r#"{"retain":"all"}"#);
+    let id = connect_and_start(
+        &q,
+        r#"{"mimeType":"video/mp4","width":320,"height":240,"audio":true}"#,
+    )
+    .await;
+    let started = js_sys::Date::now();
+    sleep(6_000).await;
+    let stream = settle(q.stop_stream((&id).into())).await.unwrap();
+    let recorded = (js_sys::Date::now() - started) / 1000.0;
+    let recording = get(&stream, "recording");
+    let r = seek_middle(&recording).await.unwrap();
+    let duration = get_f64(&r, "duration");
+    assert!(
+        duration.is_finite() && duration > recorded * 0.8 && duration < recorded * 1.1,
+        "duration {duration} s for about {recorded} s recorded"
+    );
+    let (target, at) = (get_f64(&r, "target"), get_f64(&r, "at"));
+    assert!((at - target).abs() < 0.1, "seeked to {at}, wanted {target}");
+    let bytes = bytes_of(&recording).await;
+    assert!(bytes.windows(4).any(|w| w == b"sidx"), "a sidx");
+    q.destroy();
+}

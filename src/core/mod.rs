@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod constraints;
+pub mod container;
 pub mod ebml;
 pub mod error;
 pub mod idmap;

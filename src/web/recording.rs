@@ -1,12 +1,13 @@
-//! Recordings users keep: a seekable WebM from any MediaRecorder recording.
+//! Recordings users keep: a seekable WebM or MP4 from any MediaRecorder recording.
 //!
 //! [`seekable_blob`] reads the recording once, in slices of [`SLICE_BYTES`], through the
-//! core's streaming [`RecordingIndex`], and returns `new Blob([newHeader, body])` where
+//! core's streaming [`ContainerIndex`] (WebM, or fragmented MP4 when the first box is
+//! `ftyp`), and returns `new Blob([newHeader, body])` where
 //! `body` is a `Blob.slice()` of the input: the recording's bytes are never copied into
 //! the result (see [`crate::core::ebml::seekable`]). Memory stays at one slice plus the
 //! header and the cluster index, whatever the length.
 
-use crate::core::ebml::{EbmlError, RecordingIndex};
+use crate::core::container::ContainerIndex;
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::web::interop::{self, args, error::to_js, from_js};
 use js_sys::{Array, Promise, Uint8Array};
@@ -18,29 +19,28 @@ use web_sys::Blob;
 /// How much of the recording is read at a time, at most.
 pub const SLICE_BYTES: f64 = 1024.0 * 1024.0;
 
-/// The `DataError` for bytes that are not a (complete enough) WebM recording.
-fn data_error(what: &str, e: EbmlError) -> ProducerError {
+/// The `DataError` for bytes that are not a (complete enough) WebM or MP4 recording.
+fn data_error(what: &str, why: &str) -> ProducerError {
     ProducerError::new(
         ErrorKind::Other("DataError".to_string()),
-        [
-            what,
-            ": the recording cannot be made seekable: ",
-            &e.to_string(),
-        ]
-        .concat(),
+        [what, ": the recording cannot be made seekable: ", why].concat(),
     )
 }
 
 /// `recording` as a seekable WebM (Duration, SeekHead and Cues before the first
 /// Cluster), its body a slice of `recording`. `what` names the caller in errors.
 pub async fn seekable_blob(recording: &Blob, what: &str) -> Result<Blob, ProducerError> {
-    let mut index = RecordingIndex::new();
+    let mut index: Option<ContainerIndex> = None;
     let mut buf: Vec<u8> = Vec::new();
     let mut feed = |bytes: &Uint8Array| -> Result<(), ProducerError> {
         buf.resize(bytes.length() as usize, 0);
         bytes.copy_to(&mut buf);
-        index.feed(&buf).map_err(|e| data_error(what, e))?;
-        Ok(())
+        let index = index.get_or_insert_with(|| ContainerIndex::for_bytes(&buf));
+        index.feed(&buf);
+        match index.failure() {
+            Some(why) => Err(data_error(what, &why)),
+            None => Ok(()),
+        }
     };
     match byob_reader(recording) {
         // One JS buffer, handed back and forth: the JS heap stays flat (a fresh
@@ -76,15 +76,21 @@ pub async fn seekable_blob(recording: &Blob, what: &str) -> Result<Blob, Produce
             }
         }
     }
-    let made = index.seekable().map_err(|e| data_error(what, e))?;
+    let index = index.unwrap_or_default();
+    let made = index.seekable().map_err(|why| data_error(what, &why))?;
     let header = Uint8Array::from(made.header.as_slice());
     let body = recording
         .slice_with_f64_and_f64(made.body.start as f64, made.body.end as f64)
         .map_err(|e| from_js(&e))?;
     let mime = recording.type_();
+    let fallback = if index.is_mp4() {
+        "video/mp4"
+    } else {
+        "video/webm"
+    };
     interop::blob(
         &Array::of2(&header, &body),
-        if mime.is_empty() { "video/webm" } else { &mime },
+        if mime.is_empty() { fallback } else { &mime },
     )
 }
 
@@ -108,12 +114,14 @@ fn byob_reader(blob: &Blob) -> Option<web_sys::ReadableStreamByobReader> {
 
 /// Makes a MediaRecorder WebM recording (ours or any other) seekable: the result has a
 /// Duration, a SeekHead and Cues before the first Cluster, so players show its length
-/// and seek without reading to the end. One streaming pass over `blob` in 4 MiB
+/// and seek without reading to the end. A fragmented MP4 (Chromium's, Safari's) gets
+/// its durations, a `mehd` and a `sidx` before the first `moof`. One streaming pass over `blob` in 4 MiB
 /// slices; the recording's bytes are not copied into the result, which references
 /// `blob` (`Blob.slice()`).
 ///
 /// Rejects with a `TypeError` if `blob` is not a Blob, and a `DataError` naming the
-/// byte at fault if it is not a WebM recording with at least one complete block.
+/// byte at fault if it is not a WebM recording with at least one complete block (or an
+/// MP4 with at least one complete fragment).
 #[wasm_bindgen(js_name = makeSeekable, unchecked_return_type = "Promise<Blob>")]
 pub fn make_seekable(#[wasm_bindgen(unchecked_param_type = "Blob")] blob: JsValue) -> Promise {
     interop::install();

@@ -111,8 +111,8 @@ export interface VideoStreamConfig {
   /**
    * Instant replay (default false): delivered chunks stay in the buffer while
    * bufferMaxBytes allows (the replay window; oldest out first, never counted as
-   * drops), and the WebM recording is indexed as it arrives (one extra read of each
-   * chunk), so snapshot() can cut the last seconds at a keyframe.
+   * drops), and the recording (WebM or MP4) is indexed as it arrives (one extra read
+   * of each chunk), so snapshot() can cut the last seconds at a keyframe.
    */
   replay?: boolean;
   /**

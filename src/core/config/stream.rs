@@ -376,6 +376,11 @@ pub fn negotiate_mime_type(
     candidates.iter().find(|m| is_supported(m)).cloned()
 }
 
+/// Whether a recorder type is an MP4 (ISO-BMFF) container.
+pub fn is_mp4(mime_type: &str) -> bool {
+    find(&mime_type.to_ascii_lowercase(), "mp4").is_some()
+}
+
 /// Whether a recorder type is a Matroska/WebM container (header run ends at the first Cluster).
 pub fn is_webm(mime_type: &str) -> bool {
     let m = mime_type.to_ascii_lowercase();

@@ -25,15 +25,17 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 use super::{Chunk, StreamPipeline};
-use crate::core::ebml::{EbmlError, Part, RecordingIndex};
+use crate::core::container::{ContainerIndex, SnapshotError};
+use crate::core::ebml::Part;
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::web::interop::{self, from_js};
 use crate::web::signal::Signal;
 
 /// The index's state (see the module docs).
-#[derive(Default)]
 pub struct Index {
     state: RefCell<IndexState>,
+    /// The recorder's type (WebM or MP4), for each segment's index.
+    mime: String,
     /// Woken whenever the reader has caught up with every chunk queued.
     caught_up: Signal,
 }
@@ -41,7 +43,7 @@ pub struct Index {
 #[derive(Default)]
 struct IndexState {
     segment: u32,
-    index: RecordingIndex,
+    index: ContainerIndex,
     /// A chunk of the segment could not be read: its index is incomplete.
     unreadable: bool,
     /// Chunks not read yet: (segment, Blob).
@@ -63,6 +65,18 @@ struct Body {
 }
 
 impl Index {
+    /// The index of a recording of `mime` (WebM or MP4).
+    pub fn new(mime: &str) -> Self {
+        Index {
+            state: RefCell::new(IndexState {
+                index: ContainerIndex::for_mime(mime),
+                ..IndexState::default()
+            }),
+            mime: mime.to_string(),
+            caught_up: Signal::default(),
+        }
+    }
+
     /// Queues a chunk of `segment`; returns whether the read loop must be started.
     pub fn push(&self, segment: u32, blob: Blob) -> bool {
         let mut s = self.state.borrow_mut();
@@ -121,7 +135,7 @@ impl IndexState {
         if self.unreadable {
             return Some("a chunk could not be read".to_string());
         }
-        self.index.reader().error().map(|e| e.to_string())
+        self.index.failure()
     }
 }
 
@@ -154,12 +168,13 @@ pub async fn run(p: Rc<StreamPipeline>) {
                 segment,
                 queue: std::mem::take(&mut s.queue),
                 running: true,
+                index: ContainerIndex::for_mime(&index.mime),
                 ..IndexState::default()
             };
         }
         if !s.unreadable {
-            // A failure stays in the reader (see `IndexState::failure`).
-            let _ = s.index.feed(&bytes);
+            // A failure stays in the index (see `IndexState::failure`).
+            s.index.feed(&bytes);
         }
         drop(s);
         join_bodies(&p, index);
@@ -176,15 +191,8 @@ fn join_bodies(p: &StreamPipeline, index: &Index) {
         if s.failure().is_some() {
             return;
         }
-        let clusters = s.index.reader().clusters();
-        let done = clusters.len().saturating_sub(1);
-        let from = clusters.get(s.joined..).unwrap_or(&[]);
-        let ranges = from
-            .iter()
-            .zip(from.iter().skip(1))
-            .filter_map(|(c, next)| c.timecode_end.map(|t| t..next.offset.max(t)))
-            .collect();
-        s.joined = s.joined.max(done);
+        let (ranges, next) = s.index.stable_ranges(s.joined);
+        s.joined = next;
         ranges
     };
     if ranges.is_empty() {
@@ -302,12 +310,12 @@ impl StreamPipeline {
             .index
             .snapshot(range, seconds.map(|s| s * 1000.0))
             .map_err(|e| match e {
-                EbmlError::Missing { .. } => {
-                    not_ready("holds no complete keyframe Cluster yet (try again shortly)")
-                }
-                e => ProducerError::new(
+                SnapshotError::NotReady => not_ready(
+                    "holds nothing complete that starts with a keyframe yet (try again shortly)",
+                ),
+                SnapshotError::Data(why) => ProducerError::new(
                     ErrorKind::Other("DataError".to_string()),
-                    ["snapshot(): ", &e.to_string()].concat(),
+                    ["snapshot(): ", &why].concat(),
                 ),
             })?;
         // Each Cluster's body as joined while recording, else (the last one, still

@@ -134,7 +134,7 @@ pub struct StreamPipeline {
     sinks: SinkSet,
     /// Settles when every sink has been closed (after the end).
     sinks_closing: RefCell<Option<js_sys::Promise>>,
-    /// `replay: true` (WebM): the recording's index, for [`StreamPipeline::snapshot`].
+    /// `replay: true` (WebM, MP4): the recording's index, for [`StreamPipeline::snapshot`].
     index: Option<index::Index>,
     /// `sink: { type: "opfs" }`: the file on disk.
     file: Option<Rc<crate::web::opfs::OpfsFile>>,
@@ -193,6 +193,7 @@ impl StreamPipeline {
             file,
         } = setup;
         let policy = engine.header_policy();
+        let indexed = index.then(|| index::Index::new(&info.mime_type));
         let settings = lease
             .as_ref()
             .map(|l| media::video_settings(l.stream()))
@@ -226,7 +227,7 @@ impl StreamPipeline {
             delivery: Delivery::new(blob_frames),
             sinks: SinkSet::new(sinks),
             sinks_closing: RefCell::new(None),
-            index: index.then(index::Index::default),
+            index: indexed,
             file,
             recording: RefCell::new(Vec::new()),
             ended: Signal::default(),

@@ -25,6 +25,9 @@
 // No arithmetic or indexing that could panic on hostile bytes (clippy enforces it).
 #![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
+mod index;
+pub use index::{Fragment, Mp4Error, Mp4Index, Track, Traf, MAX_BOX};
+
 /// The bytes are not a fragmented MP4 the walker can follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotMp4;
