@@ -167,8 +167,8 @@ impl MediaRecorderProducer {
     }
 
     /// Instant replay: the last `options.seconds` (default: all the ring holds) of a
-    /// stream started with `replay: true`, as a seekable WebM that starts at a
-    /// keyframe, its time starting at 0. Built from the chunks the ring holds (the
+    /// stream started with `replay: true`, as a seekable WebM (MP4 for an MP4 stream)
+    /// that starts at a keyframe, its time starting at 0. Built from the chunks the ring holds (the
     /// replay window is the ring's byte budget); nothing is read again.
     #[wasm_bindgen(unchecked_return_type = "Promise<Blob>")]
     pub fn snapshot(

@@ -28,7 +28,7 @@ export interface MediaRecorderProducerConfig {
   /** Drain tick (ms), 1 – 10 000. Default 50. */
   chunkProcessingInterval?: number;
   /** "bounded" (default) or "all": keep the whole recording and emit it at stop (unbounded);
-   * a WebM recording is indexed as it records (one extra read of each chunk), so stopStream
+   * a WebM or MP4 recording is indexed as it records (one extra read of each chunk), so stopStream
    * resolves with it seekable (`recording`) without reading it again. */
   retain?: "bounded" | "all";
   /**
@@ -125,7 +125,7 @@ export interface VideoStreamConfig {
    * The built-in file sink: the recording goes to the Origin Private File System as it
    * records (committed every 2 s or 4 MiB), so memory stays within the buffer budget
    * however long it runs, and a tab that crashes or reloads loses at most the last
-   * 2 s. At stop the stream's `recording` is the file, seekable (a WebM recording is
+   * 2 s. At stop the stream's `recording` is the file, seekable (a WebM or MP4 recording is
    * indexed as it records, one extra read of each chunk, so the stop does not read the
    * file again). Find unfinished ones with listRecordings(). `name` defaults to the
    * stream id. NotSupportedError at startStream where OPFS is missing (e.g. Firefox
@@ -231,9 +231,9 @@ export interface SensorStream {
   /** Why the stream ended on its own (device lost, recorder failure). */
   endReason?: string;
   /**
-   * retain: "all", once stopped: the whole recording as one file. WebM is made
-   * seekable (Duration, SeekHead and Cues before the first Cluster; the recorded bytes
-   * are referenced, not copied). Absent when the recorder was restarted for a bitrate
+   * retain: "all", once stopped: the whole recording as one file, made seekable (WebM:
+   * Duration, SeekHead and Cues before the first Cluster; MP4: durations, mehd and sidx
+   * before the first moof; the recorded bytes are referenced, not copied). Absent when the recorder was restarted for a bitrate
    * change (see recordingSegments) or memory pressure made the stream let go of it.
    */
   recording?: Blob;
