@@ -1,4 +1,4 @@
-import type { RecordingSink } from './bundler/media_recorder_producer.js';
+import type { RecordingSink } from './index.js';
 
 /** Options of tusSink(). */
 export interface TusSinkOptions {

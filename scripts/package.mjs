@@ -1,6 +1,10 @@
-// `npm run build`: one npm package with both wasm-pack targets.
-//   media-recorder-producer       → the bundler build (webpack 5, Vite: just import it)
-//   media-recorder-producer/web   → the `web` build (plain <script type="module">, call init())
+// `npm run build`: one npm package with one wasm (wasm-pack's `web` target).
+//   media-recorder-producer       → index.js: the `web` build, initialised on import (a
+//                                   top-level await), for bundlers (webpack 5, Vite: just
+//                                   import it; the glue's `new URL(wasm, import.meta.url)`
+//                                   is theirs to emit) and plain ES modules alike
+//   media-recorder-producer/web   → the `web` build itself (call init() yourself, e.g.
+//                                   with your own URL or bytes of the wasm)
 // Output: dist/ (the package) and dist/media-recorder-producer-<version>.tgz (npm pack).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +18,7 @@ const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8');
 const field = (k) => cargo.match(new RegExp(`^${k} = "([^"]*)"`, 'm'))?.[1];
 
 rmSync(dist, { recursive: true, force: true });
-for (const target of ['bundler', 'web']) {
+for (const target of ['web']) {
   // A release build ships without console_error_panic_hook (a default feature, for dev
   // and test builds): in release a panic traps, and the lints keep panics unreachable.
   const features = profile === '--release' ? ['--', '--no-default-features'] : [];
@@ -36,13 +40,13 @@ const pkg = {
   repository: { type: 'git', url: field('repository') },
   keywords: ['mediarecorder', 'getusermedia', 'webm', 'recording', 'streaming', 'webassembly', 'camera', 'screen-capture'],
   type: 'module',
-  main: './bundler/media_recorder_producer.js',
-  module: './bundler/media_recorder_producer.js',
-  types: './bundler/media_recorder_producer.d.ts',
+  main: './index.js',
+  module: './index.js',
+  types: './index.d.ts',
   exports: {
     '.': {
-      types: './bundler/media_recorder_producer.d.ts',
-      default: './bundler/media_recorder_producer.js',
+      types: './index.d.ts',
+      default: './index.js',
     },
     './web': {
       types: './web/media_recorder_producer.d.ts',
@@ -57,12 +61,12 @@ const pkg = {
   // need it installed.
   peerDependencies: { 'tus-js-client': '^4.3.1' },
   peerDependenciesMeta: { 'tus-js-client': { optional: true } },
-  files: ['tus.js', 'tus.d.ts', 'websocket.js', 'websocket.d.ts', 'bundler/*.js', 'bundler/*.wasm', 'bundler/*.d.ts', 'bundler/snippets/**/*.js', 'web/*.js', 'web/*.wasm', 'web/*.d.ts', 'web/snippets/**/*.js'],
-  // The bundler entry instantiates the wasm module on import.
-  sideEffects: ['./bundler/media_recorder_producer.js'],
+  files: ['index.js', 'index.d.ts', 'tus.js', 'tus.d.ts', 'websocket.js', 'websocket.d.ts', 'web/*.js', 'web/*.wasm', 'web/*.d.ts', 'web/snippets/**/*.js'],
+  // The main entry instantiates the wasm module on import.
+  sideEffects: ['./index.js'],
 };
 writeFileSync(join(dist, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
-for (const f of ['tus.js', 'tus.d.ts', 'websocket.js', 'websocket.d.ts']) cpSync(join(root, 'js', f), join(dist, f));
+for (const f of ['index.js', 'index.d.ts', 'tus.js', 'tus.d.ts', 'websocket.js', 'websocket.d.ts']) cpSync(join(root, 'js', f), join(dist, f));
 cpSync(join(root, 'README.md'), join(dist, 'README.md'));
 cpSync(join(root, 'LICENSE'), join(dist, 'LICENSE'));
 mkdirSync(dist, { recursive: true });
