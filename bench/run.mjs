@@ -57,7 +57,7 @@ CONFIG.realtimeSoak = {
   keepSeconds: 60, warmupSeconds: Math.min(QUICK ? 10 : 60, MINUTES * 30),
 };
 
-// The seekable workload (issue 13): a plain MediaRecorder recording (640×480 VP9 + Opus; the
+// The seekable workload (issue 14): a plain MediaRecorder recording (640×480 VP9 + Opus; the
 // encoder undershoots the asked bitrate, so it is asked for more to land near the anchor's
 // ≈ 355 kbit/s) repeated into a long file, made seekable by each contestant in a
 // fresh browser context per trial. Full: the issue's anchor, 75 min (≈ 200 MB); quick: 8 min.
@@ -702,7 +702,7 @@ async function runRealtimeSoak(browser, url) {
   return out;
 }
 
-// ------------------------------------------------------------------ seekable (issue 13)
+// ------------------------------------------------------------------ seekable (issue 14)
 
 /** Records the source in the page (plain MediaRecorder), repeats its Clusters into the long
  * input (bench/lib/synth-webm.mjs), checks it with ffprobe/ffmpeg and serves it. */

@@ -542,10 +542,10 @@ const SEEKABLE_NAMES = {
   mediabunny: 'mediabunny: `Conversion` remux to WebM',
 };
 
-/** The seekable workload (issue 13): four ways to make a long MediaRecorder WebM seekable,
+/** The seekable workload (issue 14): four ways to make a long MediaRecorder WebM seekable,
  * side by side. Renders "not run yet" without its results file. */
 function seekableSection(sk) {
-  const out = ['## Making a long recording seekable (issue 13)'];
+  const out = ['## Making a long recording seekable (issue 14)'];
   if (!sk) return [...out, '', '_Not run yet: `npm run bench -- --only seekable`._'].join('\n');
   const cfg = sk.config;
   const inp = sk.input;
@@ -553,7 +553,7 @@ function seekableSection(sk) {
   out.push('', `_${stamp(sk.run)}_`, '');
   if (sk.run?.quick) out.push(`**Quick run: a ${num(inp.bytes / 1e6, 3)} MB input instead of the issue's 200 MB; a smoke test of the harness.**`, '');
   const rec = inp.recorded;
-  out.push(`Input: a plain MediaRecorder recording from the fake camera and microphone (${rec.seconds} s asked, \`${rec.mimeType}\`, ${rec.video.width}×${rec.video.height}, ${num(rec.bitrateKbps, 3)} kbit/s, ${rec.clusters} Clusters in ${num(rec.mediaMs / 1000, 3)} s of media), its Clusters repeated ${inp.repetitions} times with shifted Cluster Timestamps (\`bench/lib/synth-webm.mjs\`): **${num(inp.bytes / 1e6, 4)} MB, ${num(inp.durationMs / 60_000, 4)} min, ${inp.clusters.toLocaleString('en-US')} Clusters**, no Duration, no Cues (issue 13's anchor: 200 MB, 75 min, about 4 557 Clusters). Before use: ffprobe reports duration ${inp.probe.duration ?? 'N/A'} and a demux of every packet (\`ffmpeg -v error -i f -c copy -f null -\`) ${inp.probe.clean ? 'prints nothing' : `prints ${inp.probe.printedLines} line(s)`}. The page fetches it into a Blob.`);
+  out.push(`Input: a plain MediaRecorder recording from the fake camera and microphone (${rec.seconds} s asked, \`${rec.mimeType}\`, ${rec.video.width}×${rec.video.height}, ${num(rec.bitrateKbps, 3)} kbit/s, ${rec.clusters} Clusters in ${num(rec.mediaMs / 1000, 3)} s of media), its Clusters repeated ${inp.repetitions} times with shifted Cluster Timestamps (\`bench/lib/synth-webm.mjs\`): **${num(inp.bytes / 1e6, 4)} MB, ${num(inp.durationMs / 60_000, 4)} min, ${inp.clusters.toLocaleString('en-US')} Clusters**, no Duration, no Cues (issue 14's anchor: 200 MB, 75 min, about 4 557 Clusters). Before use: ffprobe reports duration ${inp.probe.duration ?? 'N/A'} and a demux of every packet (\`ffmpeg -v error -i f -c copy -f null -\`) ${inp.probe.clean ? 'prints nothing' : `prints ${inp.probe.printedLines} line(s)`}. The page fetches it into a Blob.`);
   out.push('', `Feed: ${sk.feed}. Time is the median over the completed trials (a contestant whose first call took over ${num((cfg.slowMs ?? 30_000) / 1000, 3)} s gets ${cfg.slowTrials ?? 3} trials, not ${cfg.trials}). **Peak memory** is the renderer process's peak resident set during the call above its resident set just before (Linux \`VmHWM\` after \`clear_refs\`): everything the page's process touched, JS heap, ArrayBuffers, wasm memory, decoder state. The JS heap column is \`performance.memory.usedJSHeapSize\` sampled every ${cfg.sampleMs} ms by a timer, which cannot fire while a contestant runs synchronously (the longest gap between samples is given: where it is as long as the call, the column shows before/after only). Blob bytes (the input, and outputs that reference it) live in the browser process's blob storage and are counted by neither. The output is checked once (first trial): a \`<video>\` reports its duration after \`loadedmetadata\`, then a seek to the middle (${num(sk.truthS / 2, 4)} s) must fire \`seeked\` within ${cfg.checkTimeoutMs / 1000} s; the bytes go back to Node for ffprobe. True duration: ${num(sk.truthS, 5)} s (the start of the last block); "within 10 %" compares with it.`);
   out.push('');
   const order = Object.keys(sk.contestants);
@@ -714,9 +714,9 @@ function headline(ctx) {
   const { seekable } = ctx.data;
   if (seekable?.contestants?.ours && !seekable.run?.quick) {
     const o = seekable.contestants.ours;
-    rows.push([`seekable (issue 13): makeSeekable on the ${num(seekable.input.bytes / 1e6, 3)} MB file ≤ 0.5 s`, ms(o.ms, 3), yes(seekable.goal.msMet)]);
-    rows.push(['seekable (issue 13): its peak memory ≤ 32 MiB (renderer RSS rise)', o.rssPeakRise == null ? '–' : `${num(o.rssPeakRise / 2 ** 20, 3)} MiB`, yes(seekable.goal.bytesMet)]);
-    rows.push(['seekable (issue 13): output duration within 10 % and a seek to the middle', `${typeof o.check?.duration === 'number' ? `${num(o.check.duration, 5)} s` : o.check?.duration ?? '–'}, seeked ${o.check?.seeked ?? '–'}`, yes(o.durationOk && o.seekOk)]);
+    rows.push([`seekable (issue 14): makeSeekable on the ${num(seekable.input.bytes / 1e6, 3)} MB file ≤ 0.5 s`, ms(o.ms, 3), yes(seekable.goal.msMet)]);
+    rows.push(['seekable (issue 14): its peak memory ≤ 32 MiB (renderer RSS rise)', o.rssPeakRise == null ? '–' : `${num(o.rssPeakRise / 2 ** 20, 3)} MiB`, yes(seekable.goal.bytesMet)]);
+    rows.push(['seekable (issue 14): output duration within 10 % and a seek to the middle', `${typeof o.check?.duration === 'number' ? `${num(o.check.duration, 5)} s` : o.check?.duration ?? '–'}, seeked ${o.check?.seeked ?? '–'}`, yes(o.durationOk && o.seekOk)]);
   }
   const { upload } = ctx.data;
   if (upload?.goals && !upload.run?.quick) {
