@@ -167,6 +167,19 @@ function measureSize(b) {
   const rtcPath = join(ROOT, 'node_modules', 'recordrtc', 'RecordRTC.min.js');
   const rtcVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'recordrtc', 'package.json'), 'utf8')).version;
   const recordrtc = { version: rtcVersion, ...file(rtcPath) };
+  // mediabunny's minimal recording import (what an app needs to record camera and
+  // microphone to WebM), bundled from npm with esbuild as an app's build would: minified,
+  // ESM, tree-shaken.
+  let mediabunny = null;
+  try {
+    const version = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'mediabunny', 'package.json'), 'utf8')).version;
+    const entry = "export { Output, WebMOutputFormat, BufferTarget, MediaStreamVideoTrackSource, MediaStreamAudioTrackSource } from 'mediabunny';\n";
+    const esbuild = join(ROOT, 'node_modules', '.bin', 'esbuild');
+    const bundle = execFileSync(esbuild, ['--bundle', '--minify', '--format=esm', '--platform=browser', '--log-level=error'], { cwd: ROOT, input: entry, maxBuffer: 64 * 2 ** 20 });
+    mediabunny = { version, entry: entry.trim(), bytes: bundle.length, gzip9: gzipSync(bundle, { level: 9 }).length };
+  } catch (e) {
+    log(`size: mediabunny bundle failed: ${String(e.message || e).split('\n')[0]}`);
+  }
   const shipped = analyze(wasmBuf);
   // Names: the shipped file has none (wasm-opt drops them). Rebuild the same code with names
   // kept: wasm-bindgen on cargo's output, then wasm-opt -Oz -g (the flags wasm-pack uses, plus -g).
@@ -191,7 +204,7 @@ function measureSize(b) {
   } catch (e) {
     contributors.why = String(e.message || e).split('\n')[0];
   }
-  return { ours, recordrtc, sections: shipped.sections, codeBytes: shipped.codeBytes, functionCount: shipped.functionCount, contributors };
+  return { ours, recordrtc, mediabunny, sections: shipped.sections, codeBytes: shipped.codeBytes, functionCount: shipped.functionCount, contributors };
 }
 
 // ------------------------------------------------------------------ browser
@@ -1096,7 +1109,7 @@ async function main() {
       meta.chromium = browser.version();
       if (size) {
         save('size', size);
-        log(`size: ours ${size.ours.total.gzip9} B gzip -9 (wasm ${size.ours.wasm.gzip9} + js ${size.ours.js.gzip9}); RecordRTC.min.js ${size.recordrtc.gzip9} B`);
+        log(`size: ours ${size.ours.total.gzip9} B gzip -9 (wasm ${size.ours.wasm.gzip9} + js ${size.ours.js.gzip9}); RecordRTC.min.js ${size.recordrtc.gzip9} B; mediabunny (esbuild, minimal recording import) ${size.mediabunny?.gzip9 ?? '?'} B`);
       }
       const { page } = await openPage(browser, server.url, { input: false });
       meta.page = await page.evaluate(() => window.bench.info());

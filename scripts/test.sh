@@ -26,7 +26,7 @@ cargo test
 step "browser tests: wasm-pack test --headless --chrome --firefox (real getUserMedia/MediaRecorder, fake devices)"
 WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-60}" wasm-pack test --headless --chrome --firefox
 
-step "npm package: both targets, packed (dist/*.tgz)"
+step "npm package: one wasm (web build) and its main entry, packed (dist/*.tgz)"
 node scripts/package.mjs
 
 step "size budget: the shipped wasm + glue, gzip -9, within size-budget.json"
