@@ -251,7 +251,8 @@ impl MediaRecorderProducer {
                 format!("pushChunk(): stream \"{stream_id}\" is not recording (it is paused, stopping or stopped)"),
             )));
         }
-        let blob = interop::chunk_blob(data, &p.info().mime_type).map_err(throw)?;
+        // (Not `p.info()`: a clone of the whole StreamInfo per chunk.)
+        let blob = interop::chunk_blob(data, || p.mime_type()).map_err(throw)?;
         // An empty chunk carries nothing: it gets no sequence number.
         Ok(p.push(blob, pin).map_or(-1.0, |seq| seq as f64))
     }

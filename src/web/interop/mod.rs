@@ -81,11 +81,15 @@ pub fn blob(parts: &Array, mime: &str) -> Result<Blob, ProducerError> {
     Blob::new_with_blob_sequence_and_options(parts, &options).map_err(|e| from_js(&e))
 }
 
-/// A chunk argument as a Blob of `mime` (a Blob is used as it is).
-pub fn chunk_blob(data: args::ChunkData, mime: &str) -> Result<Blob, ProducerError> {
+/// A chunk argument as a Blob of type `mime()` (a Blob is used as it is: the type is
+/// only asked for bytes).
+pub fn chunk_blob(
+    data: args::ChunkData,
+    mime: impl FnOnce() -> String,
+) -> Result<Blob, ProducerError> {
     match data {
         args::ChunkData::Blob(b) => Ok(b),
-        args::ChunkData::Buffer(bytes) => blob(&Array::of1(&bytes), mime),
+        args::ChunkData::Buffer(bytes) => blob(&Array::of1(&bytes), &mime()),
     }
 }
 

@@ -303,6 +303,11 @@ impl StreamPipeline {
         self.info.borrow().clone()
     }
 
+    /// The recorder's type (what `info().mime_type` is, without cloning the rest).
+    pub fn mime_type(&self) -> String {
+        self.info.borrow().mime_type.clone()
+    }
+
     /// `retain: "all"`: the recording, one Blob per segment, once the stream has ended
     /// (empty before, and when memory pressure made the stream let go of it).
     pub fn recording(&self) -> Vec<Blob> {
