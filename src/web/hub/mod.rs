@@ -282,7 +282,7 @@ impl Hub {
             let finished = self.finished.borrow();
             live.iter()
                 .chain(finished.iter())
-                .find(|p| p.id() == id)
+                .find(|p| p.is(id))
                 .cloned()
         };
         found.ok_or_else(|| {

@@ -298,6 +298,11 @@ impl StreamPipeline {
         self.info.borrow().id.clone()
     }
 
+    /// Whether this is stream `id` (no copy of the id: `pushChunk` asks per chunk).
+    pub fn is(&self, id: &str) -> bool {
+        self.info.borrow().id == id
+    }
+
     /// What callers see now (a copy).
     pub fn info(&self) -> StreamInfo {
         self.info.borrow().clone()
