@@ -369,3 +369,87 @@ async fn a_sink_object_without_write_or_close_is_a_type_error() {
     assert_eq!(p.get_active_streams().length(), 0);
     p.destroy();
 }
+
+/// Reads `readable` to its end in the background; the returned object gets `chunks`
+/// (an array, filled as they come) and `done` (true at the end) or `error`.
+fn read_all(readable: &JsValue) -> JsValue {
+    let f = Function::new_with_args(
+        "readable",
+        r#"const out = { chunks: [], done: false, error: null };
+(async () => {
+  const reader = readable.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out.chunks.push(value);
+    }
+    out.done = true;
+  } catch (e) { out.error = e; }
+})();
+return out;"#,
+    );
+    f.call1(&JsValue::UNDEFINED, readable).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn readable_hands_out_the_recording_as_a_stream_of_blobs_from_its_header() {
+    let p = producer("{}");
+    let errors = collect(&p, Event::Error);
+    let frames = collect(&p, Event::Frame);
+    let id = connect_and_start(&p, r#"{"width":320,"height":240,"readable":true}"#).await;
+    let readable = p.readable((&id).into()).unwrap();
+    assert!(readable.is_instance_of::<web_sys::ReadableStream>());
+    let out = read_all(&readable);
+    // One per stream.
+    let again = p.readable((&id).into()).unwrap_err();
+    assert_eq!(err_name(&again), "InvalidStateError");
+    assert!(
+        err_message(&again).contains("already"),
+        "{}",
+        err_message(&again)
+    );
+    sleep(3000).await;
+    let stopped = settle(p.stop_stream((&id).into())).await.unwrap();
+    assert!(
+        wait_until(3000, || get(&out, "done").as_bool() == Some(true)).await,
+        "the readable ends with the stream (error: {:?})",
+        get(&out, "error")
+    );
+    let chunks: Vec<JsValue> = get(&out, "chunks")
+        .unchecked_into::<Array>()
+        .iter()
+        .collect();
+    assert!(chunks.len() >= 10, "{} chunks", chunks.len());
+    assert!(chunks.iter().all(|c| c.is_instance_of::<web_sys::Blob>()));
+    // Every chunk, in order, once: the same bytes the frames carried.
+    let bytes = blob_bytes(&chunks).await;
+    assert_eq!(chunks.len(), frames.len());
+    assert!(
+        bytes == concat(&frames.all()),
+        "the readable's bytes are the frames'"
+    );
+    let mime = get_str(&stopped, "mimeType");
+    let played = play_to_end(&bytes, &mime).await.expect("plays");
+    assert!(played > 1.0, "played {played}");
+    assert!(
+        errors.all().is_empty(),
+        "{:?}",
+        errors.all().iter().map(err_message).collect::<Vec<_>>()
+    );
+
+    // Without readable: true, and for a stream that is not there: typed errors.
+    let other = connect_and_start(&p, r#"{"width":320,"height":240}"#).await;
+    let e = p.readable((&other).into()).unwrap_err();
+    assert_eq!(err_name(&e), "InvalidStateError");
+    assert!(
+        err_message(&e).contains("readable: true"),
+        "{}",
+        err_message(&e)
+    );
+    let e = p.readable("nope".into()).unwrap_err();
+    assert!(err_message(&e).contains("nope"), "{}", err_message(&e));
+    let e = p.readable(JsValue::from(3)).unwrap_err();
+    assert_eq!(err_name(&e), "TypeError");
+    p.destroy();
+}

@@ -166,6 +166,24 @@ impl MediaRecorderProducer {
         })
     }
 
+    /// The stream's recording as a `ReadableStream` of its chunks (Blobs), from its
+    /// header on, for `pipeTo`/`pipeThrough`. The stream must be started with
+    /// `readable: true`: its chunks are then written to the readable as to a sink, in
+    /// order, each once, held in the ring while the reader is behind (reported as
+    /// `SinkBackpressure` past the ring's bounds). It ends when the stream ends, and
+    /// errors if the producer is destroyed. One per stream: a second call is an
+    /// `InvalidStateError`, as is a stream started without `readable: true`.
+    #[wasm_bindgen(unchecked_return_type = "ReadableStream<Blob>")]
+    pub fn readable(
+        &self,
+        #[wasm_bindgen(js_name = streamId, unchecked_param_type = "string")] stream_id: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let id = args::string(&stream_id, "readable", "streamId").map_err(throw)?;
+        self.hub.check_alive("readable()").map_err(throw)?;
+        let p = self.hub.find(&id, "readable()").map_err(throw)?;
+        p.take_readable().map_err(throw)
+    }
+
     /// Instant replay: the last `options.seconds` (default: all the ring holds) of a
     /// stream started with `replay: true`, as a seekable WebM (MP4 for an MP4 stream)
     /// that starts at a keyframe, its time starting at 0. Built from the chunks the ring holds (the

@@ -116,6 +116,14 @@ export interface VideoStreamConfig {
    */
   replay?: boolean;
   /**
+   * readable(streamId) (default false): the stream also writes every chunk (a Blob),
+   * in order and once, to a ReadableStream that readable() hands out, from the
+   * recording's header on. Like a sink it holds chunks while the reader is behind
+   * (past the buffer's bounds that is reported as SinkBackpressure); it ends with the
+   * stream.
+   */
+  readable?: boolean;
+  /**
    * Ask the recorder for a keyframe at least every this many ms (100..60000): the
    * granularity of snapshots. Default 1000 with replay, else the browser's. Chromium
    * honours it (videoKeyFrameIntervalDuration); other browsers ignore it.

@@ -105,6 +105,10 @@ pub struct StreamRequest {
     /// it arrives (one extra read of each chunk), so `snapshot()` can cut the last
     /// seconds at a keyframe.
     pub replay: bool,
+    /// `readable(streamId)` (`readable`, default false): the stream also writes every
+    /// chunk, in order, to a `ReadableStream` it hands out once; like a sink, it holds
+    /// chunks while the reader is behind (nothing is evicted from under it).
+    pub readable: bool,
     /// Ask the recorder for a keyframe at least this often (`keyframeInterval`, ms,
     /// 100 ..= 60 000): the granularity of snapshots. Default 1 000 with `replay`,
     /// else the browser's. Chromium honours it (`videoKeyFrameIntervalDuration`);
@@ -204,6 +208,7 @@ const STREAM_FIELDS: &[&str] = &[
     "replay",
     "keyframeInterval",
     "sink",
+    "readable",
 ];
 
 impl StreamRequest {
@@ -259,6 +264,7 @@ impl StreamRequest {
             mime_type: f.non_empty_string("mimeType", 255)?,
             name: f.non_empty_string("name", 200)?,
             replay: f.boolean("replay")?.unwrap_or(false),
+            readable: f.boolean("readable")?.unwrap_or(false),
             keyframe_interval: f
                 .integer("keyframeInterval", 100, 60_000)?
                 .map(|n| n as u32),

@@ -31,8 +31,8 @@ use crate::web::listeners::ListenerSet;
 use crate::web::media::{self, MediaLease};
 use crate::web::monitor::{self, MemoryMonitor, MonitorHost};
 use crate::web::opfs::OpfsFile;
-use crate::web::pipeline::sink::OpfsSink;
 use crate::web::pipeline::sink::Sink;
+use crate::web::pipeline::sink::{OpfsSink, WritableStreamSink};
 use crate::web::pipeline::{PipelineHost, PipelineSetup, StreamPipeline};
 use crate::web::pool::PoolShared;
 
@@ -411,6 +411,16 @@ impl Hub {
         let n = self.next_stream_no.get() + 1;
         self.next_stream_no.set(n);
         let id = format!("{}-stream-{n}", self.id);
+        // `readable: true`: an identity TransformStream, its writable side a sink like
+        // any other (every chunk, in order, held while the reader is behind), its
+        // readable side for `readable(streamId)`.
+        let readable = if req.readable {
+            let (writable, readable) = crate::web::interop::pipe()?;
+            sinks.push(Box::new(WritableStreamSink::new(&writable)?));
+            Some(readable)
+        } else {
+            None
+        };
         // The OPFS file sink: its directory and manifest exist before the first chunk
         // (NotSupportedError here, with the tracks released, if OPFS is missing).
         let file = match &req.sink {
@@ -487,6 +497,7 @@ impl Hub {
                 blob_frames: cfg.frame_data == FrameData::Blob,
                 index,
                 file,
+                readable,
             },
         )?;
         self.streams.borrow_mut().push(p.clone());

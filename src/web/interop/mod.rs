@@ -81,6 +81,23 @@ pub fn blob(parts: &Array, mime: &str) -> Result<Blob, ProducerError> {
     Blob::new_with_blob_sequence_and_options(parts, &options).map_err(|e| from_js(&e))
 }
 
+/// An identity `TransformStream`: (its writable side, its readable side). The readable
+/// side queues up to 8 chunks before the writable side waits for a read.
+pub fn pipe() -> Result<(JsValue, JsValue), ProducerError> {
+    let ctor = get(&js_sys::global(), "TransformStream");
+    let ctor = wasm_bindgen::JsCast::dyn_ref::<js_sys::Function>(&ctor).ok_or_else(|| {
+        ProducerError::new(
+            ErrorKind::NotSupported,
+            "readable: true needs the Streams API (TransformStream), which this browser lacks",
+        )
+    })?;
+    let strategy = Object::new();
+    set(&strategy, "highWaterMark", &JsValue::from(8));
+    let args = Array::of3(&JsValue::UNDEFINED, &JsValue::UNDEFINED, &strategy);
+    let ts = Reflect::construct(ctor, &args).map_err(|e| from_js(&e))?;
+    Ok((get(&ts, "writable"), get(&ts, "readable")))
+}
+
 /// A chunk argument as a Blob of type `mime()` (a Blob is used as it is: the type is
 /// only asked for bytes).
 pub fn chunk_blob(

@@ -136,6 +136,8 @@ pub struct StreamPipeline {
     sinks_closing: RefCell<Option<js_sys::Promise>>,
     /// `replay: true` (WebM, MP4): the recording's index, for [`StreamPipeline::snapshot`].
     index: Option<index::Index>,
+    /// `readable: true`: the stream's `ReadableStream`, until `readable()` takes it.
+    readable: RefCell<Option<JsValue>>,
     /// `sink: { type: "opfs" }`: the file on disk.
     file: Option<Rc<crate::web::opfs::OpfsFile>>,
     /// `retain: "all"`: the whole recording at its end, one Blob per segment (seekable
@@ -166,8 +168,10 @@ pub struct PipelineSetup {
     /// Whether frames carry the chunk's Blob (`frameData: "blob"`) instead of its bytes.
     pub blob_frames: bool,
     /// Index the recording as it arrives (`replay: true`, `retain: "all"` or an OPFS
-    /// file; WebM only).
+    /// file; WebM and MP4).
     pub index: bool,
+    /// `readable: true`: the `ReadableStream` whose writable side is among `sinks`.
+    pub readable: Option<JsValue>,
     /// The OPFS file the recording goes to (`sink: { type: "opfs" }`), already among
     /// `sinks`; at the end the stream's `recording` is made from it.
     pub file: Option<Rc<crate::web::opfs::OpfsFile>>,
@@ -191,6 +195,7 @@ impl StreamPipeline {
             blob_frames,
             index,
             file,
+            readable,
         } = setup;
         let policy = engine.header_policy();
         let indexed = index.then(|| index::Index::new(&info.mime_type));
@@ -228,6 +233,7 @@ impl StreamPipeline {
             sinks: SinkSet::new(sinks),
             sinks_closing: RefCell::new(None),
             index: indexed,
+            readable: RefCell::new(readable),
             file,
             recording: RefCell::new(Vec::new()),
             ended: Signal::default(),
@@ -296,6 +302,23 @@ impl StreamPipeline {
     /// The stream's id.
     pub fn id(&self) -> String {
         self.info.borrow().id.clone()
+    }
+
+    /// `readable(streamId)`: the stream's `ReadableStream` of chunks, once;
+    /// `InvalidStateError` if it was not started with `readable: true` or it was taken.
+    pub fn take_readable(&self) -> Result<JsValue, ProducerError> {
+        let taken = self.readable.borrow_mut().take();
+        taken.ok_or_else(|| {
+            let why = if self.info.borrow().config.readable {
+                "\" has handed out its readable already (one per stream)"
+            } else {
+                "\" was not started with readable: true"
+            };
+            ProducerError::new(
+                ErrorKind::InvalidState,
+                ["readable(): stream \"", &self.id(), why].concat(),
+            )
+        })
     }
 
     /// Whether this is stream `id` (no copy of the id: `pushChunk` asks per chunk).
