@@ -321,3 +321,13 @@ fn numbers_in_messages_read_as_js_writes_them() {
     assert!(e.message.contains("videoConfig.frameRate"), "{}", e.message);
     assert!(e.message.ends_with("got Infinity"), "{}", e.message);
 }
+
+#[test]
+fn readable_is_a_boolean_off_by_default() {
+    assert!(!StreamRequest::from_value(&Value::Null).unwrap().readable);
+    let r = StreamRequest::from_value(&obj([("readable", Value::Bool(true))])).unwrap();
+    assert!(r.readable);
+    let (name, message) = stream_err(obj([("readable", s("yes"))]));
+    assert_eq!(name, "TypeError");
+    assert!(message.contains("readable"), "{message}");
+}
