@@ -6,6 +6,9 @@
 //! - mutated bytes never panic.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod host;
+
+use host::{assemble, decodes_cleanly, mutate, probe_duration, temp_file};
 use media_recorder_producer::core::ebml::Part;
 use media_recorder_producer::core::mp4::{Mp4Index, Traf};
 use proptest::prelude::*;
@@ -81,18 +84,6 @@ fn tfdts(file: &[u8]) -> Vec<(u64, u64)> {
     out
 }
 
-/// A file from a header and parts of `bytes`.
-fn assemble(header: &[u8], parts: &[Part], bytes: &[u8]) -> Vec<u8> {
-    let mut file = header.to_vec();
-    for p in parts {
-        match p {
-            Part::Bytes(b) => file.extend(b),
-            Part::Range(r) => file.extend(&bytes[r.start as usize..r.end as usize]),
-        }
-    }
-    file
-}
-
 /// The header parses back: mvhd and mehd durations (movie units) agree, the sidx has a
 /// keyframe reference per fragment whose sizes add up to the fragments' bytes.
 fn check_header(name: &str, file: &[u8], header_len: usize, fragments: usize) -> f64 {
@@ -130,54 +121,14 @@ fn check_header(name: &str, file: &[u8], header_len: usize, fragments: usize) ->
     dur as f64 / ts as f64
 }
 
-fn temp_file(name: &str, file: &[u8]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("mrp-mp4-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{name}.mp4"));
-    std::fs::write(&path, file).unwrap();
-    path
-}
-
-/// ffprobe's duration of `file` (s), after checking that ffprobe says nothing else, that
-/// ffmpeg decodes every packet without a word, and that a decode from `seek` s works.
+/// ffprobe's duration of `file` (s), after checking that ffprobe says nothing else and
+/// that ffmpeg decodes it without a word, from the start and from `seek` s.
 fn probe(name: &str, file: &[u8], seek: f64) -> f64 {
-    let path = temp_file(name, file);
-    let out = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(&path)
-        .output()
-        .expect("ffprobe (scripts/setup.sh installs it)");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.trim().is_empty(), "{name}: ffprobe said {stderr}");
-    for ss in [None, Some(seek)] {
-        let mut cmd = std::process::Command::new("ffmpeg");
-        cmd.args(["-v", "error"]);
-        if let Some(ss) = ss {
-            cmd.args(["-ss", &format!("{ss:.3}")]);
-        }
-        let out = cmd
-            .arg("-i")
-            .arg(&path)
-            .args(["-f", "null", "-"])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success() && err.trim().is_empty(),
-            "{name} from {ss:?}: {err}"
-        );
-    }
-    if std::env::var_os("MRP_KEEP").is_none() {
-        let _ = std::fs::remove_file(&path);
-    }
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    let path = temp_file(name, "mp4", file);
+    let d = probe_duration(name, &path);
+    decodes_cleanly(name, &path, Some(seek));
+    let _ = std::fs::remove_file(&path);
+    d
 }
 
 #[test]
@@ -357,12 +308,7 @@ proptest! {
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
         cut in any::<prop::sample::Index>(),
     ) {
-        let mut bytes = FIXTURES[which].1.to_vec();
-        for (at, v) in flips {
-            let i = at.index(bytes.len());
-            bytes[i] = v;
-        }
-        bytes.truncate(cut.index(bytes.len()) + 1);
+        let bytes = mutate(FIXTURES[which].1, flips, cut);
         let mut m = Mp4Index::new();
         let _ = m.feed(&bytes);
         if let Ok(s) = m.seekable() {

@@ -14,6 +14,9 @@
 //!   and ffprobe/ffmpeg read a duration within 10 % and decode them cleanly.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod host;
+
+use host::{mutate, probe_duration};
 use media_recorder_producer::core::ebml::writer::elements;
 use media_recorder_producer::core::ebml::{
     id, seekable, snapshot, EbmlError, EbmlReader, Part, Seekable, Snapshot,
@@ -250,13 +253,7 @@ proptest! {
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
         cut in any::<prop::sample::Index>(),
     ) {
-        let mut bytes = FIXTURES[which].1.to_vec();
-        for (at, v) in flips {
-            let i = at.index(bytes.len());
-            bytes[i] = v;
-        }
-        let keep = cut.index(bytes.len()) + 1;
-        bytes.truncate(keep);
+        let bytes = mutate(FIXTURES[which].1, flips, cut);
         if let Ok((s, file)) = make(&bytes, 4096) {
             prop_assert_eq!(file.len(), s.header.len() + (s.body.end - s.body.start) as usize);
         }
@@ -295,54 +292,12 @@ fn repeated(bytes: &[u8], times: u64) -> Vec<u8> {
 
 /// The snapshot's file: its header, then its parts resolved against `bytes`.
 fn assemble(s: &Snapshot, bytes: &[u8]) -> Vec<u8> {
-    let mut file = s.header.clone();
-    for p in &s.parts {
-        match p {
-            Part::Bytes(b) => file.extend(b),
-            Part::Range(r) => file.extend(&bytes[r.start as usize..r.end as usize]),
-        }
-    }
-    file
+    host::assemble(&s.header, &s.parts, bytes)
 }
 
 /// `file` written to a fresh temporary path named after `name`.
 fn temp_file(name: &str, file: &[u8]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("mrp-seekable-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{name}.webm"));
-    std::fs::write(&path, file).unwrap();
-    path
-}
-
-/// What ffprobe reads as the file's duration (s), after checking that ffprobe says
-/// nothing else and that ffmpeg decodes every packet without a word.
-fn probe_duration(name: &str, path: &std::path::Path) -> f64 {
-    let out = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe (scripts/setup.sh installs it)");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.trim().is_empty(), "{name}: ffprobe said {stderr}");
-    let decode = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-f", "null", "-"])
-        .output()
-        .unwrap();
-    let derr = String::from_utf8_lossy(&decode.stderr);
-    assert!(
-        decode.status.success() && derr.trim().is_empty(),
-        "{name}: ffmpeg said {derr}"
-    );
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    host::temp_file(name, "webm", file)
 }
 
 #[test]
