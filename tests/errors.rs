@@ -343,6 +343,7 @@ async fn every_method_names_a_bad_argument_in_a_type_error() {
         stream_id("resumeStream", false),
         stream_id("getMediaStream", true),
         stream_id("snapshot", false),
+        stream_id("readable", true),
         Case {
             method: "snapshot",
             valid: vec![s(), u()],
