@@ -453,3 +453,29 @@ async fn readable_hands_out_the_recording_as_a_stream_of_blobs_from_its_header()
     assert_eq!(err_name(&e), "TypeError");
     p.destroy();
 }
+
+#[wasm_bindgen_test]
+async fn a_cancelled_readable_is_left_out_and_reported_and_the_stream_goes_on() {
+    let p = producer("{}");
+    let errors = collect(&p, Event::Error);
+    let frames = collect(&p, Event::Frame);
+    let id = connect_and_start(&p, r#"{"width":320,"height":240,"readable":true}"#).await;
+    let readable = p.readable((&id).into()).unwrap();
+    let reason = js_sys::Error::new("not needed");
+    let _ = call(&readable, "cancel", &[reason.into()]).unwrap();
+    sleep(2000).await;
+    let seen = frames.len();
+    assert!(seen >= 10, "frames go on: {seen}");
+    assert!(
+        wait_until(3000, || errors.all().iter().any(
+            |e| err_message(e).contains("a sink failed and gets no more chunks")
+        ))
+        .await,
+        "reported: {:?}",
+        errors.all().iter().map(err_message).collect::<Vec<_>>()
+    );
+    // Nothing is held for it: the ring stays within its bounds and nothing is dropped.
+    assert_eq!(get_f64(&p.metrics(), "framesDropped"), 0.0);
+    settle(p.stop_stream((&id).into())).await.unwrap();
+    p.destroy();
+}

@@ -170,8 +170,11 @@ impl MediaRecorderProducer {
     /// header on, for `pipeTo`/`pipeThrough`. The stream must be started with
     /// `readable: true`: its chunks are then written to the readable as to a sink, in
     /// order, each once, held in the ring while the reader is behind (reported as
-    /// `SinkBackpressure` past the ring's bounds). It ends when the stream ends, and
-    /// errors if the producer is destroyed. One per stream: a second call is an
+    /// `SinkBackpressure` past the ring's bounds). It ends when the stream ends (also
+    /// when the producer is destroyed: sinks are closed, not aborted, so what was
+    /// written stays readable). Cancelling it makes its writes fail: it is then left
+    /// out as a failed sink is, and reported through `onError`. One per stream: a
+    /// second call is an
     /// `InvalidStateError`, as is a stream started without `readable: true`.
     #[wasm_bindgen(unchecked_return_type = "ReadableStream<Blob>")]
     pub fn readable(

@@ -119,8 +119,9 @@ export interface VideoStreamConfig {
    * readable(streamId) (default false): the stream also writes every chunk (a Blob),
    * in order and once, to a ReadableStream that readable() hands out, from the
    * recording's header on. Like a sink it holds chunks while the reader is behind
-   * (past the buffer's bounds that is reported as SinkBackpressure); it ends with the
-   * stream.
+   * (past the buffer's bounds that is reported as SinkBackpressure), so read it or
+   * cancel it: a readable nobody reads keeps every chunk. Cancelled, it is left out as
+   * a failed sink is (reported through onError). It ends with the stream.
    */
   readable?: boolean;
   /**
