@@ -166,16 +166,11 @@ impl MediaRecorderProducer {
         })
     }
 
-    /// The stream's recording as a `ReadableStream` of its chunks (Blobs), from its
-    /// header on, for `pipeTo`/`pipeThrough`. The stream must be started with
-    /// `readable: true`: its chunks are then written to the readable as to a sink, in
-    /// order, each once, held in the ring while the reader is behind (reported as
-    /// `SinkBackpressure` past the ring's bounds). It ends when the stream ends (also
-    /// when the producer is destroyed: sinks are closed, not aborted, so what was
-    /// written stays readable). Cancelling it makes its writes fail: it is then left
-    /// out as a failed sink is, and reported through `onError`. One per stream: a
-    /// second call is an
-    /// `InvalidStateError`, as is a stream started without `readable: true`.
+    /// The recording of a `readable: true` stream as a `ReadableStream` of its chunks
+    /// (Blobs) from its header on: written to as a sink is (in order, each once, held
+    /// while the reader is behind). It ends with the stream, also on `destroy()`; a
+    /// cancelled one is left out as a failed sink is. Once per stream, else
+    /// `InvalidStateError`.
     #[wasm_bindgen(unchecked_return_type = "ReadableStream<Blob>")]
     pub fn readable(
         &self,
