@@ -25,7 +25,7 @@ use web_sys::{
     FileSystemGetFileOptions, FileSystemRemoveOptions, FileSystemWritableFileStream,
 };
 
-use crate::core::config::{check_recording_name, is_mp4, is_webm};
+use crate::core::config::{check_recording_name, is_indexable, is_webm};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::web::interop::{self, args, error::to_js, from_js, set};
 use crate::web::recording::seekable_blob;
@@ -239,7 +239,7 @@ pub async fn recording_file(
         .into_iter()
         .collect();
     let raw = interop::blob(&files, mime)?;
-    let made = if is_webm(mime) || is_mp4(mime) {
+    let made = if is_indexable(mime) {
         seekable_blob(&raw, what).await?
     } else {
         raw

@@ -33,7 +33,7 @@ pub use producer::{
     DEFAULT_RECORDING_INTERVAL_MS, DEFAULT_VIDEO_BPS, DEFAULT_WIDTH,
 };
 pub use stream::{
-    candidate_mime_types, check_recording_name, is_mp4, is_webm, negotiate_mime_type,
+    candidate_mime_types, check_recording_name, is_indexable, is_mp4, is_webm, negotiate_mime_type,
     snapshot_seconds, FacingMode, FileSink, Source, StreamRequest,
 };
 

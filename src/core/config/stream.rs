@@ -382,6 +382,12 @@ pub fn negotiate_mime_type(
     candidates.iter().find(|m| is_supported(m)).cloned()
 }
 
+/// Whether a recorder type is a container the library indexes (WebM or MP4): it can be
+/// made seekable, snapshotted and cut at its Clusters or fragments.
+pub fn is_indexable(mime_type: &str) -> bool {
+    is_webm(mime_type) || is_mp4(mime_type)
+}
+
 /// Whether a recorder type is an MP4 (ISO-BMFF) container.
 pub fn is_mp4(mime_type: &str) -> bool {
     find(&mime_type.to_ascii_lowercase(), "mp4").is_some()

@@ -225,6 +225,11 @@ impl Mp4Index {
         &self.tracks
     }
 
+    /// The media timescale of track `id`.
+    fn timescale(&self, id: u32) -> Option<u32> {
+        self.tracks.iter().find(|t| t.id == id).map(|t| t.timescale)
+    }
+
     /// The fragments found so far, in order.
     pub fn fragments(&self) -> &[Fragment] {
         &self.fragments
@@ -386,10 +391,8 @@ impl Mp4Index {
         for (kind, _, cbody, cend) in children(&b, body, end) {
             match &kind {
                 b"mvhd" => {
-                    let (_, _, v) = full(&b, cbody).ok_or(bad)?;
                     let f = duration_field(&b, cbody, 4).ok_or(bad)?;
                     let ts_at = f.0.checked_sub(4).ok_or(bad)?;
-                    let _ = v;
                     self.movie_timescale = u32_at(&b, ts_at).ok_or(bad)?;
                     self.mvhd_duration = Some((at(f.0), f.1));
                 }
@@ -412,7 +415,7 @@ impl Mp4Index {
                                 t.tkhd_duration = Some((at(f.0), f.1));
                             }
                             b"mdia" => {
-                                for (k, _, mb, me) in children(&b, tb, te) {
+                                for (k, _, mb, _) in children(&b, tb, te) {
                                     match &k {
                                         b"mdhd" => {
                                             let f = duration_field(&b, mb, 4).ok_or(bad)?;
@@ -429,7 +432,6 @@ impl Mp4Index {
                                         }
                                         _ => {}
                                     }
-                                    let _ = me;
                                 }
                             }
                             _ => {}
@@ -646,18 +648,15 @@ impl Mp4Index {
         let ms_of = |f: &Fragment| -> f64 {
             f.trafs
                 .iter()
-                .filter_map(|x| {
-                    let t = self.tracks.iter().find(|t| t.id == x.track)?;
-                    Some(x.time as f64 * 1000.0 / f64::from(t.timescale))
-                })
+                .filter_map(|x| Some(x.time as f64 * 1000.0 / f64::from(self.timescale(x.track)?)))
                 .fold(f64::INFINITY, f64::min)
         };
         let end_ms = frags
             .iter()
             .flat_map(|f| f.trafs.iter())
             .filter_map(|x| {
-                let t = self.tracks.iter().find(|t| t.id == x.track)?;
-                Some(x.time.saturating_add(x.duration) as f64 * 1000.0 / f64::from(t.timescale))
+                let end = x.time.saturating_add(x.duration) as f64;
+                Some(end * 1000.0 / f64::from(self.timescale(x.track)?))
             })
             .fold(0.0, f64::max);
         let starts = frags.iter().enumerate().filter(|(_, f)| f.keyframe);
@@ -674,24 +673,17 @@ impl Mp4Index {
         let zero = start
             .trafs
             .iter()
-            .filter_map(|x| {
-                Some((
-                    x.time,
-                    self.tracks.iter().find(|t| t.id == x.track)?.timescale,
-                ))
-            })
+            .filter_map(|x| Some((x.time, self.timescale(x.track)?)))
             .min_by(|a, b| {
                 u128::from(a.0)
                     .saturating_mul(u128::from(b.1))
                     .cmp(&u128::from(b.0).saturating_mul(u128::from(a.1)))
             })
             .unwrap_or((0, 1));
-        let base = |t: &Track| scale(zero.0, u64::from(t.timescale), u64::from(zero.1));
         let rebase = |x: &Traf, time: u64| -> u64 {
-            self.tracks
-                .iter()
-                .find(|t| t.id == x.track)
-                .map_or(time, |t| time.saturating_sub(base(t)))
+            self.timescale(x.track).map_or(time, |ts| {
+                time.saturating_sub(scale(zero.0, u64::from(ts), u64::from(zero.1)))
+            })
         };
         let (header, duration_ms, refs) = self.header(frags, &rebase)?;
         let mut parts: Vec<Part> = Vec::new();
@@ -817,7 +809,7 @@ impl Mp4Index {
             })
             .collect();
         let refs = frags.len();
-        if let (Ok(count), Some(first)) = (u16::try_from(refs), frags.first()) {
+        if let (Ok(count), false) = (u16::try_from(refs), frags.is_empty()) {
             let earliest = times.iter().flatten().next().map_or(0, |t| t.0);
             let mut sidx = Vec::with_capacity(refs.saturating_mul(12).saturating_add(40));
             let size =
@@ -851,7 +843,6 @@ impl Mp4Index {
                 sidx.extend_from_slice(&dur.to_be_bytes());
                 sidx.extend_from_slice(&sap.to_be_bytes());
             }
-            let _ = first;
             init.extend_from_slice(&sidx);
         }
         let duration_ms = if mts == 0 {

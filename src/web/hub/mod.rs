@@ -13,8 +13,8 @@ use gloo_timers::callback::Interval;
 use wasm_bindgen::JsValue;
 
 use crate::core::config::{
-    candidate_mime_types, is_mp4, is_webm, negotiate_mime_type, FrameData, LogTarget,
-    ProducerConfig, Retain, Source, StreamRequest,
+    candidate_mime_types, is_indexable, negotiate_mime_type, FrameData, LogTarget, ProducerConfig,
+    Retain, Source, StreamRequest,
 };
 use crate::core::constraints::media_constraints;
 use crate::core::error::{ErrorKind, ProducerError};
@@ -462,7 +462,7 @@ impl Hub {
         // Replay needs the index; retain "all" and an OPFS file use it to make the
         // recording seekable at stop without reading it again.
         let index = (req.replay || cfg.retain == Retain::All || req.sink.is_some())
-            && (is_webm(&mime_type) || is_mp4(&mime_type));
+            && is_indexable(&mime_type);
         let info = StreamInfo {
             id,
             name,

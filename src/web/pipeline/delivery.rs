@@ -17,7 +17,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 use super::{Chunk, Report, StreamPipeline};
-use crate::core::config::{is_mp4, is_webm};
+use crate::core::config::is_indexable;
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::lifecycle::Event;
 use crate::core::ring::Taken;
@@ -548,7 +548,7 @@ pub async fn emit_complete(p: &Rc<StreamPipeline>) {
     }
     let mut kept = Vec::with_capacity(wholes.len());
     for whole in wholes {
-        let made = if is_webm(&mime) || is_mp4(&mime) {
+        let made = if is_indexable(&mime) {
             recording::seekable_blob(&whole, "recording").await.ok()
         } else {
             None

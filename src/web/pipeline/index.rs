@@ -378,13 +378,8 @@ impl StreamPipeline {
     /// segment (nothing was let go of under memory pressure): then the held chunks,
     /// joined, are the recording.
     pub fn holds_from_start(&self) -> bool {
-        let st = self.st.borrow();
-        let mut expect = 0u64;
-        st.ring.segment() == 0
-            && st.ring.items().all(|c| {
-                let ok = c.at == expect;
-                expect += c.blob.size() as u64;
-                ok
-            })
+        // The held run starts after any gap: from byte 0, there was none.
+        self.st.borrow().ring.segment() == 0
+            && held_run(self, 0).first().map_or(true, |(at, _)| *at == 0)
     }
 }
