@@ -66,6 +66,7 @@
 mod error;
 mod index;
 mod index_with_head;
+pub mod muxer;
 mod reader;
 pub mod seekable;
 pub mod writer;
