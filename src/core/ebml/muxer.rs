@@ -411,7 +411,11 @@ pub fn opus_head(channels: u32, sample_rate: u32) -> Vec<u8> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 mod tests {
     use super::*;
     use crate::core::ebml::{EbmlReader, Keyframe, TrackKind as Kind};
