@@ -234,13 +234,20 @@ fn check(name: &str, codec: VideoCodec, audio: bool) {
     // The last 2 s as a snapshot: from the Cluster at 2 s, rebased to 0.
     let snap = snapshot(head, &reader, 0..rec.bytes.len() as u64, Some(2000.0)).unwrap();
     // At least the last 2 s: from the latest keyframe Cluster that covers them.
-    assert!([1000.0, 2000.0].contains(&snap.start_ms), "{name}: {}", snap.start_ms);
+    assert!(
+        [1000.0, 2000.0].contains(&snap.start_ms),
+        "{name}: {}",
+        snap.start_ms
+    );
     let parts: Vec<Part> = snap.parts.clone();
     let bytes = assemble(&snap.header, &parts, &rec.bytes);
     let path = temp_file(&format!("{name}-snapshot"), "webm", &bytes);
     let d = probe_duration(name, &path);
     let want = 4.0 - snap.start_ms / 1000.0;
-    assert!((d - want).abs() <= 0.1 * want, "{name}: snapshot duration {d}, want {want}");
+    assert!(
+        (d - want).abs() <= 0.1 * want,
+        "{name}: snapshot duration {d}, want {want}"
+    );
 }
 
 #[test]

@@ -38,6 +38,8 @@ pub enum ErrorKind {
     Security,
     /// The recorder reported an error while recording (`RecorderError`, or the browser's name).
     Recorder,
+    /// The WebCodecs engine's encoder failed while recording (`EncoderError`).
+    Encoder,
     /// Any other browser failure; keeps the browser's own error name.
     Other(String),
 }
@@ -78,6 +80,7 @@ impl ErrorKind {
             ErrorKind::Aborted => "AbortError",
             ErrorKind::Security => "SecurityError",
             ErrorKind::Recorder => "RecorderError",
+            ErrorKind::Encoder => "EncoderError",
             ErrorKind::Other(name) => name,
         }
     }

@@ -80,6 +80,25 @@ pub struct StreamInfo {
     /// Why it ended on its own, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_reason: Option<String>,
+    /// The engine that records it (`"mediarecorder"`, `"webcodecs"`; none for pushed
+    /// chunks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<&'static str>,
+    /// Why that engine: what was asked for and what the browser has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine_reason: Option<String>,
+    /// WebCodecs engine: where its video encoder runs (`"main-thread"` or `"worker"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine_mode: Option<&'static str>,
+    /// WebCodecs engine: the `hardwareAcceleration` its video encoder was configured
+    /// with (`"prefer-hardware"` or `"no-preference"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hardware_acceleration: Option<&'static str>,
+    /// WebCodecs engine: video frames dropped before encoding (the encoder's queue
+    /// was full, or the stream paused), apart from [`Self::frames_dropped`] (chunks
+    /// evicted from the ring).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames_dropped_before_encoding: Option<u64>,
 }
 
 impl StreamInfo {

@@ -239,6 +239,44 @@ impl MediaRecorderProducer {
         })
     }
 
+    /// Records a stream's video at `bitsPerSecond` (10 000 – 100 000 000) from now on:
+    /// in place with the WebCodecs engine (`"in-place"`), as a new segment with
+    /// MediaRecorder (`"new-segment"`); `"unsupported"` without video or for pushed chunks.
+    #[wasm_bindgen(js_name = setBitrate, unchecked_return_type = "\"in-place\" | \"new-segment\" | \"unsupported\"")]
+    pub fn set_bitrate(
+        &self,
+        #[wasm_bindgen(js_name = streamId, unchecked_param_type = "string")] stream_id: JsValue,
+        #[wasm_bindgen(js_name = bitsPerSecond, unchecked_param_type = "number")] bps: JsValue,
+    ) -> Result<String, JsValue> {
+        let stream_id = args::string(&stream_id, "setBitrate", "streamId").map_err(throw)?;
+        let bps = match bps.as_f64() {
+            Some(n) if n.fract() == 0.0 && (10_000.0..=100_000_000.0).contains(&n) => n as u32,
+            Some(_) => {
+                return Err(throw(ProducerError::new(
+                    ErrorKind::OutOfRange,
+                    "setBitrate(): bitsPerSecond must be an integer from 10000 to 100000000",
+                )))
+            }
+            None => {
+                return Err(throw(args::wrong_type(
+                    "setBitrate",
+                    "bitsPerSecond",
+                    "a number",
+                    &bps,
+                )))
+            }
+        };
+        self.hub.check_alive("setBitrate()").map_err(throw)?;
+        let p = self.hub.find(&stream_id, "setBitrate()").map_err(throw)?;
+        if p.phase() != crate::core::stream::StreamPhase::Recording {
+            return Err(throw(ProducerError::new(
+                ErrorKind::InvalidState,
+                ["setBitrate(): stream \"", &stream_id, "\" is not recording"].concat(),
+            )));
+        }
+        Ok(p.request_bitrate(bps).into())
+    }
+
     /// Feeds a chunk to a `source: "external"` stream; it takes the same path as a
     /// recorder's chunk. `data` is a Blob, ArrayBuffer or typed array; `options.isHeader`
     /// pins (or, `false`, unpins) it as part of the header run. Returns its sequence number.

@@ -142,6 +142,20 @@ export interface VideoStreamConfig {
    * what was written (recoverRecording).
    */
   sink?: { type: "opfs"; name?: string };
+  /**
+   * What records the stream. "mediarecorder" (default): the browser's MediaRecorder.
+   * "webcodecs": MediaStreamTrackProcessor → VideoEncoder/AudioEncoder (Opus) in a
+   * Worker → WebM muxed by the library; the bitrate changes in place (setBitrate(),
+   * quality levels) with no new segment, and frames are dropped before encoding when
+   * the encoder falls behind (framesDroppedBeforeEncoding). WebM with VP8 or VP9 only;
+   * NotSupportedError where the browser lacks an API (Firefox: no
+   * MediaStreamTrackProcessor). "auto": WebCodecs where it can run, else MediaRecorder;
+   * the stream's engine and engineReason say which and why.
+   */
+  engine?: "auto" | "mediarecorder" | "webcodecs";
+  /** WebCodecs engine: ask for a hardware video encoder first, falling back to any
+   * (stream.hardwareAcceleration says which was used). Default true on mobile. */
+  preferHardware?: boolean;
 }
 
 /** A recording in the Origin Private File System (listRecordings()). */
@@ -239,6 +253,18 @@ export interface SensorStream {
   bytesDropped: number;
   /** Why the stream ended on its own (device lost, recorder failure). */
   endReason?: string;
+  /** The engine that records it (absent for source "external"). */
+  engine?: "mediarecorder" | "webcodecs";
+  /** Why that engine, in words. */
+  engineReason?: string;
+  /** WebCodecs: where the encoders run ("worker", or "main-thread" where no Worker
+   * could be made or the streams could not be transferred). */
+  engineMode?: "worker" | "main-thread";
+  /** WebCodecs: the video encoder's hardwareAcceleration. */
+  hardwareAcceleration?: "prefer-hardware" | "no-preference";
+  /** WebCodecs: video frames dropped before encoding because the encoder's queue was
+   * full (apart from framesDropped, chunks evicted from the buffer). */
+  framesDroppedBeforeEncoding?: number;
   /**
    * retain: "all", once stopped: the whole recording as one file, made seekable (WebM:
    * Duration, SeekHead and Cues before the first Cluster; MP4: durations, mehd and sidx

@@ -34,7 +34,8 @@ pub use producer::{
 };
 pub use stream::{
     candidate_mime_types, check_recording_name, is_indexable, is_mp4, is_webm, negotiate_mime_type,
-    snapshot_seconds, FacingMode, FileSink, Source, StreamRequest,
+    snapshot_seconds, webcodecs_plan, CodecsPlan, EngineChoice, FacingMode, FileSink, Source,
+    StreamRequest,
 };
 
 // For the intra-doc links only.

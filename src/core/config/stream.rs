@@ -58,6 +58,22 @@ impl FacingMode {
     }
 }
 
+/// Which engine records a stream (`engine`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum EngineChoice {
+    /// WebCodecs where this browser has everything it needs for the stream, else
+    /// MediaRecorder (`"auto"`).
+    #[serde(rename = "auto")]
+    Auto,
+    /// The browser's MediaRecorder (`"mediarecorder"`, the default).
+    #[serde(rename = "mediarecorder")]
+    MediaRecorder,
+    /// `VideoEncoder`/`AudioEncoder` fed from `MediaStreamTrackProcessor`, muxed into
+    /// WebM by the library (`"webcodecs"`); `NotSupportedError` where it cannot run.
+    #[serde(rename = "webcodecs")]
+    WebCodecs,
+}
+
 /// A validated `startStream(config)` request: the origin's `VideoStreamConfig` plus
 /// `source`, `audio`/`video` switches, `mimeType` and `name`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -119,6 +135,12 @@ pub struct StreamRequest {
     /// the Origin Private File System as it records.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sink: Option<FileSink>,
+    /// Which engine records it (`engine`, default `"mediarecorder"`).
+    pub engine: EngineChoice,
+    /// WebCodecs engine: ask for a hardware encoder first (`preferHardware`), falling
+    /// back to any; default on mobile profiles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefer_hardware: Option<bool>,
 }
 
 /// `sink: { type: "opfs", name? }`.
@@ -209,6 +231,8 @@ const STREAM_FIELDS: &[&str] = &[
     "keyframeInterval",
     "sink",
     "readable",
+    "engine",
+    "preferHardware",
 ];
 
 impl StreamRequest {
@@ -269,6 +293,12 @@ impl StreamRequest {
                 .integer("keyframeInterval", 100, 60_000)?
                 .map(|n| n as u32),
             sink: f.get("sink").map(FileSink::from_value).transpose()?,
+            engine: match f.choice("engine", &["auto", "mediarecorder", "webcodecs"])? {
+                Some(0) => EngineChoice::Auto,
+                Some(2) => EngineChoice::WebCodecs,
+                _ => EngineChoice::MediaRecorder,
+            },
+            prefer_hardware: f.boolean("preferHardware")?,
         };
         if source == Source::Microphone && req.video {
             return Err(range(
@@ -286,6 +316,12 @@ impl StreamRequest {
             return Err(range(
                 "videoConfig.sink",
                 "is for recorded streams; for source \"external\" write your chunks yourself",
+            ));
+        }
+        if source == Source::External && req.engine != EngineChoice::MediaRecorder {
+            return Err(range(
+                "videoConfig.engine",
+                "is for recorded streams; source \"external\" pushes its own chunks",
             ));
         }
         if source == Source::External && req.mime_type.is_none() {
@@ -380,6 +416,96 @@ pub fn negotiate_mime_type(
     mut is_supported: impl FnMut(&str) -> bool,
 ) -> Option<String> {
     candidates.iter().find(|m| is_supported(m)).cloned()
+}
+
+/// What the WebCodecs engine records for a stream: the WebM type it writes, its video
+/// codec (if it records video) and whether it records Opus audio.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodecsPlan {
+    /// The type of the recording, e.g. `"video/webm;codecs=vp8,opus"`.
+    pub mime_type: String,
+    /// The video codec, if the stream records video.
+    pub video: Option<crate::core::ebml::muxer::VideoCodec>,
+    /// Whether it records audio (Opus).
+    pub audio: bool,
+}
+
+/// The first of `req`'s recorder types (as [`candidate_mime_types`] orders them) that
+/// the WebCodecs engine writes: WebM with VP8 or VP9 video (VP8 where the type names
+/// no codec: the cheaper software encoder) and Opus audio. `Err` says, in words, why
+/// none is.
+///
+/// ```
+/// use media_recorder_producer::core::config::{webcodecs_plan, ProducerConfig, StreamRequest};
+/// use media_recorder_producer::core::value::Value;
+/// let req = StreamRequest::from_value(&Value::Null).unwrap();
+/// let plan = webcodecs_plan(&req, &ProducerConfig::default()).unwrap();
+/// assert_eq!(plan.mime_type, "video/webm;codecs=vp9,opus");
+/// ```
+pub fn webcodecs_plan(req: &StreamRequest, cfg: &ProducerConfig) -> Result<CodecsPlan, String> {
+    use crate::core::ebml::muxer::VideoCodec;
+    let candidates = candidate_mime_types(req, cfg);
+    for m in &candidates {
+        let lower = m.to_ascii_lowercase();
+        let (kind, params) = match lower.split_once(';') {
+            Some((k, p)) => (k.trim().to_string(), p.to_string()),
+            None => (lower.trim().to_string(), String::new()),
+        };
+        let video_type = kind == "video/webm";
+        if !(video_type || (kind == "audio/webm" && !req.video)) {
+            continue;
+        }
+        let codecs: Vec<String> = match params.split_once("codecs=") {
+            Some((_, c)) => c
+                .trim_matches(|ch: char| ch == '"' || ch.is_whitespace())
+                .split(',')
+                .map(|c| c.trim().trim_matches('"').to_string())
+                .filter(|c| !c.is_empty())
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut video = None;
+        let mut other = false;
+        for c in &codecs {
+            match c.as_str() {
+                "vp8" => video = video.or(Some(VideoCodec::Vp8)),
+                c if c == "vp9" || c.starts_with("vp09") => video = video.or(Some(VideoCodec::Vp9)),
+                "opus" => {}
+                _ => other = true,
+            }
+        }
+        if other || (video.is_some() && !req.video) {
+            continue;
+        }
+        if req.video && video.is_none() {
+            video = Some(VideoCodec::Vp8);
+        }
+        let audio = req.audio;
+        let mut mime_type = String::from(if req.video {
+            "video/webm"
+        } else {
+            "audio/webm"
+        });
+        mime_type.push_str(";codecs=");
+        if let Some(v) = video {
+            mime_type.push_str(v.mime_name());
+            if audio {
+                mime_type.push(',');
+            }
+        }
+        if audio {
+            mime_type.push_str("opus");
+        }
+        return Ok(CodecsPlan {
+            mime_type,
+            video,
+            audio,
+        });
+    }
+    Err(format!(
+        "none of the recorder types ({}) is one the WebCodecs engine writes (WebM with VP8 or VP9 video and Opus audio)",
+        candidates.join(", ")
+    ))
 }
 
 /// Whether a recorder type is a container the library indexes (WebM or MP4): it can be

@@ -11,7 +11,8 @@
 //!   blocks go out in time order), or once its own queue spans [`MAX_WAIT_MS`] (a
 //!   track that stalls does not hold the other back for longer than that).
 //! - **Clusters** start at each video keyframe (so every Cluster of a video recording
-//!   opens with one, which snapshots cut at), after [`MAX_CLUSTER_SPAN_MS`] when no
+//!   opens with one, which snapshots cut at; the first may open with audio that came
+//!   before the first video frame, and then holds the first keyframe), after [`MAX_CLUSTER_SPAN_MS`] when no
 //!   keyframe came (a block's timecode is 16 bits), and every
 //!   [`MuxerOptions::audio_cluster_ms`] in an audio-only recording.
 //! - **Time** is in microseconds from the recording's start, per frame; each track's
@@ -93,7 +94,8 @@ pub struct VideoTrack {
 /// The audio track (Opus).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioTrack {
-    /// Sample rate of the input, Hz.
+    /// Sample rate of the input, Hz (written in the OpusHead the muxer makes when the
+    /// encoder gave none).
     pub sample_rate: u32,
     /// Channels.
     pub channels: u32,
@@ -151,6 +153,8 @@ pub struct WebmMuxer {
     queues: [VecDeque<Frame>; 2],
     /// The open Cluster's Timecode.
     cluster: Option<u64>,
+    /// Whether the open Cluster has a video block.
+    cluster_has_video: bool,
     /// The last written timecode of each track.
     last: [Option<u64>; 2],
     /// Whether the video track has had its first keyframe.
@@ -170,6 +174,7 @@ impl WebmMuxer {
             opus_head: None,
             queues: [VecDeque::new(), VecDeque::new()],
             cluster: None,
+            cluster_has_video: false,
             last: [None, None],
             video_keyed: false,
             skipped: 0,
@@ -183,6 +188,15 @@ impl WebmMuxer {
     pub fn set_opus_head(&mut self, head: &[u8]) {
         if !self.header_written && head.len() >= 19 && head.starts_with(b"OpusHead") {
             self.opus_head = Some(head.to_vec());
+        }
+    }
+
+    /// The audio input's sample rate and channels, as the first audio data showed
+    /// them. Ignored once the header is written or if the muxer has no audio track.
+    pub fn set_audio_format(&mut self, sample_rate: u32, channels: u32) {
+        if let (false, Some(a)) = (self.header_written, self.opts.audio.as_mut()) {
+            a.sample_rate = sample_rate;
+            a.channels = channels.clamp(1, 2);
         }
     }
 
@@ -290,7 +304,9 @@ impl WebmMuxer {
             None => true,
             Some(c) => {
                 let span = ts.saturating_sub(c);
-                is_video_key
+                // A keyframe joins a Cluster that has no video yet (audio that came
+                // first): every Cluster then holds a keyframe.
+                (is_video_key && self.cluster_has_video)
                     || span >= MAX_CLUSTER_SPAN_MS
                     || (self.opts.video.is_none()
                         && span >= u64::from(self.opts.audio_cluster_ms.max(1)))
@@ -305,6 +321,7 @@ impl WebmMuxer {
                 .extend_from_slice(&[0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
             writer::uint(&mut self.out, id::TIMECODE, tc);
             self.cluster = Some(tc);
+            self.cluster_has_video = false;
             self.clusters = self.clusters.saturating_add(1);
         }
         let cluster = self.cluster.unwrap_or(ts);
@@ -312,6 +329,9 @@ impl WebmMuxer {
         let rel = i16::try_from(ts.saturating_sub(cluster)).unwrap_or(i16::MAX);
         if let Some(l) = self.last.get_mut(slot) {
             *l = Some(ts);
+        }
+        if slot == 0 {
+            self.cluster_has_video = true;
         }
         writer::id(&mut self.out, id::SIMPLE_BLOCK);
         writer::size(&mut self.out, (frame.data.len() as u64).saturating_add(4));
@@ -383,7 +403,9 @@ impl WebmMuxer {
             );
             writer::uint(&mut e, 0x56BB, OPUS_SEEK_PRE_ROLL_NS); // SeekPreRoll
             let mut audio = Vec::new();
-            writer::float(&mut audio, 0xB5, f64::from(a.sample_rate)); // SamplingFrequency
+            // SamplingFrequency: Opus always decodes at 48 kHz (the input rate is in the
+            // OpusHead).
+            writer::float(&mut audio, 0xB5, 48_000.0);
             writer::uint(&mut audio, 0x9F, u64::from(a.channels)); // Channels
             writer::master(&mut e, 0xE1, &audio);
             writer::master(&mut tracks, id::TRACK_ENTRY, &e);
@@ -477,6 +499,22 @@ mod tests {
             );
         }
         assert_eq!(m.skipped(), 0);
+    }
+
+    #[test]
+    fn audio_before_the_first_video_frame_shares_its_cluster() {
+        let mut m = av();
+        m.push(TrackKind::Audio, 0, true, &[1]);
+        m.push(TrackKind::Audio, 20_000, true, &[1]);
+        m.push(TrackKind::Video, 30_000, true, &[2]);
+        m.push(TrackKind::Audio, 40_000, true, &[1]);
+        m.push(TrackKind::Video, 1_030_000, true, &[2]);
+        let r = read(&m.finish());
+        let c = r.clusters();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].timecode, Some(0));
+        assert_eq!(c[0].keyframe.map(|k| k.timecode), Some(30));
+        assert_eq!(c[1].timecode, Some(1030));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! so that no `RefCell` borrow is held while they call into the browser, and their
 //! event callbacks reach the pipeline through an [`EngineSink`] that holds it weakly.
 
+pub mod codecs;
 pub mod push;
 pub mod recorder;
 
@@ -71,6 +72,21 @@ pub trait Engine {
     /// Drops its recorders and their listeners (a running one is stopped): nothing
     /// more reaches the sink.
     fn close(&self);
+    /// Its name as streams report it (`stream.engine`).
+    fn name(&self) -> &'static str;
+    /// Where it encodes, if it encodes itself (`"worker"`, `"main-thread"`).
+    fn mode(&self) -> Option<&'static str> {
+        None
+    }
+    /// Video frames it dropped before encoding, if it encodes itself (WebCodecs).
+    fn dropped_before_encoding(&self) -> Option<u64> {
+        None
+    }
+    /// Whether a bitrate change costs nothing (applied in place, no new segment), so
+    /// quality levels apply their bitrate without `restartOnBitrateChange`.
+    fn bitrate_in_place(&self) -> bool {
+        false
+    }
 }
 
 /// The header policy for a container type: WebM and MP4 are scanned for the end of

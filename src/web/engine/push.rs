@@ -48,6 +48,10 @@ impl Engine for PushEngine {
     fn mime_type(&self) -> String {
         self.mime_type.clone()
     }
+    fn name(&self) -> &'static str {
+        "external"
+    }
+
     fn captures(&self) -> bool {
         false
     }

@@ -281,6 +281,10 @@ impl Engine for RecorderEngine {
         true
     }
 
+    fn name(&self) -> &'static str {
+        "mediarecorder"
+    }
+
     fn close(&self) {
         // Dropping a Recorder stops it if it runs and removes its listeners.
         let current = self.current.borrow_mut().take();

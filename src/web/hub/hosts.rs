@@ -153,8 +153,10 @@ impl AdaptiveHost for Hub {
             for p in &streams {
                 p.apply_level(change.to).await;
             }
-            if restart {
-                for p in &streams {
+            // A WebCodecs stream changes its bitrate in place (free); a MediaRecorder
+            // stream only with restartOnBitrateChange (a new segment).
+            for p in &streams {
+                if restart || p.bitrate_in_place() {
                     p.request_bitrate(change.to.video_bps);
                 }
             }

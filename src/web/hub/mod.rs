@@ -13,8 +13,8 @@ use gloo_timers::callback::Interval;
 use wasm_bindgen::JsValue;
 
 use crate::core::config::{
-    candidate_mime_types, is_indexable, negotiate_mime_type, FrameData, LogTarget, ProducerConfig,
-    Retain, Source, StreamRequest,
+    candidate_mime_types, is_indexable, negotiate_mime_type, webcodecs_plan, CodecsPlan,
+    EngineChoice, FrameData, LogTarget, ProducerConfig, Retain, Source, StreamRequest,
 };
 use crate::core::constraints::media_constraints;
 use crate::core::error::{ErrorKind, ProducerError};
@@ -23,6 +23,7 @@ use crate::core::metrics::{LiveState, ProducerMetrics, StreamMetrics};
 use crate::core::ring::RingLimits;
 use crate::core::stream::{StreamInfo, StreamPhase};
 use crate::web::adaptive::{self, Adaptive, AdaptiveHost};
+use crate::web::engine::codecs::{self, CodecsEngine, CodecsSetup, Probe};
 use crate::web::engine::push::PushEngine;
 use crate::web::engine::recorder::RecorderEngine;
 use crate::web::engine::Engine;
@@ -382,10 +383,20 @@ impl Hub {
                 "startStream() needs a connected producer: call connect() first",
             ));
         }
-        let cfg = &self.config;
         let captures = req.source != Source::External;
-        // Negotiate before acquiring anything: if nothing is supported, nothing is opened.
-        let mime_type = if captures {
+        // Choose the engine and negotiate before acquiring anything: if nothing is
+        // supported, nothing is opened.
+        let (codecs_plan, engine_reason) = if captures {
+            let (plan, reason) = self.choose_engine(&req).await?;
+            self.check_alive("startStream()")?;
+            (plan, Some(reason))
+        } else {
+            (None, None)
+        };
+        let cfg = &self.config;
+        let mime_type = if let Some((plan, _)) = &codecs_plan {
+            plan.mime_type.clone()
+        } else if captures {
             let candidates = candidate_mime_types(&req, cfg);
             negotiate_mime_type(&candidates, web_sys::MediaRecorder::is_type_supported).ok_or_else(
                 || {
@@ -448,8 +459,36 @@ impl Hub {
             .unwrap_or(req.video);
         let video_bps =
             (captures && has_video).then(|| req.bitrate.unwrap_or(cfg.video_bits_per_second));
-        let engine: Rc<dyn Engine> = match &lease {
-            Some(l) => Rc::new(RecorderEngine::new(
+        let hardware_acceleration = codecs_plan
+            .as_ref()
+            .map(|(_, hw)| hw.unwrap_or("no-preference"));
+        let engine: Rc<dyn Engine> = match (&lease, codecs_plan) {
+            (Some(l), Some((plan, hardware))) => {
+                let stream = l.stream();
+                let track = |list: js_sys::Array| {
+                    wasm_bindgen::JsCast::dyn_into::<web_sys::MediaStreamTrack>(list.get(0)).ok()
+                };
+                let settings = media::video_settings(stream);
+                let size =
+                    |v: Option<i32>, d: u32| v.and_then(|n| u32::try_from(n).ok()).unwrap_or(d);
+                Rc::new(CodecsEngine::new(CodecsSetup {
+                    plan,
+                    video: track(stream.get_video_tracks()),
+                    audio: track(stream.get_audio_tracks()),
+                    width: size(settings.width, 640),
+                    height: size(settings.height, 480),
+                    frame_rate: settings.frame_rate,
+                    video_bps: video_bps.unwrap_or(cfg.video_bits_per_second),
+                    audio_bps: cfg.audio_bits_per_second,
+                    timeslice_ms: cfg.recording_interval_ms,
+                    keyframe_ms: req
+                        .keyframe_interval_ms()
+                        .unwrap_or(codecs::DEFAULT_KEYFRAME_MS),
+                    hardware: hardware.unwrap_or("no-preference"),
+                    main_thread: false,
+                }))
+            }
+            (Some(l), None) => Rc::new(RecorderEngine::new(
                 l.stream(),
                 &mime_type,
                 video_bps,
@@ -457,7 +496,7 @@ impl Hub {
                 cfg.recording_interval_ms,
                 req.keyframe_interval_ms(),
             )),
-            None => Rc::new(PushEngine::new(mime_type.clone())),
+            (None, _) => Rc::new(PushEngine::new(mime_type.clone())),
         };
         // Replay needs the index; retain "all" and an OPFS file use it to make the
         // recording seekable at stop without reading it again.
@@ -477,6 +516,11 @@ impl Hub {
             frames_dropped: 0,
             bytes_dropped: 0,
             end_reason: None,
+            engine: captures.then(|| engine.name()),
+            engine_reason,
+            engine_mode: None,
+            hardware_acceleration,
+            frames_dropped_before_encoding: None,
         };
         let host: Rc<dyn PipelineHost> = self.clone();
         let p = StreamPipeline::start(
@@ -517,6 +561,67 @@ impl Hub {
         }
         self.emit_stream_update(&p);
         pipeline_to_js(&p)
+    }
+
+    /// The engine for a capturing stream: `Some((plan, hardwareAcceleration))` for
+    /// WebCodecs, `None` for MediaRecorder, with the reason in words.
+    /// `engine: "webcodecs"` where it cannot run is a `NotSupportedError` naming what
+    /// is missing; `"auto"` falls back to MediaRecorder and says why.
+    async fn choose_engine(
+        self: &Rc<Self>,
+        req: &StreamRequest,
+    ) -> Result<(Option<(CodecsPlan, Option<&'static str>)>, String), ProducerError> {
+        let auto = match req.engine {
+            EngineChoice::MediaRecorder => {
+                return Ok((None, "engine: \"mediarecorder\" (the default)".into()))
+            }
+            EngineChoice::Auto => true,
+            EngineChoice::WebCodecs => false,
+        };
+        let fallback = |why: String| -> Result<_, ProducerError> {
+            if auto {
+                Ok((
+                    None,
+                    ["engine: \"auto\" chose MediaRecorder: ", &why].concat(),
+                ))
+            } else {
+                Err(ProducerError::new(
+                    ErrorKind::NotSupported,
+                    [
+                        "videoConfig.engine \"webcodecs\" cannot record here: ",
+                        &why,
+                    ]
+                    .concat(),
+                ))
+            }
+        };
+        let plan = match webcodecs_plan(req, &self.config) {
+            Ok(p) => p,
+            Err(why) => return fallback(why),
+        };
+        let (w, h) = (req.width.unwrap_or(1280), req.height.unwrap_or(720));
+        let bps = req.bitrate.unwrap_or(self.config.video_bits_per_second);
+        let mobile = self.adaptive.borrow().profile().mobile;
+        let prefer_hardware = req.prefer_hardware.unwrap_or(mobile);
+        match codecs::probe(&plan, w, h, bps, prefer_hardware).await? {
+            Probe::Missing(api) => fallback(["this browser has no ", &api].concat()),
+            Probe::Unsupported(what) => fallback(
+                [
+                    "this browser's encoders do not take ",
+                    &what,
+                    " for this stream",
+                ]
+                .concat(),
+            ),
+            Probe::Supported(hw) => {
+                let why = if auto {
+                    "engine: \"auto\" chose WebCodecs: MediaStreamTrackProcessor and the encoders are present and take the stream's config"
+                } else {
+                    "engine: \"webcodecs\""
+                };
+                Ok((Some((plan, hw)), why.into()))
+            }
+        }
     }
 
     /// The media for `req`: from the pool if one is used, else opened directly.

@@ -328,7 +328,10 @@ impl StreamPipeline {
 
     /// What callers see now (a copy).
     pub fn info(&self) -> StreamInfo {
-        self.info.borrow().clone()
+        let mut info = self.info.borrow().clone();
+        info.engine_mode = self.engine.mode();
+        info.frames_dropped_before_encoding = self.engine.dropped_before_encoding();
+        info
     }
 
     /// The recorder's type (what `info().mime_type` is, without cloning the rest).
@@ -639,10 +642,21 @@ impl StreamPipeline {
 
     /// Records the video at `video_bps` from now on (a new segment where the engine
     /// needs one; nothing where it has no bitrate).
-    pub fn request_bitrate(self: &Rc<Self>, video_bps: u32) {
-        if self.engine.reconfigure(video_bps) == Reconfig::NewSegment {
-            self.handle(Event::RestartRequested { video_bps });
+    /// Returns how: `"in-place"`, `"new-segment"` or `"unsupported"`.
+    pub fn request_bitrate(self: &Rc<Self>, video_bps: u32) -> &'static str {
+        match self.engine.reconfigure(video_bps) {
+            Reconfig::NewSegment => {
+                self.handle(Event::RestartRequested { video_bps });
+                "new-segment"
+            }
+            Reconfig::InPlace => "in-place",
+            Reconfig::Unsupported => "unsupported",
         }
+    }
+
+    /// Whether its engine changes the bitrate in place (no new segment).
+    pub fn bitrate_in_place(&self) -> bool {
+        self.engine.bitrate_in_place()
     }
 
     /// A chunk pushed by the app (`source: "external"`), with its `isHeader` hint.

@@ -125,10 +125,17 @@ impl EngineSink for PipelineSink {
 
     fn failed(&self, error: ProducerError) {
         if let Some(p) = self.0.upgrade() {
-            let err = ProducerError::new(
-                ErrorKind::Recorder,
-                format!("Stream {}: the recorder failed: {}", p.id(), error.message),
-            );
+            let err = if error.kind == ErrorKind::Encoder {
+                ProducerError::new(
+                    ErrorKind::Encoder,
+                    format!("Stream {}: {}", p.id(), error.message),
+                )
+            } else {
+                ProducerError::new(
+                    ErrorKind::Recorder,
+                    format!("Stream {}: the recorder failed: {}", p.id(), error.message),
+                )
+            };
             p.handle(Event::RecorderFailed(err));
         }
     }

@@ -1,0 +1,328 @@
+// The WebCodecs engine's encoding loop: reads VideoFrames and AudioData from the
+// processors' streams, encodes them (VideoEncoder, AudioEncoder: Opus) and hands the
+// encoded chunks back in one message per timeslice; the library's wasm muxes them
+// into WebM. It runs in a dedicated Worker made from its own source (a Blob URL: no
+// file for a bundler to find, no wasm to load there) or, where a Worker cannot be made
+// or the streams cannot be transferred, on the main thread. `encoderLoop` uses nothing
+// from outside its body, so its source runs on its own.
+function encoderLoop(scope) {
+  const now = () => performance.timeOrigin + performance.now(); // ms, comparable across threads
+  let video = null;
+  let audio = null;
+  let cfg = null;
+  let paused = false;
+  let pauseStart = 0;
+  let pauseTotalUs = 0;
+  let stopping = false;
+  let flushed = false;
+  let failed = false;
+  let timer = 0;
+  let items = []; // [track, tsUs, key, Uint8Array]
+  let droppedBeforeEncoding = 0;
+  let queueMax = 0;
+  let encodedFrames = 0;
+
+  const post = (m, transfer) => scope.postMessage(m, transfer || []);
+  const fail = (where, e) => {
+    if (failed || flushed) return;
+    failed = true;
+    post({ type: 'error', message: where + ': ' + ((e && e.message) || String(e)) });
+    stop();
+  };
+
+  // Per track: the first frame's own timestamp and when it was read, so that both
+  // tracks share one time line from the recording's start (their clocks differ), and
+  // the pause offsets in force from each raw timestamp on.
+  const side = (kind) => ({ kind, anchor: null, offsets: [], reader: null, encoder: null });
+  const mapTime = (s, raw) => {
+    let off = 0;
+    for (const [from, us] of s.offsets) if (raw >= from) off = us;
+    return Math.max(0, Math.round(raw - s.anchor.raw + s.anchor.atUs - off));
+  };
+  const anchor = (s, raw) => {
+    if (!s.anchor) s.anchor = { raw, atUs: (now() - cfg.t0) * 1000 - pauseTotalUs };
+    const last = s.offsets.length ? s.offsets[s.offsets.length - 1][1] : 0;
+    if (last !== pauseTotalUs) s.offsets.push([raw, pauseTotalUs]);
+  };
+
+  let reported = 0;
+  const batch = () => {
+    const stats = { droppedBeforeEncoding, queueMax, encodedFrames };
+    queueMax = 0;
+    if (!items.length) {
+      // Nothing encoded: a message only if the drop count moved.
+      if (reported !== droppedBeforeEncoding) post({ type: 'stats', stats });
+      reported = droppedBeforeEncoding;
+      return;
+    }
+    reported = droppedBeforeEncoding;
+    let bytes = 0;
+    for (const it of items) bytes += it[3].byteLength;
+    const data = new Uint8Array(bytes);
+    const index = new Float64Array(items.length * 4);
+    let at = 0;
+    items.forEach((it, i) => {
+      data.set(it[3], at);
+      index.set([it[0], it[1], it[2], it[3].byteLength], i * 4);
+      at += it[3].byteLength;
+    });
+    items = [];
+    post({ type: 'chunks', index, data, stats }, [index.buffer, data.buffer]);
+  };
+
+  const videoConfig = (w, h) => {
+    const v = cfg.video;
+    const c = {
+      codec: v.codec,
+      width: w,
+      height: h,
+      bitrate: v.bitrate,
+      latencyMode: 'realtime',
+      hardwareAcceleration: v.hardwareAcceleration,
+    };
+    if (v.framerate) c.framerate = v.framerate;
+    return c;
+  };
+
+  async function pump(s, onFrame) {
+    try {
+      for (;;) {
+        const { value, done } = await s.reader.read();
+        if (done) return;
+        if (stopping || paused || failed) {
+          value.close();
+          continue;
+        }
+        try {
+          onFrame(value);
+        } finally {
+          value.close();
+        }
+      }
+    } catch (e) {
+      if (!stopping) fail(s.kind + ' track', e);
+    }
+  }
+
+  function startVideo(readable) {
+    const v = cfg.video;
+    const s = side('video');
+    s.size = [v.width, v.height];
+    s.lastKey = -Infinity;
+    s.forceKey = true;
+    s.encoder = new VideoEncoder({
+      output: (chunk) => {
+        const d = new Uint8Array(chunk.byteLength);
+        chunk.copyTo(d);
+        encodedFrames++;
+        items.push([0, mapTime(s, chunk.timestamp), chunk.type === 'key' ? 1 : 0, d]);
+      },
+      error: (e) => fail('VideoEncoder', e),
+    });
+    s.encoder.configure(videoConfig(v.width, v.height));
+    s.reader = readable.getReader();
+    video = s;
+    pump(s, (frame) => {
+      const q = s.encoder.encodeQueueSize;
+      if (q > queueMax) queueMax = q;
+      if (q >= v.maxQueue) {
+        droppedBeforeEncoding++;
+        return;
+      }
+      anchor(s, frame.timestamp);
+      const w = frame.displayWidth;
+      const h = frame.displayHeight;
+      if (w !== s.size[0] || h !== s.size[1]) {
+        // The track's size changed (quality level, rotation): encode at the new size.
+        s.size = [w, h];
+        s.encoder.configure(videoConfig(w, h));
+        s.forceKey = true;
+      }
+      const t = mapTime(s, frame.timestamp);
+      const key = s.forceKey || t - s.lastKey >= v.keyframeMs * 1000;
+      if (key) {
+        s.lastKey = t;
+        s.forceKey = false;
+      }
+      s.encoder.encode(frame, { keyFrame: key });
+    });
+  }
+
+  function startAudio(readable) {
+    const a = cfg.audio;
+    const s = side('audio');
+    s.reader = readable.getReader();
+    audio = s;
+    pump(s, (data) => {
+      if (!s.encoder) {
+        s.encoder = new AudioEncoder({
+          output: (chunk, meta) => {
+            const desc = meta && meta.decoderConfig && meta.decoderConfig.description;
+            if (desc && !s.described) {
+              s.described = true;
+              const head = desc instanceof ArrayBuffer ? desc.slice(0) : new Uint8Array(desc.buffer, desc.byteOffset, desc.byteLength).slice().buffer;
+              post({ type: 'opusHead', data: head }, [head]);
+            }
+            const d = new Uint8Array(chunk.byteLength);
+            chunk.copyTo(d);
+            items.push([1, mapTime(s, chunk.timestamp), 1, d]);
+          },
+          error: (e) => fail('AudioEncoder', e),
+        });
+        s.encoder.configure({
+          codec: 'opus',
+          sampleRate: data.sampleRate,
+          numberOfChannels: data.numberOfChannels,
+          bitrate: a.bitrate,
+        });
+        post({ type: 'audioFormat', sampleRate: data.sampleRate, channels: data.numberOfChannels });
+      }
+      anchor(s, data.timestamp);
+      s.encoder.encode(data);
+    });
+  }
+
+  async function stop() {
+    if (stopping) return;
+    stopping = true;
+    const sides = [video, audio].filter(Boolean);
+    await Promise.all(sides.map((s) => s.reader && s.reader.cancel().catch(() => {})));
+    await Promise.all(
+      sides.map((s) =>
+        s.encoder && s.encoder.state === 'configured' ? s.encoder.flush().catch(() => {}) : null,
+      ),
+    );
+    for (const s of sides) {
+      if (s.encoder && s.encoder.state !== 'closed') s.encoder.close();
+    }
+    clearInterval(timer);
+    batch();
+    flushed = true;
+    post({ type: 'flushed' });
+  }
+
+  const handle = (m, streams) => {
+    switch (m.type) {
+      case 'init':
+        cfg = m;
+        try {
+          if (streams.video) startVideo(streams.video);
+          if (streams.audio) startAudio(streams.audio);
+        } catch (e) {
+          fail('start', e);
+          return;
+        }
+        timer = setInterval(batch, cfg.timesliceMs);
+        break;
+      case 'bitrate':
+        if (video && !stopping && video.encoder.state === 'configured') {
+          cfg.video.bitrate = m.bps;
+          try {
+            video.encoder.configure(videoConfig(video.size[0], video.size[1]));
+          } catch (e) {
+            fail('VideoEncoder', e);
+          }
+        }
+        break;
+      case 'pause':
+        if (!paused) {
+          paused = true;
+          pauseStart = now();
+        }
+        break;
+      case 'resume':
+        if (paused) {
+          paused = false;
+          pauseTotalUs += (now() - pauseStart) * 1000;
+          if (video) video.forceKey = true;
+        }
+        break;
+      case 'stop':
+        stop();
+        break;
+    }
+  };
+  scope.onmessage = (e) => handle(e.data, { video: e.data.videoStream, audio: e.data.audioStream });
+  return handle;
+}
+
+// `probeEncoders(video, audio, preferHardware)`: what this browser lacks for the
+// engine, or whether the video config is supported, and with which hardwareAcceleration
+// (a hardware encoder first if asked for, then any). `video` is the VideoEncoder config
+// without hardwareAcceleration, or null. Resolves to { missing } or { supported,
+// hardwareAcceleration }.
+export async function probeEncoders(video, audio, preferHardware) {
+  const g = globalThis;
+  for (const [need, name] of [
+    [true, 'MediaStreamTrackProcessor'],
+    [!!video, 'VideoEncoder'],
+    [audio, 'AudioEncoder'],
+  ]) {
+    if (need && typeof g[name] !== 'function') return { missing: name };
+  }
+  if (audio) {
+    const a = await AudioEncoder.isConfigSupported({ codec: 'opus', sampleRate: 48000, numberOfChannels: 1 });
+    if (!a.supported) return { supported: false, what: 'opus' };
+  }
+  if (!video) return { supported: true, hardwareAcceleration: null };
+  for (const hw of preferHardware ? ['prefer-hardware', 'no-preference'] : ['no-preference']) {
+    const r = await VideoEncoder.isConfigSupported(Object.assign({}, video, { hardwareAcceleration: hw }));
+    if (r.supported) return { supported: true, hardwareAcceleration: hw };
+  }
+  return { supported: false, what: video.codec };
+}
+
+// `startEncoder(init, videoTrack, audioTrack, onMessage, mainThread)`: makes a
+// MediaStreamTrackProcessor per track and starts the loop in a Worker (the processors'
+// readables are transferred), or on the main thread if `mainThread` is set or the
+// Worker cannot be made. Returns { mode, post(msg), close() }. Messages to
+// `onMessage` come asynchronously, never from inside `post`.
+export function startEncoder(init, videoTrack, audioTrack, onMessage, mainThread) {
+  const video = videoTrack ? new MediaStreamTrackProcessor({ track: videoTrack }).readable : null;
+  const audio = audioTrack ? new MediaStreamTrackProcessor({ track: audioTrack }).readable : null;
+  if (!mainThread && typeof Worker === 'function') {
+    let url = null;
+    let worker = null;
+    try {
+      url = URL.createObjectURL(
+        new Blob(['(' + encoderLoop.toString() + ')(self);'], { type: 'text/javascript' }),
+      );
+      worker = new Worker(url);
+      const streams = [video, audio].filter(Boolean);
+      worker.postMessage(Object.assign({}, init, { videoStream: video, audioStream: audio }), streams);
+      worker.onmessage = (e) => onMessage(e.data);
+      worker.onerror = (e) => {
+        e.preventDefault();
+        onMessage({ type: 'error', message: 'worker: ' + (e.message || 'failed') });
+        onMessage({ type: 'flushed' });
+      };
+      return {
+        mode: 'worker',
+        post: (m) => worker.postMessage(m),
+        close: () => {
+          worker.terminate();
+          URL.revokeObjectURL(url);
+        },
+      };
+    } catch (e) {
+      // No Worker here (CSP without blob:, or streams that cannot be transferred):
+      // the main thread runs the loop.
+      if (worker) worker.terminate();
+      if (url) URL.revokeObjectURL(url);
+    }
+  }
+  let closed = false;
+  const scope = {
+    postMessage: (m) => queueMicrotask(() => closed || onMessage(m)),
+  };
+  const handle = encoderLoop(scope);
+  handle(init, { video, audio });
+  return {
+    mode: 'main-thread',
+    post: (m) => queueMicrotask(() => closed || handle(m, {})),
+    close: () => {
+      closed = true;
+      handle({ type: 'stop' }, {});
+    },
+  };
+}

@@ -1,0 +1,467 @@
+//! The WebCodecs engine: `MediaStreamTrackProcessor` → `VideoEncoder`/`AudioEncoder`
+//! (in a dedicated Worker where one can be made) → the library's WebM muxer.
+//!
+//! The main thread makes a processor per track and hands their `readable`s to the
+//! encoding loop (`codecs.js`), which runs in a Worker made from its own source (the
+//! streams are transferred) or, where that fails, on the main thread. The loop sends
+//! back one message per timeslice with that slice's encoded chunks packed in one
+//! buffer; [`WebmMuxer`] turns them into WebM bytes, which go to the pipeline as one
+//! chunk (Blob), as a MediaRecorder's `dataavailable` would.
+//!
+//! What MediaRecorder cannot do, this engine does:
+//! - the video bitrate changes in place, with a new `configure()` between frames: no
+//!   new segment, no gap ([`Reconfig::InPlace`]);
+//! - frames are dropped before encoding when the encoder's queue is full, counted as
+//!   `framesDroppedBeforeEncoding`, apart from the ring's drops;
+//! - the encoder runs off the main thread.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::MediaStreamTrack;
+
+use super::{Engine, EngineSink, Reconfig};
+use crate::core::config::CodecsPlan;
+use crate::core::ebml::muxer::{AudioTrack, MuxerOptions, TrackKind, VideoTrack, WebmMuxer};
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::ring::HeaderPolicy;
+use crate::web::interop::{self, from_js, get, set};
+
+#[wasm_bindgen(module = "/src/web/engine/codecs.js")]
+extern "C" {
+    type EncoderLoop;
+    #[wasm_bindgen(js_name = startEncoder, catch)]
+    fn start_encoder(
+        init: &JsValue,
+        video: Option<MediaStreamTrack>,
+        audio: Option<MediaStreamTrack>,
+        on_message: &js_sys::Function,
+        main_thread: bool,
+    ) -> Result<EncoderLoop, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn mode(this: &EncoderLoop) -> String;
+    #[wasm_bindgen(js_name = probeEncoders)]
+    fn probe_encoders(video: &JsValue, audio: bool, prefer_hardware: bool) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn post(this: &EncoderLoop, message: &JsValue);
+    #[wasm_bindgen(method)]
+    fn close(this: &EncoderLoop);
+}
+
+/// Frames the video encoder may have queued before the next frame is dropped instead
+/// of encoded (mediabunny drops at 8, the W3C sample at 30; realtime encoding that
+/// falls this far behind is better served by fewer frames than by more latency).
+pub const MAX_ENCODE_QUEUE: u32 = 8;
+
+/// Keyframe interval when the stream asks for none, ms.
+pub const DEFAULT_KEYFRAME_MS: u32 = 2_000;
+
+/// What the engine records and how.
+pub struct CodecsSetup {
+    /// The type, codecs and tracks it writes.
+    pub plan: CodecsPlan,
+    /// The video track (of the pipeline's lease), if any.
+    pub video: Option<MediaStreamTrack>,
+    /// The audio track, if any.
+    pub audio: Option<MediaStreamTrack>,
+    /// Video size and frame rate at the start (the track's settings).
+    pub width: u32,
+    /// Height at the start.
+    pub height: u32,
+    /// Frame rate at the start, if known.
+    pub frame_rate: Option<f64>,
+    /// Video bitrate, bits/s.
+    pub video_bps: u32,
+    /// Audio bitrate, bits/s.
+    pub audio_bps: u32,
+    /// One chunk per this many ms.
+    pub timeslice_ms: u32,
+    /// A keyframe at least this often, ms.
+    pub keyframe_ms: u32,
+    /// `"prefer-hardware"` or `"no-preference"`.
+    pub hardware: &'static str,
+    /// Run the loop on the main thread even where a Worker could be made.
+    pub main_thread: bool,
+}
+
+/// The loop's messages reach the engine through this (held until `close`).
+type MessageHandler = Closure<dyn FnMut(JsValue)>;
+
+struct Inner {
+    setup: CodecsSetup,
+    muxer: RefCell<WebmMuxer>,
+    sink: RefCell<Option<Rc<dyn EngineSink>>>,
+    looped: RefCell<Option<EncoderLoop>>,
+    on_message: RefCell<Option<MessageHandler>>,
+    mode: Cell<&'static str>,
+    video_bps: Cell<u32>,
+    paused: Cell<bool>,
+    /// `stop` was asked for (or the loop failed): `stopped` follows its `flushed`.
+    stopping: Cell<bool>,
+    /// The loop sent `flushed`: nothing more comes.
+    finished: Cell<bool>,
+    failed: Cell<bool>,
+    dropped_before_encoding: Cell<u64>,
+}
+
+/// Records a `MediaStream`'s tracks with WebCodecs. See the module docs.
+pub struct CodecsEngine {
+    inner: Rc<Inner>,
+}
+
+impl CodecsEngine {
+    /// An engine for `setup` (nothing runs before [`Engine::start`]).
+    pub fn new(setup: CodecsSetup) -> Self {
+        let muxer = WebmMuxer::new(MuxerOptions {
+            video: setup.plan.video.map(|codec| VideoTrack {
+                codec,
+                width: setup.width,
+                height: setup.height,
+            }),
+            audio: setup.plan.audio.then_some(AudioTrack {
+                sample_rate: 48_000,
+                channels: 1,
+            }),
+            audio_cluster_ms: 5_000,
+        });
+        let video_bps = setup.video_bps;
+        CodecsEngine {
+            inner: Rc::new(Inner {
+                setup,
+                muxer: RefCell::new(muxer),
+                sink: RefCell::new(None),
+                looped: RefCell::new(None),
+                on_message: RefCell::new(None),
+                mode: Cell::new("main-thread"),
+                video_bps: Cell::new(video_bps),
+                paused: Cell::new(false),
+                stopping: Cell::new(false),
+                finished: Cell::new(false),
+                failed: Cell::new(false),
+                dropped_before_encoding: Cell::new(0),
+            }),
+        }
+    }
+}
+
+/// What [`probe`] found.
+pub enum Probe {
+    /// The browser lacks this API (`MediaStreamTrackProcessor`, `VideoEncoder`, …).
+    Missing(String),
+    /// The encoders take the stream's config (the string says which codec does not).
+    Unsupported(String),
+    /// Everything is there; the video encoder runs with this `hardwareAcceleration`.
+    Supported(Option<&'static str>),
+}
+
+/// Whether this browser can run the engine for `plan` at `width`×`height` and
+/// `video_bps`, asking for a hardware encoder first if `prefer_hardware`.
+pub async fn probe(
+    plan: &CodecsPlan,
+    width: u32,
+    height: u32,
+    video_bps: u32,
+    prefer_hardware: bool,
+) -> Result<Probe, ProducerError> {
+    let video = match plan.video {
+        Some(codec) => {
+            let v = interop::object();
+            set(&v, "codec", &codec.webcodecs().into());
+            set(&v, "width", &width.into());
+            set(&v, "height", &height.into());
+            set(&v, "bitrate", &video_bps.into());
+            set(&v, "latencyMode", &"realtime".into());
+            v
+        }
+        None => JsValue::NULL,
+    };
+    let r =
+        wasm_bindgen_futures::JsFuture::from(probe_encoders(&video, plan.audio, prefer_hardware))
+            .await
+            .map_err(|e| from_js(&e))?;
+    if let Some(m) = get(&r, "missing").as_string() {
+        return Ok(Probe::Missing(m));
+    }
+    if get(&r, "supported").as_bool() != Some(true) {
+        return Ok(Probe::Unsupported(
+            get(&r, "what").as_string().unwrap_or_default(),
+        ));
+    }
+    Ok(Probe::Supported(
+        match get(&r, "hardwareAcceleration").as_string().as_deref() {
+            Some("prefer-hardware") => Some("prefer-hardware"),
+            Some(_) => Some("no-preference"),
+            None => None,
+        },
+    ))
+}
+
+fn message(kind: &str) -> JsValue {
+    let m = interop::object();
+    set(&m, "type", &kind.into());
+    m
+}
+
+impl Inner {
+    fn sink(&self) -> Option<Rc<dyn EngineSink>> {
+        self.sink.borrow().clone()
+    }
+
+    fn post(&self, m: &JsValue) {
+        if let Some(l) = self.looped.borrow().as_ref() {
+            l.post(m);
+        }
+    }
+
+    fn on_message(&self, m: JsValue) {
+        let kind = get(&m, "type").as_string().unwrap_or_default();
+        match kind.as_str() {
+            "chunks" => {
+                self.take_stats(&m);
+                let index: js_sys::Float64Array = get(&m, "index").unchecked_into();
+                let data: js_sys::Uint8Array = get(&m, "data").unchecked_into();
+                let index = index.to_vec();
+                let bytes = data.to_vec();
+                {
+                    let mut muxer = self.muxer.borrow_mut();
+                    let mut at = 0usize;
+                    for item in index.chunks_exact(4) {
+                        let [track, ts, key, len] = [item[0], item[1], item[2], item[3]];
+                        let end = at.saturating_add(len as usize).min(bytes.len());
+                        let Some(frame) = bytes.get(at..end) else {
+                            break;
+                        };
+                        let track = if track == 0.0 {
+                            TrackKind::Video
+                        } else {
+                            TrackKind::Audio
+                        };
+                        muxer.push(track, ts.max(0.0) as u64, key != 0.0, frame);
+                        at = end;
+                    }
+                }
+                self.emit(false);
+            }
+            "stats" => self.take_stats(&m),
+            "opusHead" => {
+                let head = js_sys::Uint8Array::new(&get(&m, "data")).to_vec();
+                self.muxer.borrow_mut().set_opus_head(&head);
+            }
+            "audioFormat" => {
+                let rate = get(&m, "sampleRate").as_f64().unwrap_or(48_000.0) as u32;
+                let channels = get(&m, "channels").as_f64().unwrap_or(1.0) as u32;
+                self.muxer.borrow_mut().set_audio_format(rate, channels);
+            }
+            "error" => {
+                if self.failed.replace(true) {
+                    return;
+                }
+                self.stopping.set(true);
+                let why = get(&m, "message").as_string().unwrap_or_default();
+                let err = ProducerError::new(
+                    ErrorKind::Encoder,
+                    [
+                        "the WebCodecs encoder failed (",
+                        why.as_str(),
+                        "); what was encoded before it was kept",
+                    ]
+                    .concat(),
+                );
+                if let Some(s) = self.sink() {
+                    s.failed(err);
+                }
+            }
+            "flushed" => {
+                if self.finished.replace(true) {
+                    return;
+                }
+                self.emit(true);
+                let looped = self.looped.borrow_mut().take();
+                if let Some(l) = looped {
+                    l.close();
+                }
+                if let Some(s) = self.sink() {
+                    s.stopped();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn take_stats(&self, m: &JsValue) {
+        let stats = get(m, "stats");
+        if let Some(n) = get(&stats, "droppedBeforeEncoding").as_f64() {
+            self.dropped_before_encoding.set(n as u64);
+        }
+    }
+
+    /// Hands what the muxer has ready to the pipeline as one chunk.
+    fn emit(&self, last: bool) {
+        let bytes = {
+            let mut muxer = self.muxer.borrow_mut();
+            if last {
+                muxer.finish()
+            } else {
+                muxer.take()
+            }
+        };
+        if bytes.is_empty() {
+            return;
+        }
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+        match interop::blob(&parts, &self.setup.plan.mime_type) {
+            Ok(blob) => {
+                if let Some(s) = self.sink() {
+                    s.chunk(blob);
+                }
+            }
+            Err(e) => {
+                if let Some(s) = self.sink() {
+                    s.failed(e);
+                }
+            }
+        }
+    }
+}
+
+impl Engine for CodecsEngine {
+    fn start(&self, sink: Rc<dyn EngineSink>) -> Result<(), ProducerError> {
+        let inner = &self.inner;
+        *inner.sink.borrow_mut() = Some(sink);
+        let s = &inner.setup;
+        let video = s.video.clone().filter(|_| s.plan.video.is_some());
+        let audio = s.audio.clone().filter(|_| s.plan.audio);
+        let init = message("init");
+        set(&init, "t0", &(js_sys::Date::now()).into());
+        set(&init, "timesliceMs", &s.timeslice_ms.into());
+        if let Some(codec) = s.plan.video {
+            let v = interop::object();
+            set(&v, "codec", &codec.webcodecs().into());
+            set(&v, "width", &s.width.into());
+            set(&v, "height", &s.height.into());
+            set(&v, "bitrate", &s.video_bps.into());
+            if let Some(f) = s.frame_rate {
+                set(&v, "framerate", &f.into());
+            }
+            set(&v, "hardwareAcceleration", &s.hardware.into());
+            set(&v, "keyframeMs", &s.keyframe_ms.into());
+            set(&v, "maxQueue", &MAX_ENCODE_QUEUE.into());
+            set(&init, "video", &v);
+        }
+        if s.plan.audio {
+            let a = interop::object();
+            set(&a, "bitrate", &s.audio_bps.into());
+            set(&init, "audio", &a);
+        }
+        let weak: Weak<Inner> = Rc::downgrade(inner);
+        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |m: JsValue| {
+            if let Some(inner) = weak.upgrade() {
+                inner.on_message(m);
+            }
+        });
+        let looped = start_encoder(
+            &init,
+            video,
+            audio,
+            on_message.as_ref().unchecked_ref(),
+            s.main_thread,
+        )
+        .map_err(|e| from_js(&e))?;
+        inner.mode.set(if looped.mode() == "worker" {
+            "worker"
+        } else {
+            "main-thread"
+        });
+        *inner.looped.borrow_mut() = Some(looped);
+        *inner.on_message.borrow_mut() = Some(on_message);
+        Ok(())
+    }
+
+    fn pause(&self) -> Result<(), ProducerError> {
+        if !self.inner.paused.replace(true) {
+            self.inner.post(&message("pause"));
+        }
+        Ok(())
+    }
+
+    fn resume(&self) -> Result<(), ProducerError> {
+        if self.inner.paused.replace(false) {
+            self.inner.post(&message("resume"));
+        }
+        Ok(())
+    }
+
+    fn stop(&self) -> bool {
+        let inner = &self.inner;
+        if inner.finished.get() || inner.looped.borrow().is_none() {
+            return false;
+        }
+        if !inner.stopping.replace(true) {
+            inner.post(&message("stop"));
+        }
+        true
+    }
+
+    fn reconfigure(&self, video_bps: u32) -> Reconfig {
+        if self.inner.setup.plan.video.is_none() {
+            return Reconfig::Unsupported;
+        }
+        if self.inner.video_bps.replace(video_bps) != video_bps {
+            let m = message("bitrate");
+            set(&m, "bps", &video_bps.into());
+            self.inner.post(&m);
+        }
+        Reconfig::InPlace
+    }
+
+    fn retire(&self) -> bool {
+        false
+    }
+
+    fn start_segment(&self, _video_bps: u32) -> Result<(), ProducerError> {
+        Ok(())
+    }
+
+    fn header_policy(&self) -> HeaderPolicy {
+        HeaderPolicy::Scan
+    }
+
+    fn mime_type(&self) -> String {
+        self.inner.setup.plan.mime_type.clone()
+    }
+
+    fn captures(&self) -> bool {
+        true
+    }
+
+    fn close(&self) {
+        let inner = &self.inner;
+        inner.finished.set(true);
+        let looped = inner.looped.borrow_mut().take();
+        if let Some(l) = looped {
+            l.close();
+        }
+        let closure = inner.on_message.borrow_mut().take();
+        drop(closure);
+        let sink = inner.sink.borrow_mut().take();
+        drop(sink);
+    }
+
+    fn name(&self) -> &'static str {
+        "webcodecs"
+    }
+
+    fn mode(&self) -> Option<&'static str> {
+        Some(self.inner.mode.get())
+    }
+
+    fn dropped_before_encoding(&self) -> Option<u64> {
+        Some(self.inner.dropped_before_encoding.get())
+    }
+
+    fn bitrate_in_place(&self) -> bool {
+        self.inner.setup.plan.video.is_some()
+    }
+}
