@@ -30,6 +30,19 @@ for (const target of ['web']) {
   for (const f of readdirSync(join(dist, target))) {
     if (f !== 'snippets' && !/\.(js|wasm|d\.ts)$/.test(f)) rmSync(join(dist, target, f), { recursive: true, force: true });
   }
+  // A release ships its JS minified (esbuild: whitespace, syntax, local names; exports,
+  // globals and property names stay), the glue and the snippets alike. The sources and
+  // the .d.ts keep their comments. (codecs.js starts its Worker from a function's own
+  // source: a minified function is still a whole function.)
+  if (profile === '--release') {
+    const { transformSync } = await import('esbuild');
+    const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]);
+    for (const f of walk(join(dist, target)).filter((f) => f.endsWith('.js') && !f.endsWith('.d.js'))) {
+      const { code } = transformSync(readFileSync(f, 'utf8'), { minify: true, format: 'esm', target: 'es2022' });
+      writeFileSync(f, code);
+    }
+  }
 }
 
 const pkg = {

@@ -331,3 +331,100 @@ fn readable_is_a_boolean_off_by_default() {
     assert_eq!(name, "TypeError");
     assert!(message.contains("readable"), "{message}");
 }
+
+#[test]
+fn engine_is_parsed_and_defaults_to_mediarecorder() {
+    let r = StreamRequest::from_value(&Value::Null).unwrap();
+    assert_eq!(r.engine, EngineChoice::MediaRecorder);
+    assert_eq!(r.prefer_hardware, None);
+    for (name, want) in [
+        ("auto", EngineChoice::Auto),
+        ("mediarecorder", EngineChoice::MediaRecorder),
+        ("webcodecs", EngineChoice::WebCodecs),
+    ] {
+        let r = StreamRequest::from_value(&obj([("engine", s(name))])).unwrap();
+        assert_eq!(r.engine, want);
+    }
+    let e = StreamRequest::from_value(&obj([("engine", s("ffmpeg"))])).unwrap_err();
+    assert_eq!(e.kind.js_name(), "RangeError");
+    assert!(e.message.contains("videoConfig.engine"), "{}", e.message);
+    let e = StreamRequest::from_value(&obj([("preferHardware", n(1.0))])).unwrap_err();
+    assert_eq!(e.kind.js_name(), "TypeError");
+    assert!(
+        e.message.contains("videoConfig.preferHardware"),
+        "{}",
+        e.message
+    );
+    let e = StreamRequest::from_value(&obj([
+        ("source", s("external")),
+        ("mimeType", s("video/webm")),
+        ("engine", s("webcodecs")),
+    ]))
+    .unwrap_err();
+    assert_eq!(e.kind.js_name(), "RangeError");
+    assert!(e.message.contains("videoConfig.engine"), "{}", e.message);
+}
+
+#[test]
+fn webcodecs_plan_takes_the_first_webm_type_it_writes() {
+    let cfg = ProducerConfig::default();
+    let plan = |v: Value| webcodecs_plan(&StreamRequest::from_value(&v).unwrap(), &cfg);
+    assert_eq!(
+        plan(Value::Null).unwrap().mime_type,
+        "video/webm;codecs=vp9,opus"
+    );
+    assert_eq!(
+        plan(obj([("codec", s("vp8"))])).unwrap().mime_type,
+        "video/webm;codecs=vp8,opus"
+    );
+    assert_eq!(
+        plan(obj([("audio", Value::Bool(false))]))
+            .unwrap()
+            .mime_type,
+        "video/webm;codecs=vp9"
+    );
+    let mic = plan(obj([("source", s("microphone"))])).unwrap();
+    assert_eq!(mic.mime_type, "audio/webm;codecs=opus");
+    assert_eq!((mic.video, mic.audio), (None, true));
+    // No codec named: VP8 (the cheaper software encoder); quotes and case are read.
+    assert_eq!(
+        plan(obj([("mimeType", s("VIDEO/WEBM"))]))
+            .unwrap()
+            .mime_type,
+        "video/webm;codecs=vp8,opus"
+    );
+    assert_eq!(
+        plan(obj([(
+            "mimeType",
+            s("video/webm; codecs=\"vp09.00.10.08, opus\"")
+        )]))
+        .unwrap()
+        .mime_type,
+        "video/webm;codecs=vp9,opus"
+    );
+    // Types it does not write are skipped; none left is an error that names them.
+    let cfg2 = ProducerConfig::from_value(&obj([(
+        "mimeTypes",
+        Value::Array(vec![
+            s("video/webm;codecs=h264"),
+            s("video/webm;codecs=vp8"),
+        ]),
+    )]))
+    .unwrap();
+    let r = StreamRequest::from_value(&Value::Null).unwrap();
+    assert_eq!(
+        webcodecs_plan(&r, &cfg2).unwrap().mime_type,
+        "video/webm;codecs=vp8,opus"
+    );
+    let why = plan(obj([("mimeType", s("video/mp4"))])).unwrap_err();
+    assert!(why.contains("video/mp4"), "{why}");
+    assert!(plan(obj([("mimeType", s("video/webm;codecs=av1"))])).is_err());
+    // An audio-only stream: a video type naming a video codec is not one it writes; a
+    // bare video/webm is (as MediaRecorder does, the file has an audio track only).
+    let mic = |m: &str| plan(obj([("source", s("microphone")), ("mimeType", s(m))]));
+    assert!(mic("video/webm;codecs=vp8,opus").is_err());
+    assert_eq!(
+        mic("video/webm").unwrap().mime_type,
+        "audio/webm;codecs=opus"
+    );
+}

@@ -377,6 +377,22 @@ async fn every_method_names_a_bad_argument_in_a_type_error() {
             sync: true,
         },
         Case {
+            method: "setBitrate",
+            valid: vec![s(), JsValue::from_f64(500_000.0)],
+            at: 0,
+            arg: "streamId",
+            bad: strings(),
+            sync: true,
+        },
+        Case {
+            method: "setBitrate",
+            valid: vec![s(), JsValue::from_f64(500_000.0)],
+            at: 1,
+            arg: "bitsPerSecond",
+            bad: vec![u(), s(), o()],
+            sync: true,
+        },
+        Case {
             method: "onMetrics",
             valid: vec![func.clone(), u()],
             at: 0,

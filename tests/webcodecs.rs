@@ -8,6 +8,7 @@ mod common;
 
 use common::*;
 use media_recorder_producer::core::ebml::{EbmlReader, TrackKind};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -114,4 +115,142 @@ async fn a_type_the_engine_does_not_write_is_not_supported_or_falls_back() {
     // Nothing was opened.
     assert_eq!(p.get_active_streams().length(), 0);
     p.destroy();
+}
+
+/// Bits per second of the frames that arrived in `[from, to)` (epoch ms).
+fn rate(frames: &[JsValue], from: f64, to: f64) -> f64 {
+    let bytes: f64 = frames
+        .iter()
+        .filter(|f| (from..to).contains(&get_f64(f, "timestamp")))
+        .map(|f| get_f64(f, "size"))
+        .sum();
+    bytes * 8.0 / ((to - from) / 1000.0)
+}
+
+#[wasm_bindgen_test]
+async fn a_bitrate_step_takes_effect_in_place_without_a_new_segment() {
+    if !has_processor() {
+        return;
+    }
+    let p = producer(r#"{"adaptiveQuality":false}"#);
+    let frames = collect(&p, Event::Frame);
+    let errors = collect(&p, Event::Error);
+    // VP8 at 640x480: the fake camera's picture needs about 200–350 kbit/s, so both
+    // targets are ones the encoder can meet (it cannot spend more than a picture needs).
+    let id = connect_and_start(
+        &p,
+        r#"{"engine":"webcodecs","codec":"vp8","audio":false,"width":640,"height":480,"bitrate":400000}"#,
+    )
+    .await;
+    let t0 = js_sys::Date::now();
+    sleep(2600).await;
+    let how = p
+        .set_bitrate((&id).into(), JsValue::from_f64(250_000.0))
+        .unwrap();
+    let t1 = js_sys::Date::now();
+    assert_eq!(how, "in-place");
+    sleep(4400).await;
+    settle(p.stop_stream((&id).into())).await.unwrap();
+    assert_eq!(errors.len(), 0, "errors: {:?}", errors.all());
+    let all = frames.all();
+    // One segment: the header run only at the start, one EBML header in the bytes.
+    assert_header_flags(&all);
+    let bytes = concat(&all);
+    let r = read(&bytes);
+    assert_eq!(r.tracks().len(), 1);
+    let ebml_headers = bytes
+        .windows(4)
+        .filter(|w| *w == [0x1A, 0x45, 0xDF, 0xA3])
+        .count();
+    assert_eq!(ebml_headers, 1, "no new segment");
+    // Keyframes only at the 2 s interval: a bitrate change (ours, or the rate loop's
+    // trim) does not cost one. 7 s: Clusters at 0, 2, 4, 6 s.
+    let clusters = r.clusters().len();
+    console_log!("{clusters} Clusters");
+    assert!((4..=5).contains(&clusters), "{clusters} Clusters in 7 s");
+    let before = rate(&all, t0 + 600.0, t0 + 2600.0);
+    let after = [
+        rate(&all, t1 + 300.0, t1 + 2300.0),
+        rate(&all, t1 + 2300.0, t1 + 4300.0),
+    ];
+    console_log!("bitrate step 400k → 250k: before {before:.0}, after {after:?} bit/s");
+    let within = |bps: f64, target: f64| (bps - target).abs() <= target * 0.35;
+    assert!(within(before, 400_000.0), "before: {before:.0} bit/s");
+    for a in after {
+        assert!(
+            within(a, 250_000.0),
+            "after: {a:.0} bit/s (before {before:.0})"
+        );
+    }
+    p.destroy();
+}
+
+/// Runs `f` with the global `name` hidden (deleted), then puts it back.
+async fn without<F: std::future::Future<Output = ()>>(name: &str, f: impl FnOnce() -> F) {
+    let g = js_sys::global();
+    let saved = js_sys::Reflect::get(&g, &name.into()).unwrap();
+    js_sys::Reflect::delete_property(&g, &name.into()).unwrap();
+    f().await;
+    js_sys::Reflect::set(&g, &name.into(), &saved).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn without_video_encoder_webcodecs_is_not_supported_and_auto_falls_back() {
+    if !has_processor() {
+        return;
+    }
+    without("VideoEncoder", || async {
+        let p = producer("{}");
+        let _ = settle(p.connect()).await;
+        let e = settle(p.start_stream(js(r#"{"engine":"webcodecs"}"#)))
+            .await
+            .expect_err("no VideoEncoder");
+        assert_eq!(err_name(&e), "NotSupportedError");
+        assert!(
+            err_message(&e).contains("VideoEncoder"),
+            "{}",
+            err_message(&e)
+        );
+        assert_eq!(p.get_active_streams().length(), 0);
+        let s = settle(p.start_stream(js(r#"{"engine":"auto"}"#)))
+            .await
+            .unwrap();
+        assert_eq!(get_str(&s, "engine"), "mediarecorder");
+        assert!(get_str(&s, "engineReason").contains("VideoEncoder"));
+        settle(p.stop_stream(get(&s, "id"))).await.unwrap();
+        p.destroy();
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn without_workers_it_encodes_on_the_main_thread_and_pauses_cleanly() {
+    if !has_processor() {
+        return;
+    }
+    without("Worker", || async {
+        let p = producer("{}");
+        let frames = collect(&p, Event::Frame);
+        let errors = collect(&p, Event::Error);
+        let id = connect_and_start(&p, r#"{"engine":"webcodecs","width":320,"height":240}"#).await;
+        let s = p.get_active_streams().get(0);
+        assert_eq!(get_str(&s, "engineMode"), "main-thread");
+        sleep(1500).await;
+        settle(p.pause_stream((&id).into())).await.unwrap();
+        sleep(1000).await;
+        settle(p.resume_stream((&id).into())).await.unwrap();
+        sleep(1500).await;
+        let done = settle(p.stop_stream((&id).into())).await.unwrap();
+        assert_eq!(get_str(&done, "state"), "stopped");
+        assert_eq!(errors.len(), 0, "errors: {:?}", errors.all());
+        let all = frames.all();
+        assert_header_flags(&all);
+        // The pause is not in the recording: about 3 s of media, not 4.
+        let played = play_to_end(&concat(&all), "video/webm;codecs=vp9,opus")
+            .await
+            .expect("plays");
+        assert!((2.6..=3.5).contains(&played), "played {played:.2} s");
+        p.destroy();
+    })
+    .await;
 }

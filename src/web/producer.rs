@@ -254,7 +254,7 @@ impl MediaRecorderProducer {
             Some(_) => {
                 return Err(throw(ProducerError::new(
                     ErrorKind::OutOfRange,
-                    "setBitrate(): bitsPerSecond must be an integer from 10000 to 100000000",
+                    "setBitrate: bitsPerSecond must be an integer from 10000 to 100000000",
                 )))
             }
             None => {

@@ -17,7 +17,7 @@ after(cleanupScratch);
 test('the tarball holds one wasm, its JS glue (with its inline-JS snippets), the main entry, the upload sinks, the types and nothing else', () => {
   const list = execFileSync('tar', ['tzf', tarball()], { encoding: 'utf8' }).trim().split('\n');
   for (const f of list) {
-    assert.match(f, /^package\/(web\/([\w.]+\.(js|wasm|d\.ts)|snippets\/[\w.-]+\/inline\d+\.js)|(index|tus|websocket)\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/, f);
+    assert.match(f, /^package\/(web\/([\w.]+\.(js|wasm|d\.ts)|snippets\/[\w.-]+\/(inline\d+|src\/web\/engine\/codecs)\.js)|(index|tus|websocket)\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/, f);
   }
   for (const ext of ['.js', '_bg.wasm', '.d.ts']) {
     assert.ok(list.includes(`package/web/media_recorder_producer${ext}`), ext);
@@ -43,6 +43,11 @@ export async function main(): Promise<number> {
   await producer.connect();
   const s = await producer.startStream({ width: 640, height: 360, facingMode: 'user', source: 'camera' });
   const m: ProducerMetricsSnapshot = producer.metrics();
+  const w = await producer.startStream({ engine: 'auto', preferHardware: true });
+  const how: 'in-place' | 'new-segment' | 'unsupported' = producer.setBitrate(w.id, 500_000);
+  const engineUsed: 'mediarecorder' | 'webcodecs' | undefined = w.engine;
+  const dropped: number | undefined = w.framesDroppedBeforeEncoding;
+  void [how, engineUsed, dropped, w.engineReason, w.engineMode, w.hardwareAcceleration];
   producer.usePool(new StreamPool({ maxPoolSize: 2 }));
   await producer.stopStream(s.id);
   const r = await producer.startStream({ replay: true, keyframeInterval: 1000, sink: { type: 'opfs', name: 'take-1' } });
@@ -96,17 +101,24 @@ new MediaRecorderProducer({ recordingInterval: '100' });
   });
 });
 
+// Two streams at once: MediaRecorder, and engine "auto" (WebCodecs in a Worker made
+// from the shipped, minified snippet where the browser has MediaStreamTrackProcessor).
 const RECORD = `
   async function record(MediaRecorderProducer) {
     const producer = new MediaRecorderProducer({ recordingInterval: 100 });
-    const frames = [];
-    producer.onFrame((f) => frames.push({ seq: f.metadata.sequence, header: f.metadata.isHeader, size: f.size }));
+    const frames = {};
+    producer.onFrame((f) => (frames[f.metadata.streamId] ||= []).push({ seq: f.metadata.sequence, header: f.metadata.isHeader, size: f.size }));
     await producer.connect();
-    const s = await producer.startStream({ width: 640, height: 360 });
+    const a = await producer.startStream({ width: 640, height: 360 });
+    const b = await producer.startStream({ width: 640, height: 360, engine: 'auto' });
     await new Promise((r) => setTimeout(r, 2000));
-    const done = await producer.stopStream(s.id);
+    const out = [];
+    for (const s of [a, b]) {
+      const done = await producer.stopStream(s.id);
+      out.push({ frames: frames[s.id] || [], mimeType: done.mimeType, engine: done.engine, mode: done.engineMode });
+    }
     producer.destroy();
-    return { frames, mimeType: done.mimeType };
+    return out;
   }`;
 
 // The files the library writes, made in the browser with the installed package: a
@@ -121,12 +133,12 @@ const KEEP = `
       return btoa(s);
     };
     // One round per container: WebM, and MP4 where the recorder makes it (Chromium).
-    const round = async (mimeType) => {
+    const round = async (mimeType, engine) => {
       const producer = new m.MediaRecorderProducer({ retain: 'all' });
       await producer.connect();
       const name = 'e2e-' + Date.now();
-      const a = await producer.startStream({ width: 320, height: 240, replay: true, mimeType });
-      const b = await producer.startStream({ width: 320, height: 240, sink: { type: 'opfs', name }, mimeType });
+      const a = await producer.startStream({ width: 320, height: 240, replay: true, mimeType, engine });
+      const b = await producer.startStream({ width: 320, height: 240, sink: { type: 'opfs', name }, mimeType, engine });
       const t0 = performance.now();
       await new Promise((r) => setTimeout(r, 6000));
       const clip = await producer.snapshot(a.id, { seconds: 2 });
@@ -140,7 +152,9 @@ const KEEP = `
     };
     const webm = await round(undefined);
     const mp4 = MediaRecorder.isTypeSupported('video/mp4') ? await round('video/mp4') : null;
-    return { webm, mp4 };
+    // The WebCodecs engine's WebM (its own muxer) where it runs (Chromium).
+    const wc = typeof MediaStreamTrackProcessor === 'function' ? await round(undefined, 'webcodecs') : null;
+    return { webm, mp4, wc };
   }`;
 
 describe('files the library writes pass ffprobe', () => {
@@ -174,25 +188,26 @@ describe('files the library writes pass ffprobe', () => {
         assert.deepEqual(errors, []);
         // Chromium records MP4 too (Firefox ESR does not): its files are probed alike.
         assert.equal(out.mp4 !== null, engine.name === 'chromium', 'an MP4 round where the browser records MP4');
-        for (const [ext, r] of [['webm', out.webm], ['mp4', out.mp4]]) {
+        assert.equal(out.wc !== null, engine.name === 'chromium', 'a WebCodecs round where the browser has MediaStreamTrackProcessor');
+        for (const [ext, r, label] of [['webm', out.webm, 'webm'], ['mp4', out.mp4, 'mp4'], ['webm', out.wc, 'webcodecs']]) {
           if (!r) continue;
-          assert.ok(r.listed, `${ext}: the OPFS recording is listed, finished`);
+          assert.ok(r.listed, `${label}: the OPFS recording is listed, finished`);
           assert.match(r.type, ext === 'mp4' ? /^video\/mp4/ : /^video\/webm/);
           const seconds = {};
           for (const k of ['recording', 'clip', 'file']) {
-            const path = join(dir, `${k}.${ext}`);
+            const path = join(dir, `${label}-${k}.${ext}`);
             writeFileSync(path, Buffer.from(r[k], 'base64'));
             seconds[k] = probe(path);
-            assert.ok(Number.isFinite(seconds[k]), `${ext} ${k}: ${seconds[k]}`);
+            assert.ok(Number.isFinite(seconds[k]), `${label} ${k}: ${seconds[k]}`);
           }
           // The whole recordings: within 10 % of the time recorded (the recorder starts a
           // little after startStream resolves, so mostly below).
           for (const k of ['recording', 'file']) {
-            assert.ok(seconds[k] > r.wall * 0.85 && seconds[k] < r.wall * 1.1, `${ext} ${k}: ${seconds[k]} s for ${r.wall} s`);
+            assert.ok(seconds[k] > r.wall * 0.85 && seconds[k] < r.wall * 1.1, `${label} ${k}: ${seconds[k]} s for ${r.wall} s`);
           }
           // The snapshot: at least the 2 s asked for, at most one keyframe interval more
           // (Chromium: 1 s; Firefox keeps its own ~8 s interval, so all that was held).
-          assert.ok(seconds.clip >= 1.9 && seconds.clip <= r.wall * 1.1, `${ext} clip: ${seconds.clip} s`);
+          assert.ok(seconds.clip >= 1.9 && seconds.clip <= r.wall * 1.1, `${label} clip: ${seconds.clip} s`);
         }
       } finally {
         await browser.close();
@@ -259,11 +274,17 @@ window.ready = true;
           page.onPageError((e) => errors.push(e));
           await page.goto(sites[kind].url);
           await page.waitForFunction(() => window.ready === true, 15_000);
-          const r = await page.evaluate(() => window.run());
-          assert.ok(r.frames.length >= 10, `${r.frames.length} frames`);
-          assert.deepEqual(r.frames.map((f) => f.seq), r.frames.map((_, i) => i));
-          assert.equal(r.frames[0].header, true);
-          assert.match(r.mimeType, /^video\/webm/);
+          const [mr, auto] = await page.evaluate(() => window.run());
+          for (const r of [mr, auto]) {
+            assert.ok(r.frames.length >= 10, `${r.engine}: ${r.frames.length} frames`);
+            assert.deepEqual(r.frames.map((f) => f.seq), r.frames.map((_, i) => i));
+            assert.equal(r.frames[0].header, true);
+            assert.match(r.mimeType, /^video\/webm/);
+          }
+          assert.equal(mr.engine, 'mediarecorder');
+          // Chromium: WebCodecs in a Worker; Firefox ESR: no MediaStreamTrackProcessor.
+          assert.equal(auto.engine, engine.name === 'chromium' ? 'webcodecs' : 'mediarecorder');
+          if (auto.engine === 'webcodecs') assert.equal(auto.mode, 'worker');
           assert.deepEqual(errors, []);
         } finally {
           await browser.close();

@@ -444,33 +444,39 @@ pub struct CodecsPlan {
 /// ```
 pub fn webcodecs_plan(req: &StreamRequest, cfg: &ProducerConfig) -> Result<CodecsPlan, String> {
     use crate::core::ebml::muxer::VideoCodec;
+    // Bytes, not str patterns: no substring searcher or char tables in the wasm.
+    fn trim(b: &[u8]) -> &[u8] {
+        let keep = |c: &u8| !matches!(c, b' ' | b'"' | b'\t');
+        let start = b.iter().position(keep).unwrap_or(b.len());
+        let end = b
+            .iter()
+            .rposition(keep)
+            .map_or(start, |i| i.saturating_add(1));
+        b.get(start..end).unwrap_or_default()
+    }
     let candidates = candidate_mime_types(req, cfg);
     for m in &candidates {
         let lower = m.to_ascii_lowercase();
-        let (kind, params) = match lower.split_once(';') {
-            Some((k, p)) => (k.trim().to_string(), p.to_string()),
-            None => (lower.trim().to_string(), String::new()),
-        };
-        let video_type = kind == "video/webm";
-        if !(video_type || (kind == "audio/webm" && !req.video)) {
+        let b = lower.as_bytes();
+        let semi = b.iter().position(|&c| c == b';').unwrap_or(b.len());
+        let kind = trim(b.get(..semi).unwrap_or_default());
+        let video_type = kind == b"video/webm";
+        if !(video_type || (kind == b"audio/webm" && !req.video)) {
             continue;
         }
-        let codecs: Vec<String> = match params.split_once("codecs=") {
-            Some((_, c)) => c
-                .trim_matches(|ch: char| ch == '"' || ch.is_whitespace())
-                .split(',')
-                .map(|c| c.trim().trim_matches('"').to_string())
-                .filter(|c| !c.is_empty())
-                .collect(),
-            None => Vec::new(),
+        let codecs: &[u8] = match find(&lower, "codecs=") {
+            Some(at) => b.get(at.saturating_add(7)..).unwrap_or_default(),
+            None => &[],
         };
         let mut video = None;
         let mut other = false;
-        for c in &codecs {
-            match c.as_str() {
-                "vp8" => video = video.or(Some(VideoCodec::Vp8)),
-                c if c == "vp9" || c.starts_with("vp09") => video = video.or(Some(VideoCodec::Vp9)),
-                "opus" => {}
+        for c in codecs.split(|&c| c == b',').map(trim) {
+            match c {
+                b"" | b"opus" => {}
+                b"vp8" => video = video.or(Some(VideoCodec::Vp8)),
+                c if c == b"vp9" || c.starts_with(b"vp09") => {
+                    video = video.or(Some(VideoCodec::Vp9))
+                }
                 _ => other = true,
             }
         }

@@ -76,7 +76,7 @@ function encoderLoop(scope) {
       codec: v.codec,
       width: w,
       height: h,
-      bitrate: v.bitrate,
+      bitrate: Math.round(v.bitrate * (video ? video.scale : 1)),
       latencyMode: 'realtime',
       hardwareAcceleration: v.hardwareAcceleration,
     };
@@ -110,18 +110,26 @@ function encoderLoop(scope) {
     s.size = [v.width, v.height];
     s.lastKey = -Infinity;
     s.forceKey = true;
+    // The rate loop: a realtime encoder spends the keyframes we force on top of its
+    // target. Over each keyframe interval the output is measured and the configured
+    // bitrate trimmed by what it overshot (never above the target: a picture that
+    // needs less is not pushed up), so the file meets the target.
+    s.scale = 1;
+    s.spent = 0;
+    s.since = null;
+    video = s;
     s.encoder = new VideoEncoder({
       output: (chunk) => {
         const d = new Uint8Array(chunk.byteLength);
         chunk.copyTo(d);
         encodedFrames++;
+        s.spent += chunk.byteLength;
         items.push([0, mapTime(s, chunk.timestamp), chunk.type === 'key' ? 1 : 0, d]);
       },
       error: (e) => fail('VideoEncoder', e),
     });
     s.encoder.configure(videoConfig(v.width, v.height));
     s.reader = readable.getReader();
-    video = s;
     pump(s, (frame) => {
       const q = s.encoder.encodeQueueSize;
       if (q > queueMax) queueMax = q;
@@ -141,6 +149,16 @@ function encoderLoop(scope) {
       const t = mapTime(s, frame.timestamp);
       const key = s.forceKey || t - s.lastKey >= v.keyframeMs * 1000;
       if (key) {
+        if (s.since !== null && t - s.since >= 1e6) {
+          const bps = (s.spent * 8) / ((t - s.since) / 1e6);
+          const scale = Math.min(1, Math.max(0.4, (s.scale * v.bitrate) / bps));
+          if (Math.abs(scale - s.scale) > 0.03) {
+            s.scale = scale;
+            s.encoder.configure(videoConfig(s.size[0], s.size[1]));
+          }
+        }
+        s.since = t;
+        s.spent = 0;
         s.lastKey = t;
         s.forceKey = false;
       }
