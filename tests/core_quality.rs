@@ -7,11 +7,22 @@ use media_recorder_producer::core::quality::{
 use proptest::prelude::*;
 
 fn sample() -> impl Strategy<Value = LoadSample> {
-    (0.0f64..200.0, 0u64..30, 0.0f64..1.0).prop_map(|(p, b, busy)| LoadSample {
-        processing_ms: p,
-        backlog: b,
-        busy,
-    })
+    (
+        0.0f64..200.0,
+        0u64..30,
+        0.0f64..1.0,
+        0u32..10,
+        0.0f64..100.0,
+        0u64..3,
+    )
+        .prop_map(|(p, b, busy, q, ms, d)| LoadSample {
+            processing_ms: p,
+            backlog: b,
+            busy,
+            encode_queue: q,
+            encode_ms: ms,
+            encode_drops: d,
+        })
 }
 
 proptest! {

@@ -111,6 +111,12 @@ pub struct LoadSample {
     /// Tasks total and the lateness of a randomly spaced timer (which a regular busy
     /// loop cannot line up with), so either signal alone can report load.
     pub busy: f64,
+    /// WebCodecs engine: the deepest the video encoder's queue got in the window.
+    pub encode_queue: u32,
+    /// WebCodecs engine: mean time from `encode()` to its output, ms (0 if none).
+    pub encode_ms: f64,
+    /// WebCodecs engine: frames dropped before encoding in the window.
+    pub encode_drops: u64,
 }
 
 /// How loaded a window was.
@@ -136,6 +142,9 @@ pub struct ControllerConfig {
     pub busy_low: f64,
     /// Backlog (chunks) above which a window is overloaded.
     pub backlog_high: u64,
+    /// Video encoder queue depth at or above which a window is overloaded (half the
+    /// depth at which the WebCodecs engine drops frames).
+    pub encode_queue_high: u32,
     /// Overloaded windows in a row before stepping down (the seed's 5).
     pub step_down_after: u32,
     /// Headroom windows in a row before stepping up.
@@ -149,6 +158,7 @@ impl Default for ControllerConfig {
             busy_high: 0.5,
             busy_low: 0.2,
             backlog_high: 8,
+            encode_queue_high: 4,
             step_down_after: 5,
             step_up_after: 10,
         }
@@ -158,14 +168,21 @@ impl Default for ControllerConfig {
 impl ControllerConfig {
     /// Classifies one window.
     pub fn classify(&self, s: &LoadSample) -> Load {
+        // The encoder's own figures count as processing: its time per frame against
+        // the same budget, its queue and its drops as overload.
         if s.processing_ms > self.max_processing_ms
             || s.busy > self.busy_high
             || s.backlog > self.backlog_high
+            || s.encode_ms > self.max_processing_ms
+            || s.encode_queue >= self.encode_queue_high
+            || s.encode_drops > 0
         {
             Load::Overloaded
         } else if s.processing_ms <= self.max_processing_ms / 2.0
             && s.busy < self.busy_low
             && s.backlog <= self.backlog_high / 4
+            && s.encode_ms <= self.max_processing_ms / 2.0
+            && s.encode_queue <= 1
         {
             Load::Headroom
         } else {
@@ -447,17 +464,43 @@ mod tests {
         processing_ms: 5.0,
         backlog: 0,
         busy: 0.9,
+        encode_queue: 0,
+        encode_ms: 0.0,
+        encode_drops: 0,
     };
     const IDLE: LoadSample = LoadSample {
         processing_ms: 1.0,
         backlog: 0,
         busy: 0.0,
+        encode_queue: 0,
+        encode_ms: 0.0,
+        encode_drops: 0,
     };
     const MID: LoadSample = LoadSample {
         processing_ms: 1.0,
         backlog: 0,
         busy: 0.35,
+        encode_queue: 0,
+        encode_ms: 0.0,
+        encode_drops: 0,
     };
+
+    #[test]
+    fn the_encoders_figures_are_load_too() {
+        let c = ControllerConfig::default();
+        let with = |f: fn(&mut LoadSample)| {
+            let mut s = IDLE;
+            f(&mut s);
+            c.classify(&s)
+        };
+        assert_eq!(c.classify(&IDLE), Load::Headroom);
+        assert_eq!(with(|s| s.encode_drops = 1), Load::Overloaded);
+        assert_eq!(with(|s| s.encode_queue = 4), Load::Overloaded);
+        assert_eq!(with(|s| s.encode_ms = 60.0), Load::Overloaded);
+        assert_eq!(with(|s| s.encode_queue = 2), Load::Steady);
+        assert_eq!(with(|s| s.encode_ms = 30.0), Load::Steady);
+        assert_eq!(with(|s| s.encode_queue = 1), Load::Headroom);
+    }
 
     #[test]
     fn steps_down_after_n_overloaded_windows_in_a_row() {

@@ -337,12 +337,20 @@ fn on_window(host: &Rc<dyn AdaptiveHost>) {
     // Every input counts only what is load on this page (see the module docs).
     let listening = host.listening();
     let (mut backlog, mut sync_ms, mut frames) = (0u64, 0.0, 0u32);
+    // The WebCodecs engine's encoders: deepest queue, mean encode time, drops.
+    let (mut queue, mut encode_sum, mut encoded, mut drops) = (0u32, 0.0, 0u32, 0u64);
     for p in host.pipelines() {
         let (b, load) = p.take_load(listening);
         backlog += b;
         if let Some((ms, n)) = load {
             sync_ms += ms;
             frames += n;
+        }
+        if let Some(e) = p.take_encoder_load() {
+            queue = queue.max(e.queue);
+            encode_sum += e.encode_ms * f64::from(e.encoded);
+            encoded += e.encoded;
+            drops += e.drops;
         }
     }
     let change = {
@@ -368,6 +376,13 @@ fn on_window(host: &Rc<dyn AdaptiveHost>) {
             },
             backlog,
             busy: (busy_ms / window_ms).clamp(0.0, 1.0),
+            encode_queue: queue,
+            encode_ms: if encoded > 0 {
+                encode_sum / f64::from(encoded)
+            } else {
+                0.0
+            },
+            encode_drops: drops,
         };
         a.lateness_ms = 0.0;
         a.longtasks_ms.set(0.0);

@@ -489,8 +489,10 @@ export interface QualityChangeEvent {
   to: QualityLevel;
   /** "overload", "headroom" or "cap" (the device cap changed, e.g. low battery). */
   reason: "overload" | "headroom" | "cap";
-  /** The window that tipped it: mean processing ms, backlog chunks, main-thread busy share. */
-  sample: { processingMs: number; backlog: number; busy: number };
+  /** The window that tipped it: mean processing ms, backlog chunks, main-thread busy
+   * share; with the WebCodecs engine also its video encoder's deepest queue, mean
+   * encode() → output ms, and frames dropped before encoding (0 otherwise). */
+  sample: { processingMs: number; backlog: number; busy: number; encodeQueue: number; encodeMs: number; encodeDrops: number };
   /** Each capturing stream's video settings after the change. */
   streams: { streamId: string; width?: number; height?: number; frameRate?: number }[];
 }

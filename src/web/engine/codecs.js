@@ -46,9 +46,13 @@ function encoderLoop(scope) {
   };
 
   let reported = 0;
+  let encodeMs = 0;
+  let encodeN = 0;
   const batch = () => {
-    const stats = { droppedBeforeEncoding, queueMax, encodedFrames };
+    const stats = { droppedBeforeEncoding, queueMax, encodedFrames, encodeMs: encodeN ? encodeMs / encodeN : 0, encodeN };
     queueMax = 0;
+    encodeMs = 0;
+    encodeN = 0;
     if (!items.length) {
       // Nothing encoded: a message only if the drop count moved.
       if (reported !== droppedBeforeEncoding) post({ type: 'stats', stats });
@@ -116,6 +120,8 @@ function encoderLoop(scope) {
     // needs less is not pushed up), so the file meets the target.
     s.scale = 1;
     s.spent = 0;
+    // encode() → output time per frame (raw timestamp → when it was handed over).
+    s.pending = new Map();
     s.since = null;
     video = s;
     s.encoder = new VideoEncoder({
@@ -124,6 +130,12 @@ function encoderLoop(scope) {
         chunk.copyTo(d);
         encodedFrames++;
         s.spent += chunk.byteLength;
+        const at = s.pending.get(chunk.timestamp);
+        if (at !== undefined) {
+          s.pending.delete(chunk.timestamp);
+          encodeMs += performance.now() - at;
+          encodeN++;
+        }
         items.push([0, mapTime(s, chunk.timestamp), chunk.type === 'key' ? 1 : 0, d]);
       },
       error: (e) => fail('VideoEncoder', e),
@@ -162,6 +174,9 @@ function encoderLoop(scope) {
         s.lastKey = t;
         s.forceKey = false;
       }
+      s.pending.set(frame.timestamp, performance.now());
+      // Frames the encoder itself dropped never come out: forget the oldest.
+      if (s.pending.size > 64) s.pending.delete(s.pending.keys().next().value);
       s.encoder.encode(frame, { keyFrame: key });
     });
   }

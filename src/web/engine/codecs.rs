@@ -22,7 +22,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::MediaStreamTrack;
 
-use super::{Engine, EngineSink, Reconfig};
+use super::{EncoderLoad, Engine, EngineSink, Reconfig};
 use crate::core::config::CodecsPlan;
 use crate::core::ebml::muxer::{AudioTrack, MuxerOptions, TrackKind, VideoTrack, WebmMuxer};
 use crate::core::error::{ErrorKind, ProducerError};
@@ -104,6 +104,16 @@ struct Inner {
     finished: Cell<bool>,
     failed: Cell<bool>,
     dropped_before_encoding: Cell<u64>,
+    /// The encoder's figures since the last [`Engine::take_encoder_load`].
+    window: Cell<Window>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Window {
+    queue: u32,
+    encode_ms_sum: f64,
+    encoded: u32,
+    drops_at_start: u64,
 }
 
 /// Records a `MediaStream`'s tracks with WebCodecs. See the module docs.
@@ -141,6 +151,7 @@ impl CodecsEngine {
                 finished: Cell::new(false),
                 failed: Cell::new(false),
                 dropped_before_encoding: Cell::new(0),
+                window: Cell::new(Window::default()),
             }),
         }
     }
@@ -295,6 +306,13 @@ impl Inner {
         if let Some(n) = get(&stats, "droppedBeforeEncoding").as_f64() {
             self.dropped_before_encoding.set(n as u64);
         }
+        let mut w = self.window.get();
+        let q = get(&stats, "queueMax").as_f64().unwrap_or(0.0) as u32;
+        w.queue = w.queue.max(q);
+        let n = get(&stats, "encodeN").as_f64().unwrap_or(0.0);
+        w.encode_ms_sum += get(&stats, "encodeMs").as_f64().unwrap_or(0.0) * n;
+        w.encoded += n as u32;
+        self.window.set(w);
     }
 
     /// Hands what the muxer has ready to the pipeline as one chunk.
@@ -459,6 +477,25 @@ impl Engine for CodecsEngine {
 
     fn dropped_before_encoding(&self) -> Option<u64> {
         Some(self.inner.dropped_before_encoding.get())
+    }
+
+    fn take_encoder_load(&self) -> Option<EncoderLoad> {
+        let inner = &self.inner;
+        let drops = inner.dropped_before_encoding.get();
+        let w = inner.window.replace(Window {
+            drops_at_start: drops,
+            ..Window::default()
+        });
+        Some(EncoderLoad {
+            queue: w.queue,
+            encode_ms: if w.encoded > 0 {
+                w.encode_ms_sum / f64::from(w.encoded)
+            } else {
+                0.0
+            },
+            encoded: w.encoded,
+            drops: drops.saturating_sub(w.drops_at_start),
+        })
     }
 
     fn bitrate_in_place(&self) -> bool {

@@ -44,6 +44,19 @@ pub enum Reconfig {
     Unsupported,
 }
 
+/// An encoding engine's figures over one quality window.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EncoderLoad {
+    /// The deepest its video encoder's queue got.
+    pub queue: u32,
+    /// Mean `encode()` → output time, ms (0 if nothing came out).
+    pub encode_ms: f64,
+    /// Frames that came out of the encoder.
+    pub encoded: u32,
+    /// Frames dropped before encoding.
+    pub drops: u64,
+}
+
 /// A source of container chunks for one stream.
 pub trait Engine {
     /// Starts producing chunks into `sink` (which reaches the pipeline weakly).
@@ -80,6 +93,11 @@ pub trait Engine {
     }
     /// Video frames it dropped before encoding, if it encodes itself (WebCodecs).
     fn dropped_before_encoding(&self) -> Option<u64> {
+        None
+    }
+    /// Its encoder's figures since the last call (the quality controller's window), if
+    /// it encodes itself.
+    fn take_encoder_load(&self) -> Option<EncoderLoad> {
         None
     }
     /// Whether a bitrate change costs nothing (applied in place, no new segment), so

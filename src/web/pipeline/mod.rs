@@ -654,6 +654,11 @@ impl StreamPipeline {
         }
     }
 
+    /// Its engine's encoder figures over the quality window, if it encodes itself.
+    pub fn take_encoder_load(&self) -> Option<crate::web::engine::EncoderLoad> {
+        self.engine.take_encoder_load()
+    }
+
     /// Whether its engine changes the bitrate in place (no new segment).
     pub fn bitrate_in_place(&self) -> bool {
         self.engine.bitrate_in_place()
