@@ -1290,5 +1290,72 @@ async function keepOpfsStop({ checkTimeoutMs }) {
   };
 }
 
-window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, seekableSource, seekableLoad, seekableRun, seekableCheck, seekableUpload, seekableStopLatency, uploadLoad, uploadThroughput, uploadRecord, uploadResumeStart, uploadResumeStop, keepSnapshot, keepOpfsStart, keepOpfsSample, keepOpfsStop, pkg: PKG, hasPool: typeof StreamPool === 'function' };
+// ---------------------------------------------------------------- the WebCodecs engine (issue 16)
+
+/** Starts one contestant recording the fake camera (640×480, with audio unless `audio`
+ * is false, timeslice 100 ms): "raw" (a hand-written MediaRecorder loop keeping its Blobs), "mediarecorder"
+ * and "webcodecs" (ours, frameData "blob": no read per chunk, as raw), or "seed" (the
+ * seed design's producer, which reads every chunk). Optionally keeps the main thread
+ * busy (`busyMs` of work every `busyEveryMs`). `codecsStep(bps)` asks ours for a new
+ * bitrate; `codecsStop()` stops and returns chunk arrival times and sizes, the stream's
+ * counters and the recording (base64). */
+let codecsRun = null;
+async function codecsStart({ contestant, busyMs = 0, busyEveryMs = 100, startBps = 400_000, codec = 'vp8', audio = true }) {
+  const st = { chunks: [], keep: [], info: {}, stepped: null, busyTimer: null };
+  const video = { width: { ideal: 640 }, height: { ideal: 480 } };
+  const arrive = (size, blob) => { st.chunks.push([now(), size]); st.keep.push(blob); };
+  if (contestant === 'raw') {
+    const media = await navigator.mediaDevices.getUserMedia({ video, audio });
+    const rec = new MediaRecorder(media, { mimeType: `video/webm;codecs=${codec}${audio ? ',opus' : ''}`, videoBitsPerSecond: startBps });
+    rec.ondataavailable = (e) => { if (e.data.size) arrive(e.data.size, e.data); };
+    rec.start(100);
+    st.stop = async () => {
+      const done = new Promise((r) => { rec.onstop = r; });
+      rec.stop();
+      await done;
+      media.getTracks().forEach((t) => t.stop());
+      st.info = { mimeType: rec.mimeType };
+    };
+  } else if (contestant === 'seed') {
+    const p = new OptimizedMediaRecorderProducer({ videoBitsPerSecond: startBps });
+    p.onFrame((f) => arrive(f.data.byteLength, new Blob([f.data])));
+    await p.connect();
+    await p.startStream({ width: 640, height: 480 });
+    st.stop = async () => { await p.stopStream(); st.info = { framesDropped: p.framesDropped() }; p.destroy(); };
+  } else {
+    const p = new MediaRecorderProducer({ frameData: 'blob', adaptiveQuality: false, probeOnConnect: false });
+    p.onFrame((f) => arrive(f.size, f.data));
+    await p.connect();
+    const s = await p.startStream({ width: 640, height: 480, engine: contestant, codec, bitrate: startBps, audio });
+    st.step = (bps) => { st.stepped = { at: now(), how: p.setBitrate(s.id, bps) }; };
+    st.stop = async () => {
+      const d = await p.stopStream(s.id);
+      st.info = { mimeType: d.mimeType, engine: d.engine, engineMode: d.engineMode ?? null, framesDropped: d.framesDropped, framesDroppedBeforeEncoding: d.framesDroppedBeforeEncoding ?? null };
+      p.destroy();
+    };
+  }
+  if (busyMs > 0) {
+    st.busyTimer = setInterval(() => { const end = now() + busyMs; while (now() < end) { /* busy */ } }, busyEveryMs);
+  }
+  st.t0 = now();
+  codecsRun = st;
+  return true;
+}
+function codecsStep(bps) {
+  codecsRun.step(bps);
+  return codecsRun.stepped;
+}
+async function codecsStop() {
+  const st = codecsRun;
+  codecsRun = null;
+  clearInterval(st.busyTimer);
+  st.t1 = now();
+  await st.stop();
+  const u = new Uint8Array(await new Blob(st.keep).arrayBuffer());
+  let b64 = '';
+  for (let i = 0; i < u.length; i += 0x8000) b64 += String.fromCharCode(...u.subarray(i, i + 0x8000));
+  return { t0: st.t0, t1: st.t1, chunks: st.chunks, stepped: st.stepped, info: st.info, bytes: u.length, file: b64.length ? btoa(b64) : '' };
+}
+
+window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, seekableSource, seekableLoad, seekableRun, seekableCheck, seekableUpload, seekableStopLatency, uploadLoad, uploadThroughput, uploadRecord, uploadResumeStart, uploadResumeStop, keepSnapshot, keepOpfsStart, keepOpfsSample, keepOpfsStop, codecsStart, codecsStep, codecsStop, pkg: PKG, hasPool: typeof StreamPool === 'function' };
 window.benchReady = true;

@@ -7,7 +7,7 @@
 //
 //   node bench/run.mjs            full run (≈ 115–120 min: 60 of them the real-time soak, 10 the seekable workload, 12 the upload workload, 11–12 the keep workload), rewrites BENCHMARKS.md
 //   node bench/run.mjs --quick    small N (≈ 4–5 min, 1 of them the real-time soak, under 1 the keep workload), writes only to bench/results/quick/
-//   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable,upload,keep   run only these workloads (others keep their files)
+//   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable,upload,keep,codecs   run only these workloads (others keep their files)
 //   --contestants a,b             seekable workload only: run just these contestants (a
 //                                 developer's check; nothing is written to results/)
 //   --minutes N                   length of the real-time soak (default 60; 1 with --quick)
@@ -39,7 +39,7 @@ const QUICK = argv.includes('--quick');
 const arg = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
 const ONLY = arg('--only')?.split(',');
 const REV = arg('--rev');
-const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics', 'adaptive', 'realtime-soak', 'seekable', 'upload', 'keep'];
+const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics', 'adaptive', 'realtime-soak', 'seekable', 'upload', 'keep', 'codecs'];
 const runs = (w) => !ONLY || ONLY.includes(w);
 for (const w of ONLY ?? []) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload "${w}" (known: ${WORKLOADS.join(', ')})`);
 const MINUTES = arg('--minutes') === undefined ? (QUICK ? 1 : 60) : Number(arg('--minutes'));
@@ -95,6 +95,21 @@ CONFIG.keep = {
   snapshot: { recordSeconds: QUICK ? 8 : 40, seconds: QUICK ? 5 : 30, n: QUICK ? 3 : 15, gapMs: 200, bufferMaxBytes: 64 * 2 ** 20, bufferCapacity: 1000, checkTimeoutMs: 20_000 },
   opfs: { seconds: QUICK ? 20 : 600, sampleMs: QUICK ? 2000 : 10_000, shortSeconds: QUICK ? 5 : 20, checkTimeoutMs: 30_000 },
   goal: { snapshotP50Ms: 50, stopMs: 50 },
+};
+
+// The WebCodecs engine (issue 16), 640×480 camera + microphone, VP8 + Opus, 400 kbit/s:
+// main-thread time per recorded second (CDP TaskDuration over `seconds` of recording,
+// setup and stop excluded) of raw MediaRecorder, ours with MediaRecorder and ours with
+// WebCodecs (frameData "blob" for ours, so none reads its chunks), `trials` rounds
+// rotating, measured after `warmMs` of recording; cadence and drops under CDP CPU throttling `throttle`× with the main thread
+// busy `busyMs` of every 100 ms; a bitrate step `from` → `to` at `atMs` (video only).
+CONFIG.codecs = {
+  seconds: QUICK ? 3 : 10,
+  warmMs: QUICK ? 1000 : 2000,
+  trials: QUICK ? 1 : 3,
+  loaded: { seconds: QUICK ? 4 : 15, throttle: 6, busyMs: 30 },
+  step: { atMs: QUICK ? 2000 : 3000, seconds: QUICK ? 6 : 10, from: 400_000, to: 250_000, windowMs: 1000, tolerance: 0.35 },
+  goal: { mainThread: 1.0, stepMs: 1000 },
 };
 
 const COMMAND = argv.length ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
@@ -974,6 +989,119 @@ async function runUpload(browser, url, tus) {
   return out;
 }
 
+// ------------------------------------------------------------------ the WebCodecs engine (issue 16)
+
+/** Video packets and duration ffprobe reads in `path`. */
+function probeVideo(path) {
+  const r = spawnSync('ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets:format=duration', '-of', 'json', path], { encoding: 'utf8' });
+  try {
+    const j = JSON.parse(r.stdout);
+    return { packets: Number(j.streams?.[0]?.nb_read_packets ?? NaN), duration: Number(j.format?.duration ?? NaN), error: r.stderr.trim() || null };
+  } catch {
+    return { packets: null, duration: null, error: r.stderr.trim() || 'no output' };
+  }
+}
+
+/** Inter-arrival gaps of `chunks` ([t, size]) in ms: p50, p95, max. */
+function gaps(chunks) {
+  const g = chunks.slice(1).map((c, i) => c[0] - chunks[i][0]).sort((a, b) => a - b);
+  return { p50: round(percentile(g, 50), 1), p95: round(percentile(g, 95), 1), max: round(g.at(-1) ?? null, 1) };
+}
+
+async function runCodecs(browser, url) {
+  const c = CONFIG.codecs;
+  const out = { config: c, mainThread: { trials: [] }, loaded: {}, step: {} };
+  const dir = mkdtempSync(join(os.tmpdir(), 'bench-codecs-'));
+  const record = async (opts, during, warmMs = 0) => {
+    const { page, problems } = await openPage(browser, url, { input: false });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await page.evaluate((o) => window.bench.codecsStart(o), opts);
+    // Steady state: the recorder, encoders and Worker past their start.
+    await sleep(warmMs);
+    const before = await cdpMetrics(cdp);
+    const extra = await during(page, cdp);
+    const after = await cdpMetrics(cdp);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    const r = await page.evaluate(() => window.bench.codecsStop());
+    await page.close();
+    const path = join(dir, `${opts.contestant}-${Date.now()}.webm`);
+    writeFileSync(path, Buffer.from(r.file, 'base64'));
+    delete r.file;
+    return { ...r, ...extra, problems, taskS: after.TaskDuration - before.TaskDuration, probe: probeVideo(path) };
+  };
+  // 1. Main-thread time per recorded second.
+  const who = ['raw', 'mediarecorder', 'webcodecs'];
+  for (let t = 0; t < c.trials; t++) {
+    for (let k = 0; k < who.length; k++) {
+      const contestant = who[(k + t) % who.length];
+      const r = await record({ contestant }, async () => { await sleep(c.seconds * 1000); return {}; }, c.warmMs);
+      const perSecond = (r.taskS * 1000) / c.seconds;
+      out.mainThread.trials.push({ contestant, perSecond: round(perSecond, 3), chunks: r.chunks.length, bytes: r.bytes, info: r.info, probe: r.probe, problems: r.problems });
+      log(`codecs: ${contestant}: ${perSecond.toFixed(2)} ms main thread per recorded s (${r.chunks.length} chunks, ${r.info.engineMode ?? ''})`);
+    }
+  }
+  const mt = (w) => med(out.mainThread.trials.filter((x) => x.contestant === w).map((x) => x.perSecond));
+  for (const w of who) out.mainThread[w] = mt(w);
+  out.mainThread.ratio = out.mainThread.webcodecs / out.mainThread.raw;
+  // 2. Cadence and drops under load.
+  const L = c.loaded;
+  for (const contestant of ['seed', 'raw', 'mediarecorder', 'webcodecs']) {
+    const r = await record({ contestant, busyMs: L.busyMs }, async (page, cdp) => {
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: L.throttle });
+      await sleep(L.seconds * 1000);
+      return {};
+    });
+    const secs = (r.t1 - r.t0) / 1000;
+    out.loaded[contestant] = {
+      chunks: r.chunks.length,
+      gaps: gaps(r.chunks),
+      videoFps: r.probe.packets != null ? round(r.probe.packets / secs, 2) : null,
+      probe: r.probe,
+      droppedAfterEncoding: r.info.framesDropped ?? null,
+      droppedBeforeEncoding: r.info.framesDroppedBeforeEncoding ?? null,
+      engineMode: r.info.engineMode ?? null,
+      problems: r.problems,
+    };
+    log(`codecs: loaded ${contestant}: ${out.loaded[contestant].videoFps} video fps, gaps p95 ${out.loaded[contestant].gaps.p95} ms, dropped before/after encoding ${out.loaded[contestant].droppedBeforeEncoding}/${out.loaded[contestant].droppedAfterEncoding}`);
+  }
+  // 3. Bitrate step response.
+  const S = c.step;
+  for (const contestant of ['webcodecs', 'mediarecorder']) {
+    // Video only: the rate measured is the video bitrate asked for.
+    const r = await record({ contestant, startBps: S.from, audio: false }, async (page) => {
+      await sleep(S.atMs);
+      const stepped = await page.evaluate((bps) => window.bench.codecsStep(bps), S.to);
+      await sleep(S.seconds * 1000 - S.atMs);
+      return { stepAt: stepped.at, how: stepped.how };
+    });
+    const rate = (from, to) => (r.chunks.filter(([t]) => t >= from && t < to).reduce((a, [, n]) => a + n, 0) * 8) / ((to - from) / 1000);
+    const ok = (bps) => Math.abs(bps - S.to) <= S.to * S.tolerance;
+    let responseMs = null;
+    for (let d = 0; r.stepAt + d + S.windowMs <= r.t1; d += 100) {
+      if (ok(rate(r.stepAt + d, r.stepAt + d + S.windowMs))) { responseMs = d + S.windowMs; break; }
+    }
+    const after = r.chunks.filter(([t]) => t > r.stepAt);
+    const gapAfter = after.length ? Math.max(...after.map(([t], i) => t - (i ? after[i - 1][0] : r.stepAt))) : null;
+    out.step[contestant] = {
+      how: r.how,
+      before: Math.round(rate(r.t0 + 500, r.stepAt)),
+      after: Math.round(rate(r.stepAt + 1000, r.t1)),
+      responseMs,
+      longestGapAfterMs: round(gapAfter, 1),
+      problems: r.problems,
+      probe: r.probe,
+    };
+    log(`codecs: step ${contestant} (${r.how}): ${out.step[contestant].before} → ${out.step[contestant].after} bit/s, within ±${S.tolerance * 100} % of ${S.to} after ${responseMs} ms; longest gap ${out.step[contestant].longestGapAfterMs} ms`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  out.goals = {
+    mainThread: out.mainThread.ratio <= c.goal.mainThread,
+    step: out.step.webcodecs.responseMs != null && out.step.webcodecs.responseMs <= c.goal.stepMs,
+  };
+  return out;
+}
+
 // ------------------------------------------------------------------ recordings you keep (issue 14)
 
 /** One OPFS recording of `seconds` in `page`, sampled every `sampleMs` (none if 0), stopped
@@ -1150,6 +1278,7 @@ async function main() {
       }
       if (runs('upload')) { const t = Date.now(); save('upload', await runUpload(browser, server.url, tus)); meta.workloads.upload = Date.now() - t; }
       if (runs('keep')) { const t = Date.now(); save('keep', await runKeep(browser, server.url)); meta.workloads.keep = Date.now() - t; }
+      if (runs('codecs')) { const t = Date.now(); save('codecs', await runCodecs(browser, server.url)); meta.workloads.codecs = Date.now() - t; }
       if (runs('realtime-soak')) {
         const t = Date.now();
         const r = await runRealtimeSoak(browser, server.url);

@@ -623,6 +623,45 @@ function uploadSection(up) {
   return out.join('\n');
 }
 
+/** The codecs workload (issue 16): the WebCodecs engine against the MediaRecorder engine,
+ * raw MediaRecorder and the seed design. */
+function codecsSection(cd) {
+  const out = ['## The WebCodecs engine (issue 16)'];
+  if (!cd) return [...out, '', '_Not run yet: `npm run bench -- --only codecs`._'].join('\n');
+  const c = cd.config;
+  out.push('', `_${stamp(cd.run)}_`, '');
+  if (cd.run?.quick) out.push('**Quick run: small N; a smoke test of the harness.**', '');
+  out.push(`Recording the fake camera (640×480 ideal, 20 fps) and microphone, VP8 + Opus, ${num(c.step.from / 1000, 3)} kbit/s video, 100 ms timeslice, a fresh page per recording. Contestants: **raw MediaRecorder** (a hand-written loop keeping its Blobs), **ours, MediaRecorder engine**, **ours, WebCodecs engine** (\`engine: "webcodecs"\`: the encoders in a Worker, the WebM muxed by the library), and for cadence the **seed design** (its producer reads every chunk). Ours with \`frameData: "blob"\` and adaptive quality off, so no contestant reads its chunks.`, '');
+  const M = cd.mainThread;
+  out.push('### Main-thread time per recorded second', '');
+  out.push(`CDP \`Performance.getMetrics\` TaskDuration over ${c.seconds} s of recording, from ${num(c.warmMs / 1000, 2)} s after the start (setup and stop excluded); ${c.trials} trial(s) each, rotating; median.`, '');
+  out.push(table(['contestant', 'ms per recorded s (median)', 'trials'], ['raw', 'mediarecorder', 'webcodecs'].map((w) => [
+    { raw: 'raw MediaRecorder', mediarecorder: 'ours, MediaRecorder engine', webcodecs: 'ours, WebCodecs engine (Worker)' }[w],
+    ms(M[w], 3),
+    M.trials.filter((x) => x.contestant === w).map((x) => num(x.perSecond, 3)).join(', '),
+  ])));
+  out.push('', `WebCodecs / raw MediaRecorder: **${rx(M.ratio)}** (goal ≤ ${c.goal.mainThread}): ${yes(cd.goals.mainThread)}. Encoders ran in a \`${M.trials.find((x) => x.contestant === 'webcodecs')?.info?.engineMode ?? '?'}\`.`);
+  const L = cd.loaded;
+  out.push('', '### Cadence and drops under load', '');
+  out.push(`CDP CPU throttling ${c.loaded.throttle}× and the main thread busy ${c.loaded.busyMs} ms of every 100 ms, ${c.loaded.seconds} s. Video fps: ffprobe's video packets in the recording over the time recorded; gaps: time between chunks arriving; drops before encoding: frames the WebCodecs engine did not encode because its encoder's queue was full; after encoding: chunks evicted from the buffer (ours) or dropped by the seed design's frame processor.`, '');
+  out.push(table(['contestant', 'video fps in the file', 'chunk gaps p50 / p95 / max (ms)', 'chunks', 'dropped before encoding', 'dropped after encoding', 'ffprobe'],
+    ['seed', 'raw', 'mediarecorder', 'webcodecs'].filter((w) => L[w]).map((w) => {
+      const x = L[w];
+      return [{ seed: 'seed design', raw: 'raw MediaRecorder', mediarecorder: 'ours, MediaRecorder engine', webcodecs: 'ours, WebCodecs engine' }[w],
+        x.videoFps == null || Number.isNaN(x.videoFps) ? '–' : num(x.videoFps, 3),
+        `${num(x.gaps.p50, 3)} / ${num(x.gaps.p95, 3)} / ${num(x.gaps.max, 3)}`,
+        x.chunks, x.droppedBeforeEncoding ?? '–', x.droppedAfterEncoding ?? '–', x.probe?.error ? `error: ${String(x.probe.error).split('\n')[0].slice(0, 80)}` : 'clean'];
+    })));
+  const S = cd.step;
+  out.push('', '### Bitrate step', '');
+  out.push(`Video only, ${num(c.step.from / 1000, 3)} → ${num(c.step.to / 1000, 3)} kbit/s with \`setBitrate()\` ${num(c.step.atMs / 1000, 2)} s into a ${c.step.seconds} s recording. Response: from the request to the end of the first ${c.step.windowMs} ms window (sliding by 100 ms) whose bytes/s are within ±${c.step.tolerance * 100} % of the new target.`, '');
+  out.push(table(['engine', 'how', 'bit/s before', 'bit/s after (1 s on)', 'response', 'longest gap between chunks after the request'], ['webcodecs', 'mediarecorder'].filter((w) => S[w]).map((w) => [
+    w === 'webcodecs' ? 'ours, WebCodecs' : 'ours, MediaRecorder', S[w].how, num(S[w].before, 4), num(S[w].after, 4), S[w].responseMs == null ? 'never' : ms(S[w].responseMs), ms(S[w].longestGapAfterMs),
+  ])));
+  out.push('', `WebCodecs step response ≤ ${ms(c.goal.stepMs)}: ${yes(cd.goals.step)}.`);
+  return out.join('\n');
+}
+
 /** The keep workload (issue 14): snapshot latency of a replay stream, and an OPFS
  * recording's memory and stopStream time. */
 function keepSection(kp) {
@@ -732,6 +771,11 @@ function headline(ctx) {
     rows.push([`keep (issue 14): bytes held within the ring budget over a ${num(keep.opfs.long.seconds / 60, 3)} min OPFS recording`, `max ${bytes(keep.opfs.held.max)} of ${bytes(keep.opfs.budget)}`, yes(keep.goals.heldWithinBudget)]);
     rows.push([`keep (issue 14): stopStream of the ${num(keep.opfs.long.seconds / 60, 3)} min OPFS recording ≤ ${ms(keep.config.goal.stopMs)}`, `${ms(keep.opfs.long.ms)} (${rx(keep.opfs.stopRatio)} the ${num(keep.opfs.short.seconds, 3)} s one)`, yes(keep.goals.stop)]);
   }
+  const { codecs } = ctx.data;
+  if (codecs?.goals && !codecs.run?.quick) {
+    rows.push(['webcodecs (issue 16): main thread per recorded second, WebCodecs engine / raw MediaRecorder ≤ 1.0', rx(codecs.mainThread.ratio), yes(codecs.goals.mainThread)]);
+    rows.push([`webcodecs (issue 16): bitrate step response ≤ ${ms(codecs.config.goal.stepMs)}`, codecs.step.webcodecs.responseMs == null ? 'never' : ms(codecs.step.webcodecs.responseMs), yes(codecs.goals.step)]);
+  }
   if (size) rows.push(['size (issue 13): ours ≤ 32 KB gzip -9', `${num(size.ours.total.gzip9 / 1024, 3)} KiB`, yes(size.ours.total.gzip9 <= 32 * 1024)]);
   if (size) rows.push(['size: ours ≤ 18 KB gzip -9 (longer term)', `${num(size.ours.total.gzip9 / 1024, 3)} KiB`, yes(size.ours.total.gzip9 <= 18 * 1024)]);
   if (!rows.length) return '';
@@ -754,6 +798,7 @@ export function writeReport({ results, commentary, md, plots, link }) {
     seekable: load(results, 'seekable'),
     upload: load(results, 'upload'),
     keep: load(results, 'keep'),
+    codecs: load(results, 'codecs'),
   };
   const ctx = { data, link, plots: [] };
   const m = data.meta;
@@ -793,6 +838,8 @@ export function writeReport({ results, commentary, md, plots, link }) {
     uploadSection(data.upload),
     '',
     keepSection(data.keep),
+    '',
+    codecsSection(data.codecs),
     '',
     existsSync(commentary) ? readFileSync(commentary, 'utf8').trim() : '## Commentary\n\n_bench/COMMENTARY.md is missing._',
     '',

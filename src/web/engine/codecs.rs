@@ -184,6 +184,7 @@ pub async fn probe(
             set(&v, "height", &height.into());
             set(&v, "bitrate", &video_bps.into());
             set(&v, "latencyMode", &"realtime".into());
+            set(&v, "bitrateMode", &"constant".into());
             v
         }
         None => JsValue::NULL,
