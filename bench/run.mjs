@@ -5,7 +5,7 @@
 // same page, writes raw results to bench/results/*.json and regenerates BENCHMARKS.md and
 // bench/plots/*.svg.
 //
-//   node bench/run.mjs            full run (≈ 115–120 min: 60 of them the real-time soak, 10 the seekable workload, 12 the upload workload, 11–12 the keep workload), rewrites BENCHMARKS.md
+//   node bench/run.mjs            full run (≈ 120 min: 60 of them the real-time soak, 10 the seekable workload, 12 the upload workload, 11–12 the keep workload, 3–4 the codecs workload), rewrites BENCHMARKS.md
 //   node bench/run.mjs --quick    small N (≈ 4–5 min, 1 of them the real-time soak, under 1 the keep workload), writes only to bench/results/quick/
 //   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable,upload,keep,codecs   run only these workloads (others keep their files)
 //   --contestants a,b             seekable workload only: run just these contestants (a

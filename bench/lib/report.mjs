@@ -811,7 +811,7 @@ export function writeReport({ results, commentary, md, plots, link }) {
     '',
     m ? `Last run${m.only ? ` (only ${m.only.join(', ')}; the other sections keep their earlier runs)` : ''}: ${stamp(m)} (${m.cpuModel ?? 'cpu ?'}, ${m.memoryGiB} GiB, node ${m.node}); library built from the ${m.built}${m.commit ? ` at ${m.commit.slice(0, 10)}` : ''}${m.dirty ? ' with uncommitted changes under src/' : ''}; page cross-origin isolated (timer step ${m.page?.timerStepUs ?? '?'} µs). Each section states the run that produced it.` : '',
     '',
-    'Reproduce: `npm run bench` (full, ~115–120 min of which 60 are the real-time soak, 10 the seekable workload, 12 the upload workload and 11–12 the keep workload, rewrites this file) or `npm run bench -- --quick` (small N, ~4–5 min, writes only to the git-ignored `bench/results/quick/`); `--only <workloads>` runs some of them, `--minutes N` sets the real-time soak\'s length. No test asserts a timing: timings are reported here, as ratios where they are compared.',
+    'Reproduce: `npm run bench` (full, ~120 min of which 60 are the real-time soak, 10 the seekable workload, 12 the upload workload, 11–12 the keep workload and 3–4 the codecs workload, rewrites this file) or `npm run bench -- --quick` (small N, ~4–5 min, writes only to the git-ignored `bench/results/quick/`); `--only <workloads>` runs some of them, `--minutes N` sets the real-time soak\'s length. No test asserts a timing: timings are reported here, as ratios where they are compared.',
     '',
     headline(ctx),
     '',
