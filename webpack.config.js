@@ -1,5 +1,6 @@
-// Builds and serves the demo in www/. The library comes from pkg/ (wasm-pack's
-// bundler build), imported by its package name as an app would.
+// Builds and serves the demo in www/. The library is the npm package as it ships
+// (dist/, built by scripts/package.mjs: the `web` build, initialised on import),
+// imported by its package name as an app would, with no wasm option in webpack.
 const path = require('path');
 
 module.exports = {
@@ -12,9 +13,8 @@ module.exports = {
     publicPath: '/dist/',
   },
   resolve: {
-    alias: { 'media-recorder-producer': path.resolve(__dirname, 'pkg') },
+    alias: { 'media-recorder-producer': path.resolve(__dirname, 'dist') },
   },
-  experiments: { asyncWebAssembly: true },
   devtool: false,
   performance: { hints: false },
   devServer: {

@@ -1354,7 +1354,10 @@ async function codecsStop() {
   const u = new Uint8Array(await new Blob(st.keep).arrayBuffer());
   let b64 = '';
   for (let i = 0; i < u.length; i += 0x8000) b64 += String.fromCharCode(...u.subarray(i, i + 0x8000));
-  return { t0: st.t0, t1: st.t1, chunks: st.chunks, stepped: st.stepped, info: st.info, bytes: u.length, file: b64.length ? btoa(b64) : '' };
+  // Long tasks (≥ 50 ms) on the page while it recorded (null where the browser has no
+  // Long Tasks API).
+  const long = longTasks.filter((e) => e.start >= st.t0 && e.start < st.t1);
+  return { t0: st.t0, t1: st.t1, chunks: st.chunks, stepped: st.stepped, info: st.info, bytes: u.length, file: b64.length ? btoa(b64) : '', longTasks: long.length, longTaskMs: long.reduce((a, e) => a + e.duration, 0) };
 }
 
 window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, seekableSource, seekableLoad, seekableRun, seekableCheck, seekableUpload, seekableStopLatency, uploadLoad, uploadThroughput, uploadRecord, uploadResumeStart, uploadResumeStop, keepSnapshot, keepOpfsStart, keepOpfsSample, keepOpfsStop, codecsStart, codecsStep, codecsStop, pkg: PKG, hasPool: typeof StreamPool === 'function' };

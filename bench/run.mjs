@@ -1037,7 +1037,7 @@ async function runCodecs(browser, url) {
       const contestant = who[(k + t) % who.length];
       const r = await record({ contestant }, async () => { await sleep(c.seconds * 1000); return {}; }, c.warmMs);
       const perSecond = (r.taskS * 1000) / c.seconds;
-      out.mainThread.trials.push({ contestant, perSecond: round(perSecond, 3), chunks: r.chunks.length, bytes: r.bytes, info: r.info, probe: r.probe, problems: r.problems });
+      out.mainThread.trials.push({ contestant, perSecond: round(perSecond, 3), chunks: r.chunks.length, bytes: r.bytes, longTasks: r.longTasks, longTaskMs: round(r.longTaskMs, 1), info: r.info, probe: r.probe, problems: r.problems });
       log(`codecs: ${contestant}: ${perSecond.toFixed(2)} ms main thread per recorded s (${r.chunks.length} chunks, ${r.info.engineMode ?? ''})`);
     }
   }

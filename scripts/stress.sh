@@ -29,7 +29,6 @@ step "setup and builds (before the load)"
 bash scripts/setup.sh
 cargo build --tests --target wasm32-unknown-unknown --quiet
 node scripts/package.mjs >/dev/null
-wasm-pack build --dev --target bundler --out-dir pkg >/dev/null 2>&1
 
 pids=()
 stop_load() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }

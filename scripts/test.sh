@@ -33,7 +33,6 @@ step "size budget: the shipped wasm + glue, gzip -9, within size-budget.json"
 node scripts/size-check.mjs
 
 step "e2e (Chromium via playwright-core, Firefox via puppeteer-core): demo, installed package, tsc"
-wasm-pack build --dev --target bundler --out-dir pkg
 node --test www/e2e/
 
 step "bench smoke test (quick; writes only bench/results/quick/, never BENCHMARKS.md)"

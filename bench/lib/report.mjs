@@ -635,10 +635,11 @@ function codecsSection(cd) {
   const M = cd.mainThread;
   out.push('### Main-thread time per recorded second', '');
   out.push(`CDP \`Performance.getMetrics\` TaskDuration over ${c.seconds} s of recording, from ${num(c.warmMs / 1000, 2)} s after the start (setup and stop excluded); ${c.trials} trial(s) each, rotating; median.`, '');
-  out.push(table(['contestant', 'ms per recorded s (median)', 'trials'], ['raw', 'mediarecorder', 'webcodecs'].map((w) => [
+  out.push(table(['contestant', 'ms per recorded s (median)', 'trials', 'long tasks (≥ 50 ms) while recording, per trial'], ['raw', 'mediarecorder', 'webcodecs'].map((w) => [
     { raw: 'raw MediaRecorder', mediarecorder: 'ours, MediaRecorder engine', webcodecs: 'ours, WebCodecs engine (Worker)' }[w],
     ms(M[w], 3),
     M.trials.filter((x) => x.contestant === w).map((x) => num(x.perSecond, 3)).join(', '),
+    M.trials.filter((x) => x.contestant === w).map((x) => (x.longTasks == null ? '–' : x.longTasks)).join(', '),
   ])));
   out.push('', `WebCodecs / raw MediaRecorder: **${rx(M.ratio)}** (goal ≤ ${c.goal.mainThread}): ${yes(cd.goals.mainThread)}. Encoders ran in a \`${M.trials.find((x) => x.contestant === 'webcodecs')?.info?.engineMode ?? '?'}\`.`);
   const L = cd.loaded;

@@ -45,14 +45,52 @@ function encoderLoop(scope) {
     if (last !== pauseTotalUs) s.offsets.push([raw, pauseTotalUs]);
   };
 
+  // The muxer: the library's own wasm module, instantiated again here (its imports all
+  // throw: the muxer's exports use none), so this thread makes the WebM chunks and their
+  // Blobs. Without the module (the loop on the main thread), the frames go to the
+  // main thread's muxer instead.
+  let mux = null;
+  const muxStart = async (module) => {
+    const trap = () => { throw new Error('a wasm import was called in the encoder Worker'); };
+    const imports = new Proxy({}, { get: () => new Proxy({}, { get: () => trap }) });
+    const x = (await WebAssembly.instantiate(module, imports)).exports;
+    const v = cfg.video;
+    const h = x.mrp_mux_new(v ? (v.codec === 'vp8' ? 1 : 2) : 0, v ? v.width : 0, v ? v.height : 0, cfg.audio ? 1 : 0);
+    if (h) mux = { x, h };
+  };
+  // One frame (or the OpusHead, with `call`) into the muxer's input buffer.
+  const muxIn = (len, fill, call) => {
+    const at = mux.x.mrp_mux_input(mux.h, len);
+    fill(new Uint8Array(mux.x.memory.buffer, at, len));
+    call();
+  };
+  const encoded = (track, ts, key, chunk) => {
+    if (mux) {
+      muxIn(chunk.byteLength, (d) => chunk.copyTo(d), () => mux.x.mrp_mux_push(mux.h, track, ts, key));
+    } else {
+      const d = new Uint8Array(chunk.byteLength);
+      chunk.copyTo(d);
+      items.push([track, ts, key, d]);
+    }
+  };
+
   let reported = 0;
   let encodeMs = 0;
   let encodeN = 0;
-  const batch = () => {
+  const batch = (last) => {
     const stats = { droppedBeforeEncoding, queueMax, encodedFrames, encodeMs: encodeN ? encodeMs / encodeN : 0, encodeN };
     queueMax = 0;
     encodeMs = 0;
     encodeN = 0;
+    if (mux) {
+      const n = mux.x.mrp_mux_take(mux.h, last ? 1 : 0);
+      if (n) {
+        const bytes = new Uint8Array(mux.x.memory.buffer, mux.x.mrp_mux_output(mux.h), n);
+        post({ type: 'blob', blob: new Blob([bytes], { type: cfg.mimeType }), stats });
+        reported = droppedBeforeEncoding;
+        return;
+      }
+    }
     if (!items.length) {
       // Nothing encoded: a message only if the drop count moved.
       if (reported !== droppedBeforeEncoding) post({ type: 'stats', stats });
@@ -122,8 +160,6 @@ function encoderLoop(scope) {
     video = s;
     s.encoder = new VideoEncoder({
       output: (chunk) => {
-        const d = new Uint8Array(chunk.byteLength);
-        chunk.copyTo(d);
         encodedFrames++;
         const at = s.pending.get(chunk.timestamp);
         if (at !== undefined) {
@@ -131,7 +167,7 @@ function encoderLoop(scope) {
           encodeMs += performance.now() - at;
           encodeN++;
         }
-        items.push([0, mapTime(s, chunk.timestamp), chunk.type === 'key' ? 1 : 0, d]);
+        encoded(0, mapTime(s, chunk.timestamp), chunk.type === 'key' ? 1 : 0, chunk);
       },
       error: (e) => fail('VideoEncoder', e),
     });
@@ -178,12 +214,15 @@ function encoderLoop(scope) {
             const desc = meta && meta.decoderConfig && meta.decoderConfig.description;
             if (desc && !s.described) {
               s.described = true;
-              const head = desc instanceof ArrayBuffer ? desc.slice(0) : new Uint8Array(desc.buffer, desc.byteOffset, desc.byteLength).slice().buffer;
-              post({ type: 'opusHead', data: head }, [head]);
+              const head = desc instanceof ArrayBuffer ? new Uint8Array(desc) : new Uint8Array(desc.buffer, desc.byteOffset, desc.byteLength);
+              if (mux) {
+                muxIn(head.byteLength, (d) => d.set(head), () => mux.x.mrp_mux_opus_head(mux.h));
+              } else {
+                const copy = head.slice().buffer;
+                post({ type: 'opusHead', data: copy }, [copy]);
+              }
             }
-            const d = new Uint8Array(chunk.byteLength);
-            chunk.copyTo(d);
-            items.push([1, mapTime(s, chunk.timestamp), 1, d]);
+            encoded(1, mapTime(s, chunk.timestamp), 1, chunk);
           },
           error: (e) => fail('AudioEncoder', e),
         });
@@ -193,7 +232,8 @@ function encoderLoop(scope) {
           numberOfChannels: data.numberOfChannels,
           bitrate: a.bitrate,
         });
-        post({ type: 'audioFormat', sampleRate: data.sampleRate, channels: data.numberOfChannels });
+        if (mux) mux.x.mrp_mux_audio_format(mux.h, data.sampleRate, data.numberOfChannels);
+        else post({ type: 'audioFormat', sampleRate: data.sampleRate, channels: data.numberOfChannels });
       }
       anchor(s, data.timestamp);
       s.encoder.encode(data);
@@ -203,6 +243,7 @@ function encoderLoop(scope) {
   async function stop() {
     if (stopping) return;
     stopping = true;
+    clearInterval(timer);
     const sides = [video, audio].filter(Boolean);
     await Promise.all(sides.map((s) => s.reader && s.reader.cancel().catch(() => {})));
     await Promise.all(
@@ -213,8 +254,9 @@ function encoderLoop(scope) {
     for (const s of sides) {
       if (s.encoder && s.encoder.state !== 'closed') s.encoder.close();
     }
-    clearInterval(timer);
-    batch();
+    batch(true);
+    if (mux) mux.x.mrp_mux_free(mux.h);
+    mux = null;
     flushed = true;
     post({ type: 'flushed' });
   }
@@ -223,14 +265,21 @@ function encoderLoop(scope) {
     switch (m.type) {
       case 'init':
         cfg = m;
-        try {
-          if (streams.video) startVideo(streams.video);
-          if (streams.audio) startAudio(streams.audio);
-        } catch (e) {
-          fail('start', e);
-          return;
-        }
-        timer = setInterval(batch, cfg.timesliceMs);
+        (async () => {
+          if (m.module) {
+            // Where it cannot be instantiated here, the main thread muxes.
+            await muxStart(m.module).catch(() => {});
+          }
+          if (stopping) return;
+          try {
+            if (streams.video) startVideo(streams.video);
+            if (streams.audio) startAudio(streams.audio);
+          } catch (e) {
+            fail('start', e);
+            return;
+          }
+          timer = setInterval(() => batch(false), cfg.timesliceMs);
+        })();
         break;
       case 'bitrate':
         if (video && !stopping && video.encoder.state === 'configured') {
@@ -334,7 +383,8 @@ export function startEncoder(init, videoTrack, audioTrack, onMessage, mainThread
     postMessage: (m) => queueMicrotask(() => closed || onMessage(m)),
   };
   const handle = encoderLoop(scope);
-  handle(init, { video, audio });
+  // On the main thread the library's own instance muxes: no second one.
+  handle(Object.assign({}, init, { module: null }), { video, audio });
   return {
     mode: 'main-thread',
     post: (m) => queueMicrotask(() => closed || handle(m, {})),

@@ -3,10 +3,12 @@
 //!
 //! The main thread makes a processor per track and hands their `readable`s to the
 //! encoding loop (`codecs.js`), which runs in a Worker made from its own source (the
-//! streams are transferred) or, where that fails, on the main thread. The loop sends
-//! back one message per timeslice with that slice's encoded chunks packed in one
-//! buffer; [`WebmMuxer`] turns them into WebM bytes, which go to the pipeline as one
-//! chunk (Blob), as a MediaRecorder's `dataavailable` would.
+//! streams are transferred) or, where that fails, on the main thread. In the Worker the
+//! same compiled module is instantiated again and muxes there ([`super::mux_abi`]):
+//! the loop sends one finished chunk (a Blob) per timeslice, as a MediaRecorder's
+//! `dataavailable` would. On the main thread (or where that instance cannot be made)
+//! the loop sends the slice's encoded frames packed in one buffer and this side's
+//! [`WebmMuxer`] makes the chunk.
 //!
 //! What MediaRecorder cannot do, this engine does:
 //! - the video bitrate changes in place, with a new `configure()` between frames: no
@@ -103,6 +105,8 @@ struct Inner {
     /// The loop sent `flushed`: nothing more comes.
     finished: Cell<bool>,
     failed: Cell<bool>,
+    /// The loop sent encoded frames for this side's muxer (not Blobs muxed in the Worker).
+    muxes_here: Cell<bool>,
     dropped_before_encoding: Cell<u64>,
     /// The encoder's figures since the last [`Engine::take_encoder_load`].
     window: Cell<Window>,
@@ -123,7 +127,15 @@ pub struct CodecsEngine {
 
 impl CodecsEngine {
     /// An engine for `setup` (nothing runs before [`Engine::start`]).
-    pub fn new(setup: CodecsSetup) -> Self {
+    pub fn new(mut setup: CodecsSetup) -> Self {
+        // A stream that got no audio track (a camera without a microphone) records
+        // video only: no Opus track to wait for.
+        if setup.audio.is_none() && setup.plan.audio && setup.plan.video.is_some() {
+            setup.plan.audio = false;
+            if let Some(v) = setup.plan.video {
+                setup.plan.mime_type = ["video/webm;codecs=", v.mime_name()].concat();
+            }
+        }
         let muxer = WebmMuxer::new(MuxerOptions {
             video: setup.plan.video.map(|codec| VideoTrack {
                 codec,
@@ -150,6 +162,7 @@ impl CodecsEngine {
                 stopping: Cell::new(false),
                 finished: Cell::new(false),
                 failed: Cell::new(false),
+                muxes_here: Cell::new(false),
                 dropped_before_encoding: Cell::new(0),
                 window: Cell::new(Window::default()),
             }),
@@ -231,6 +244,7 @@ impl Inner {
         let kind = get(&m, "type").as_string().unwrap_or_default();
         match kind.as_str() {
             "chunks" => {
+                self.muxes_here.set(true);
                 self.take_stats(&m);
                 let index: js_sys::Float64Array = get(&m, "index").unchecked_into();
                 let data: js_sys::Uint8Array = get(&m, "data").unchecked_into();
@@ -255,6 +269,14 @@ impl Inner {
                     }
                 }
                 self.emit(false);
+            }
+            "blob" => {
+                // Muxed in the Worker: a finished chunk.
+                self.take_stats(&m);
+                let blob = get(&m, "blob");
+                if let (Some(blob), Some(s)) = (blob.dyn_ref::<web_sys::Blob>(), self.sink()) {
+                    s.chunk(blob.clone());
+                }
             }
             "stats" => self.take_stats(&m),
             "opusHead" => {
@@ -289,7 +311,10 @@ impl Inner {
                 if self.finished.replace(true) {
                     return;
                 }
-                self.emit(true);
+                // What this side's muxer still holds (nothing when the Worker muxed).
+                if self.muxes_here.get() {
+                    self.emit(true);
+                }
                 let looped = self.looped.borrow_mut().take();
                 if let Some(l) = looped {
                     l.close();
@@ -354,6 +379,9 @@ impl Engine for CodecsEngine {
         let audio = s.audio.clone().filter(|_| s.plan.audio);
         let init = message("init");
         set(&init, "t0", &(js_sys::Date::now()).into());
+        set(&init, "mimeType", &s.plan.mime_type.as_str().into());
+        // The compiled module, for the Worker's own instance of the muxer (mux_abi).
+        set(&init, "module", &wasm_bindgen::module());
         set(&init, "timesliceMs", &s.timeslice_ms.into());
         if let Some(codec) = s.plan.video {
             let v = interop::object();

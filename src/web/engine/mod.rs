@@ -11,6 +11,7 @@
 //! event callbacks reach the pipeline through an [`EngineSink`] that holds it weakly.
 
 pub mod codecs;
+pub mod mux_abi;
 pub mod push;
 pub mod recorder;
 

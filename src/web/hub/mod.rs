@@ -461,7 +461,7 @@ impl Hub {
             (captures && has_video).then(|| req.bitrate.unwrap_or(cfg.video_bits_per_second));
         let hardware_acceleration = codecs_plan
             .as_ref()
-            .map(|(_, hw)| hw.unwrap_or("no-preference"));
+            .and_then(|(plan, hw)| plan.video.map(|_| hw.unwrap_or("no-preference")));
         let engine: Rc<dyn Engine> = match (&lease, codecs_plan) {
             (Some(l), Some((plan, hardware))) => {
                 let stream = l.stream();
