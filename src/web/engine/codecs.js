@@ -1,10 +1,11 @@
 // The WebCodecs engine's encoding loop: reads VideoFrames and AudioData from the
-// processors' streams, encodes them (VideoEncoder, AudioEncoder: Opus) and hands the
-// encoded chunks back in one message per timeslice; the library's wasm muxes them
-// into WebM. It runs in a dedicated Worker made from its own source (a Blob URL: no
-// file for a bundler to find, no wasm to load there) or, where a Worker cannot be made
-// or the streams cannot be transferred, on the main thread. `encoderLoop` uses nothing
-// from outside its body, so its source runs on its own.
+// processors' streams, encodes them (VideoEncoder, AudioEncoder: Opus) and muxes them
+// into WebM with the library's own wasm, handing back one chunk per timeslice. It runs
+// in a dedicated Worker made from its own source (a Blob URL: no file for a bundler to
+// find; the compiled module comes in the init message, no second download) or, where
+// a Worker cannot be made or the streams cannot be transferred, on the main thread,
+// where it hands back the encoded frames and the main thread's instance muxes them.
+// `encoderLoop` uses nothing from outside its body, so its source runs on its own.
 function encoderLoop(scope) {
   const now = () => performance.timeOrigin + performance.now(); // ms, comparable across threads
   let video = null;
