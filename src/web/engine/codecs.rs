@@ -254,7 +254,7 @@ impl Inner {
                     let mut muxer = self.muxer.borrow_mut();
                     let mut at = 0usize;
                     for item in index.chunks_exact(4) {
-                        let [track, ts, key, len] = [item[0], item[1], item[2], item[3]];
+                        let &[track, ts, key, len] = item else { break };
                         let end = at.saturating_add(len as usize).min(bytes.len());
                         let Some(frame) = bytes.get(at..end) else {
                             break;
