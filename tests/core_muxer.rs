@@ -99,7 +99,7 @@ fn record(codec: VideoCodec, audio: bool) -> Recording {
         VideoCodec::Vp9 => ("libvpx-vp9", is_vp9_key),
     };
     let ivf = ffmpeg(
-        &format!("{}-video", codec.mime_name()),
+        &format!("{}-{}-video", codec.mime_name(), audio),
         &[
             "-f",
             "lavfi",
@@ -122,8 +122,9 @@ fn record(codec: VideoCodec, audio: bool) -> Recording {
     let frames = ivf_frames(&ivf);
     assert_eq!(frames.len(), 80);
     let opus = if audio {
+        // One file per test: the tests run in parallel.
         let ogg = ffmpeg(
-            "audio",
+            &format!("{}-{}-audio", codec.mime_name(), audio),
             &[
                 "-f",
                 "lavfi",
