@@ -112,6 +112,22 @@ pub struct MuxerOptions {
     pub audio_cluster_ms: u32,
 }
 
+impl MuxerOptions {
+    /// A live recording's muxer: `video` if any, an Opus track if `audio` (its rate and
+    /// channels set later from the encoder, see [`WebmMuxer::set_audio_format`]), audio-only
+    /// Clusters of 5 s.
+    pub fn live(video: Option<VideoTrack>, audio: bool) -> Self {
+        MuxerOptions {
+            video,
+            audio: audio.then_some(AudioTrack {
+                sample_rate: 48_000,
+                channels: 1,
+            }),
+            audio_cluster_ms: 5_000,
+        }
+    }
+}
+
 /// Which track a frame belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrackKind {

@@ -26,7 +26,7 @@ use web_sys::MediaStreamTrack;
 
 use super::{EncoderLoad, Engine, EngineSink, Reconfig};
 use crate::core::config::CodecsPlan;
-use crate::core::ebml::muxer::{AudioTrack, MuxerOptions, TrackKind, VideoTrack, WebmMuxer};
+use crate::core::ebml::muxer::{MuxerOptions, TrackKind, VideoTrack, WebmMuxer};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::ring::HeaderPolicy;
 use crate::web::interop::{self, from_js, get, set};
@@ -136,18 +136,14 @@ impl CodecsEngine {
                 setup.plan.mime_type = ["video/webm;codecs=", v.mime_name()].concat();
             }
         }
-        let muxer = WebmMuxer::new(MuxerOptions {
-            video: setup.plan.video.map(|codec| VideoTrack {
+        let muxer = WebmMuxer::new(MuxerOptions::live(
+            setup.plan.video.map(|codec| VideoTrack {
                 codec,
                 width: setup.width,
                 height: setup.height,
             }),
-            audio: setup.plan.audio.then_some(AudioTrack {
-                sample_rate: 48_000,
-                channels: 1,
-            }),
-            audio_cluster_ms: 5_000,
-        });
+            setup.plan.audio,
+        ));
         let video_bps = setup.video_bps;
         CodecsEngine {
             inner: Rc::new(Inner {

@@ -15,9 +15,7 @@
 
 use std::cell::RefCell;
 
-use crate::core::ebml::muxer::{
-    AudioTrack, MuxerOptions, TrackKind, VideoCodec, VideoTrack, WebmMuxer,
-};
+use crate::core::ebml::muxer::{MuxerOptions, TrackKind, VideoCodec, VideoTrack, WebmMuxer};
 
 struct Slot {
     muxer: WebmMuxer,
@@ -47,18 +45,14 @@ pub extern "C" fn mrp_mux_new(video: u32, width: u32, height: u32, audio: u32) -
         _ => None,
     };
     let slot = Slot {
-        muxer: WebmMuxer::new(MuxerOptions {
-            video: codec.map(|codec| VideoTrack {
+        muxer: WebmMuxer::new(MuxerOptions::live(
+            codec.map(|codec| VideoTrack {
                 codec,
                 width,
                 height,
             }),
-            audio: (audio != 0).then_some(AudioTrack {
-                sample_rate: 48_000,
-                channels: 1,
-            }),
-            audio_cluster_ms: 5_000,
-        }),
+            audio != 0,
+        )),
         input: Vec::new(),
         output: Vec::new(),
     };
