@@ -44,6 +44,7 @@ fn outside_event() -> impl Strategy<Value = Event> {
         1 => Just(Event::StopRequested),
         1 => Just(Event::RecorderStopped),
         1 => Just(Event::RecorderFailed(err(ErrorKind::Recorder))),
+        1 => Just(Event::EngineSwitching(err(ErrorKind::Encoder))),
         1 => Just(Event::SourceLost(err(ErrorKind::DeviceLost))),
         1 => Just(Event::SinkFailed(err(ErrorKind::Other("QuotaExceededError".into())))),
     ]
@@ -134,6 +135,8 @@ impl Checked {
             match a {
                 Action::Release => self.releases += 1,
                 Action::Report(_) => self.reports += 1,
+                // A warning is for a stream that lives on.
+                Action::Warn(_) => prop_assert!(!after.is_ended()),
                 Action::EmitComplete => {
                     self.completes += 1;
                     prop_assert_eq!(self.retain, Retain::All);
@@ -181,7 +184,8 @@ fn answer(action: &Action, fail_launch: bool, at_ms: f64) -> Option<Event> {
         | Action::PauseRecorder
         | Action::ResumeRecorder
         | Action::Release
-        | Action::Report(_) => return None,
+        | Action::Report(_)
+        | Action::Warn(_) => return None,
     })
 }
 
@@ -397,6 +401,7 @@ fn every_state_is_reachable() {
         Event::SegmentFailed(err(ErrorKind::Recorder)),
         Event::RecorderStopped,
         Event::RecorderFailed(err(ErrorKind::Recorder)),
+        Event::EngineSwitching(err(ErrorKind::Encoder)),
         Event::SourceLost(err(ErrorKind::DeviceLost)),
         Event::SinkFailed(err(ErrorKind::Other("QuotaExceededError".into()))),
         Event::ChunkArrived,

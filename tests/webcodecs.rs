@@ -274,3 +274,172 @@ async fn without_workers_it_encodes_on_the_main_thread_and_pauses_cleanly() {
     })
     .await;
 }
+
+/// Makes the next WebCodecs stream's real video encoder fail after `frames` frames
+/// (the engine's test hook: it configures the encoder with a size none takes).
+fn fail_encoder_after(frames: u32) {
+    js_sys::Reflect::set(
+        &js_sys::global(),
+        &"__mrpEncoderFault".into(),
+        &frames.into(),
+    )
+    .unwrap();
+}
+
+/// The frames of segment `seg`, in order.
+fn segment(frames: &[JsValue], seg: u32) -> Vec<JsValue> {
+    frames
+        .iter()
+        .filter(|f| meta(f, "segment").as_f64() == Some(f64::from(seg)))
+        .cloned()
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn an_encoder_failure_ends_a_webcodecs_stream_with_what_was_encoded() {
+    if !has_processor() {
+        return;
+    }
+    let p = producer("{}");
+    let frames = collect(&p, Event::Frame);
+    let errors = collect(&p, Event::Error);
+    fail_encoder_after(40);
+    let id = connect_and_start(&p, r#"{"engine":"webcodecs","width":320,"height":240}"#).await;
+    let tracks = tracks_of(&p, &id);
+    assert!(
+        wait_until(20_000, || p.get_active_streams().length() == 0).await,
+        "the stream did not end"
+    );
+    let errs = errors.all();
+    assert_eq!(names(&errs), ["EncoderError"], "{errs:?}");
+    let msg = err_message(&errs[0]);
+    assert!(msg.contains(&id) && msg.contains("VideoEncoder"), "{msg}");
+    // What was encoded before the failure was muxed and delivered, and plays: 40 video
+    // frames at the fake camera's 20 fps or fewer, so about 2 s.
+    let all = frames.all();
+    assert_header_flags(&all);
+    let bytes = concat(&all);
+    let r = read(&bytes);
+    assert_eq!(r.tracks().len(), 2);
+    assert_eq!(r.last_block_end(), Some(bytes.len() as u64));
+    let played = play_to_end(&bytes, "video/webm;codecs=vp9,opus")
+        .await
+        .expect("plays");
+    assert!(played >= 1.0, "played {played:.2} s");
+    assert!(all_ended(&tracks), "the tracks were released");
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn auto_goes_on_with_mediarecorder_after_an_encoder_failure() {
+    if !has_processor() {
+        return;
+    }
+    let p = producer("{}");
+    let frames = collect(&p, Event::Frame);
+    let errors = collect(&p, Event::Error);
+    fail_encoder_after(30);
+    let id = connect_and_start(&p, r#"{"engine":"auto","width":320,"height":240}"#).await;
+    let tracks = tracks_of(&p, &id);
+    assert_eq!(
+        get_str(&p.get_active_streams().get(0), "engine"),
+        "webcodecs"
+    );
+    assert!(
+        wait_until(20_000, || errors.len() > 0).await,
+        "no EncoderError reported"
+    );
+    // The switch is reported: a non-fatal EncoderError, then the stream's engine.
+    let errs = errors.all();
+    assert_eq!(names(&errs), ["EncoderError"], "{errs:?}");
+    assert!(
+        err_message(&errs[0]).contains("MediaRecorder"),
+        "{}",
+        err_message(&errs[0])
+    );
+    assert!(
+        wait_until(10_000, || {
+            let s = p.get_active_streams().get(0);
+            !s.is_undefined() && get_str(&s, "engine") == "mediarecorder"
+        })
+        .await,
+        "the stream did not go on with MediaRecorder"
+    );
+    let s = p.get_active_streams().get(0);
+    assert_eq!(get_str(&s, "state"), "recording");
+    let reason = get_str(&s, "engineReason");
+    assert!(reason.contains("switched to MediaRecorder"), "{reason}");
+    assert!(get(&s, "engineMode").is_undefined() || get(&s, "engineMode").is_null());
+    // Recording goes on: chunks of the new segment arrive.
+    assert!(
+        wait_until(10_000, || segment(&frames.all(), 1).len() >= 5).await,
+        "no chunks from MediaRecorder"
+    );
+    sleep(1500).await;
+    let done = settle(p.stop_stream((&id).into()))
+        .await
+        .expect("stopStream");
+    assert_eq!(get_str(&done, "state"), "stopped");
+    assert_eq!(errors.len(), 1, "errors: {:?}", errors.all());
+    let all = frames.all();
+    assert_eq!(sequences(&all), (0..all.len() as u64).collect::<Vec<_>>());
+    // Two segments, each a whole recording from its own header run: the WebCodecs one,
+    // muxed to its last frame, and MediaRecorder's.
+    let first = segment(&all, 0);
+    let second = segment(&all, 1);
+    assert_eq!(first.len() + second.len(), all.len());
+    assert_header_flags(&first);
+    assert_header_flags(&second);
+    let a = concat(&first);
+    let r = read(&a);
+    assert_eq!(r.last_block_end(), Some(a.len() as u64));
+    let played = play_to_end(&a, "video/webm;codecs=vp9,opus")
+        .await
+        .expect("the WebCodecs segment plays");
+    assert!(played >= 0.5, "first segment: {played:.2} s");
+    let mime = get_str(&done, "mimeType");
+    assert!(mime.starts_with("video/webm"), "{mime}");
+    let played = play_to_end(&concat(&second), &mime)
+        .await
+        .expect("the MediaRecorder segment plays");
+    assert!(played >= 1.0, "second segment: {played:.2} s");
+    assert!(all_ended(&tracks), "the tracks were released");
+    p.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn frames_over_the_time_budget_are_dropped_before_encoding() {
+    if !has_processor() {
+        return;
+    }
+    // A budget of 1 ms per frame: no real encoder hands a frame back that fast through
+    // its output callback, so every other frame is dropped before encoding.
+    let p = producer(r#"{"adaptiveQuality":false,"maxProcessingTime":1}"#);
+    let frames = collect(&p, Event::Frame);
+    let errors = collect(&p, Event::Error);
+    let id = connect_and_start(
+        &p,
+        r#"{"engine":"webcodecs","audio":false,"width":320,"height":240}"#,
+    )
+    .await;
+    sleep(3000).await;
+    let done = settle(p.stop_stream((&id).into())).await.unwrap();
+    assert_eq!(errors.len(), 0, "errors: {:?}", errors.all());
+    let dropped = get_f64(&done, "framesDroppedBeforeEncoding");
+    let all = frames.all();
+    let bytes = concat(&all);
+    let r = read(&bytes);
+    let blocks = r.block_count() as f64;
+    console_log!("{blocks} frames encoded, {dropped} dropped before encoding");
+    // About half: every other frame while over the budget, keyframes never dropped.
+    assert!(
+        dropped >= blocks / 3.0,
+        "{dropped} dropped, {blocks} encoded"
+    );
+    assert!(blocks >= 10.0, "{blocks} encoded");
+    let played = play_to_end(&bytes, "video/webm;codecs=vp9")
+        .await
+        .expect("plays");
+    assert!(played >= 2.0, "played {played:.2} s");
+    p.destroy();
+}

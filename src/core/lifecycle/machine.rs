@@ -146,6 +146,17 @@ impl Lifecycle {
                 Actions::one(Action::Release)
             }
             Event::RestartRequested { video_bps } => self.restart(video_bps),
+            Event::EngineSwitching(e) => match self.state {
+                State::Recording | State::Paused => {
+                    let paused = self.state == State::Paused;
+                    self.retire(self.video_bps.unwrap_or(0));
+                    if let State::Restarting { paused: p, .. } = &mut self.state {
+                        *p = paused;
+                    }
+                    Actions::two(Action::Warn(e), Action::RetireRecorder)
+                }
+                _ => self.end(EndReason::Failed(e)),
+            },
             Event::Tick {
                 now_ms,
                 segment_has_media,
@@ -406,7 +417,8 @@ impl Lifecycle {
             return Actions::none();
         };
         let (bps, paused) = (*video_bps, *paused);
-        self.video_bps = Some(bps);
+        // An audio-only stream that switched engines still has no video bitrate.
+        self.video_bps = self.video_bps.map(|_| bps);
         self.segment_since_ms = at_ms;
         self.deferred_bps = next_bps.filter(|n| *n != bps);
         if let Some(reason) = ending.take() {

@@ -490,3 +490,94 @@ fn destroy_releases_from_any_state_and_keeps_a_pending_reason() {
     assert_eq!(run(&mut lc, [Event::Destroyed]), [Action::Release]);
     assert_eq!(lc.phase(), StreamPhase::Stopped);
 }
+
+fn encoder_failed() -> ProducerError {
+    ProducerError::new(ErrorKind::Encoder, "VideoEncoder: Invalid height")
+}
+
+#[test]
+fn an_engine_switch_is_a_restart_that_warns() {
+    let mut lc = recording(Retain::Bounded);
+    let e = encoder_failed();
+    assert_eq!(
+        run(&mut lc, [Event::EngineSwitching(e.clone())]),
+        [Action::Warn(e), Action::RetireRecorder]
+    );
+    assert_eq!(lc.phase(), StreamPhase::Recording);
+    assert_eq!(
+        run(&mut lc, [Event::RecorderRetired]),
+        [Action::SettleHeader]
+    );
+    assert_eq!(
+        run(&mut lc, [Event::HeaderSettled]),
+        [Action::StartNewSegment { video_bps: BPS }]
+    );
+    assert_eq!(run(&mut lc, [Event::SegmentStarted { at_ms: 5.0 }]), []);
+    assert_eq!(lc.state(), &State::Recording);
+    assert_eq!(lc.video_bps(), Some(BPS));
+    assert!(lc.end_reason().is_none());
+}
+
+#[test]
+fn an_engine_switch_while_paused_starts_the_new_engine_paused() {
+    let mut lc = recording(Retain::Bounded);
+    run(&mut lc, [Event::PauseRequested]);
+    run(
+        &mut lc,
+        [
+            Event::EngineSwitching(encoder_failed()),
+            Event::RecorderRetired,
+            Event::HeaderSettled,
+        ],
+    );
+    assert_eq!(lc.phase(), StreamPhase::Paused);
+    assert_eq!(
+        run(&mut lc, [Event::SegmentStarted { at_ms: 5.0 }]),
+        [Action::PauseRecorder]
+    );
+    assert_eq!(lc.state(), &State::Paused);
+}
+
+#[test]
+fn an_audio_only_engine_switch_keeps_no_video_bitrate() {
+    let mut lc = Lifecycle::new(None, Retain::Bounded);
+    run(&mut lc, [Event::Started { at_ms: 0.0 }]);
+    run(
+        &mut lc,
+        [
+            Event::EngineSwitching(encoder_failed()),
+            Event::RecorderRetired,
+            Event::HeaderSettled,
+            Event::SegmentStarted { at_ms: 5.0 },
+        ],
+    );
+    assert_eq!(lc.state(), &State::Recording);
+    assert_eq!(lc.video_bps(), None);
+}
+
+#[test]
+fn an_engine_switch_during_a_stop_changes_nothing() {
+    let mut lc = recording(Retain::Bounded);
+    run(&mut lc, [Event::StopRequested]);
+    assert_eq!(run(&mut lc, [Event::EngineSwitching(encoder_failed())]), []);
+    run(&mut lc, finish());
+    assert!(matches!(
+        lc.state(),
+        State::Ended {
+            reason: EndReason::Stopped
+        }
+    ));
+}
+
+#[test]
+fn a_stop_while_the_failed_engine_retires_starts_no_other() {
+    let mut lc = recording(Retain::Bounded);
+    run(&mut lc, [Event::EngineSwitching(encoder_failed())]);
+    assert_eq!(run(&mut lc, [Event::StopRequested]), []);
+    assert_eq!(lc.phase(), StreamPhase::Stopping);
+    assert_eq!(
+        run(&mut lc, [Event::RecorderRetired]),
+        [Action::SettleHeader]
+    );
+    assert_eq!(run(&mut lc, [Event::HeaderSettled]), [Action::BeginFlush]);
+}

@@ -134,6 +134,12 @@ pub enum Event {
     RecorderStopped,
     /// The recorder fired `error`.
     RecorderFailed(ProducerError),
+    /// The encoder failed and the engine has another to switch to (`engine: "auto"`:
+    /// WebCodecs → MediaRecorder). While recording or paused this is a restart: the
+    /// failed encoder's last chunk is waited for ([`Event::RecorderRetired`]), then a
+    /// new segment starts with the other engine. During an end it ends the stream as
+    /// [`Event::RecorderFailed`] would.
+    EngineSwitching(ProducerError),
     /// A track ended (device unplugged, permission revoked).
     SourceLost(ProducerError),
     /// The stream's recording file could not be written (a full disk): what was
@@ -187,6 +193,8 @@ pub enum Action {
     Release,
     /// Report why the stream ended (`onError`, status error).
     Report(ProducerError),
+    /// Report an error the stream lives on after (`onError` only).
+    Warn(ProducerError),
 }
 
 /// The actions of one transition, in order (at most two; no allocation, as a chunk

@@ -165,8 +165,10 @@ function encoderLoop(scope) {
         const at = s.pending.get(chunk.timestamp);
         if (at !== undefined) {
           s.pending.delete(chunk.timestamp);
-          encodeMs += performance.now() - at;
+          const ms = performance.now() - at;
+          encodeMs += ms;
           encodeN++;
+          s.latency = s.latency ? s.latency * 0.75 + ms * 0.25 : ms;
         }
         encoded(0, mapTime(s, chunk.timestamp), chunk.type === 'key' ? 1 : 0, chunk);
       },
@@ -177,11 +179,23 @@ function encoderLoop(scope) {
     pump(s, (frame) => {
       const q = s.encoder.encodeQueueSize;
       if (q > queueMax) queueMax = q;
-      if (q >= v.maxQueue) {
+      anchor(s, frame.timestamp);
+      const t = mapTime(s, frame.timestamp);
+      const key = s.forceKey || t - s.lastKey >= v.keyframeMs * 1000;
+      // Dropped before encoding: the encoder's queue is full, or each frame takes it
+      // longer than the budget (then every other frame; a keyframe never).
+      const late = s.latency > v.budgetMs && !key && !s.skipped;
+      s.skipped = late;
+      if (q >= v.maxQueue || late) {
         droppedBeforeEncoding++;
         return;
       }
-      anchor(s, frame.timestamp);
+      if (v.faultAfter && encodedFrames >= v.faultAfter) {
+        // Test hook (see startEncoder): a size no VP8/VP9 encoder takes, so the real
+        // encoder fails through its error callback.
+        v.faultAfter = 0;
+        s.encoder.configure(videoConfig(70000, 70000));
+      }
       const w = frame.displayWidth;
       const h = frame.displayHeight;
       if (w !== s.size[0] || h !== s.size[1]) {
@@ -190,16 +204,15 @@ function encoderLoop(scope) {
         s.encoder.configure(videoConfig(w, h));
         s.forceKey = true;
       }
-      const t = mapTime(s, frame.timestamp);
-      const key = s.forceKey || t - s.lastKey >= v.keyframeMs * 1000;
-      if (key) {
+      const keyNow = key || s.forceKey;
+      if (keyNow) {
         s.lastKey = t;
         s.forceKey = false;
       }
       s.pending.set(frame.timestamp, performance.now());
       // Frames the encoder itself dropped never come out: forget the oldest.
       if (s.pending.size > 64) s.pending.delete(s.pending.keys().next().value);
-      s.encoder.encode(frame, { keyFrame: key });
+      s.encoder.encode(frame, { keyFrame: keyNow });
     });
   }
 
@@ -346,6 +359,14 @@ export async function probeEncoders(video, audio, preferHardware) {
 // Worker cannot be made. Returns { mode, post(msg), close() }. Messages to
 // `onMessage` come asynchronously, never from inside `post`.
 export function startEncoder(init, videoTrack, audioTrack, onMessage, mainThread) {
+  // Test hook: `globalThis.__mrpEncoderFault = n` makes the next stream's real video
+  // encoder fail after n frames came out (there is no other way to make one fail on
+  // demand). Read once, here.
+  const fault = globalThis.__mrpEncoderFault;
+  if (init.video && fault > 0) {
+    init.video.faultAfter = fault;
+    globalThis.__mrpEncoderFault = 0;
+  }
   const video = videoTrack ? new MediaStreamTrackProcessor({ track: videoTrack }).readable : null;
   const audio = audioTrack ? new MediaStreamTrackProcessor({ track: audioTrack }).readable : null;
   if (!mainThread && typeof Worker === 'function') {

@@ -13,7 +13,8 @@
 //! What MediaRecorder cannot do, this engine does:
 //! - the video bitrate changes in place, with a new `configure()` between frames: no
 //!   new segment, no gap ([`Reconfig::InPlace`]);
-//! - frames are dropped before encoding when the encoder's queue is full, counted as
+//! - frames are dropped before encoding when the encoder's queue is full or its time
+//!   per frame is over `maxProcessingTime` (then every other one), counted as
 //!   `framesDroppedBeforeEncoding`, apart from the ring's drops;
 //! - the encoder runs off the main thread.
 
@@ -84,6 +85,9 @@ pub struct CodecsSetup {
     pub keyframe_ms: u32,
     /// `"prefer-hardware"` or `"no-preference"`.
     pub hardware: &'static str,
+    /// Encode time per frame above which every other frame is dropped before encoding
+    /// (`maxProcessingTime`), ms.
+    pub budget_ms: f64,
     /// Run the loop on the main thread even where a Worker could be made.
     pub main_thread: bool,
 }
@@ -391,6 +395,7 @@ impl Engine for CodecsEngine {
             set(&v, "hardwareAcceleration", &s.hardware.into());
             set(&v, "keyframeMs", &s.keyframe_ms.into());
             set(&v, "maxQueue", &MAX_ENCODE_QUEUE.into());
+            set(&v, "budgetMs", &s.budget_ms.into());
             set(&init, "video", &v);
         }
         if s.plan.audio {

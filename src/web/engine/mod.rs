@@ -1,16 +1,19 @@
 //! The engine seam: what turns a source into container chunks.
 //!
 //! An [`Engine`] produces chunks (Blobs) of one container stream and tells its
-//! pipeline through an [`EngineSink`]: each chunk, its stop, its failure. Two engines
-//! exist: [`recorder::RecorderEngine`] (the browser's `MediaRecorder` on a captured
-//! `MediaStream`) and [`push::PushEngine`] (chunks the app pushes with `pushChunk`).
-//! A WebCodecs engine goes behind the same seam.
+//! pipeline through an [`EngineSink`]: each chunk, its stop, its failure.
+//! [`recorder::RecorderEngine`] records a captured `MediaStream` with the browser's
+//! `MediaRecorder`, [`push::PushEngine`] takes the chunks the app pushes with
+//! `pushChunk`, [`codecs::CodecsEngine`] encodes with WebCodecs, and
+//! [`fallback::FallbackEngine`] puts a MediaRecorder engine behind that one for
+//! `engine: "auto"`.
 //!
 //! Engines are shared as `Rc<dyn Engine>` and take `&self`: they keep their JS handles
 //! so that no `RefCell` borrow is held while they call into the browser, and their
 //! event callbacks reach the pipeline through an [`EngineSink`] that holds it weakly.
 
 pub mod codecs;
+pub mod fallback;
 pub mod mux_abi;
 pub mod push;
 pub mod recorder;
@@ -32,6 +35,13 @@ pub trait EngineSink {
     fn stopped(&self);
     /// The engine failed; it produces nothing more.
     fn failed(&self, error: ProducerError);
+    /// The engine's encoder failed and it switches to another
+    /// ([`fallback::FallbackEngine`]): `stopped` follows once what it encoded is handed
+    /// over, and the other starts with the next segment. A sink that cannot switch
+    /// takes it as a failure.
+    fn switching(&self, error: ProducerError) {
+        self.failed(error);
+    }
 }
 
 /// What changing the video bitrate takes.

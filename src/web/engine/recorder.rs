@@ -188,6 +188,11 @@ impl RecorderEngine {
         }
     }
 
+    /// The video bitrate its next recorder records at (where there is video).
+    pub fn set_video_bps(&self, video_bps: u32) {
+        self.video_bps.set(self.video_bps.get().map(|_| video_bps));
+    }
+
     fn make(&self, video_bps: Option<u32>) -> Result<Rc<Recorder>, ProducerError> {
         let sink = self.sink.borrow().clone().ok_or_else(|| {
             ProducerError::new(

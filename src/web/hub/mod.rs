@@ -24,6 +24,7 @@ use crate::core::ring::RingLimits;
 use crate::core::stream::{StreamInfo, StreamPhase};
 use crate::web::adaptive::{self, Adaptive, AdaptiveHost};
 use crate::web::engine::codecs::{self, CodecsEngine, CodecsSetup, Probe};
+use crate::web::engine::fallback::FallbackEngine;
 use crate::web::engine::push::PushEngine;
 use crate::web::engine::recorder::RecorderEngine;
 use crate::web::engine::Engine;
@@ -471,7 +472,7 @@ impl Hub {
                 let settings = media::video_settings(stream);
                 let size =
                     |v: Option<i32>, d: u32| v.and_then(|n| u32::try_from(n).ok()).unwrap_or(d);
-                Rc::new(CodecsEngine::new(CodecsSetup {
+                let codecs = Rc::new(CodecsEngine::new(CodecsSetup {
                     plan,
                     video: track(stream.get_video_tracks()),
                     audio: track(stream.get_audio_tracks()),
@@ -485,8 +486,32 @@ impl Hub {
                         .keyframe_interval_ms()
                         .unwrap_or(codecs::DEFAULT_KEYFRAME_MS),
                     hardware: hardware.unwrap_or("no-preference"),
+                    budget_ms: cfg.adaptive.max_processing_ms,
                     main_thread: false,
-                }))
+                }));
+                // `auto`: MediaRecorder stands by in case the encoder fails.
+                let standby = (req.engine == EngineChoice::Auto)
+                    .then(|| {
+                        negotiate_mime_type(
+                            &candidate_mime_types(&req, cfg),
+                            web_sys::MediaRecorder::is_type_supported,
+                        )
+                    })
+                    .flatten();
+                match standby {
+                    Some(mime) => Rc::new(FallbackEngine::new(
+                        codecs,
+                        RecorderEngine::new(
+                            stream,
+                            &mime,
+                            video_bps,
+                            cfg.audio_bits_per_second,
+                            cfg.recording_interval_ms,
+                            req.keyframe_interval_ms(),
+                        ),
+                    )),
+                    None => codecs,
+                }
             }
             (Some(l), None) => Rc::new(RecorderEngine::new(
                 l.stream(),

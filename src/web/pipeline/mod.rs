@@ -143,6 +143,9 @@ pub struct StreamPipeline {
     /// `retain: "all"`: the whole recording at its end, one Blob per segment (seekable
     /// where it is WebM). Set before the stream ends.
     recording: RefCell<Vec<Blob>>,
+    /// Why its engine is switching (`engine: "auto"` after an encoder failure), until
+    /// the new engine has started.
+    switch_reason: RefCell<Option<String>>,
     /// Woken when the stream has ended.
     ended: Signal,
     /// Woken when the delivery loop goes idle or the header scan finishes.
@@ -236,6 +239,7 @@ impl StreamPipeline {
             readable: RefCell::new(readable),
             file,
             recording: RefCell::new(Vec::new()),
+            switch_reason: RefCell::new(None),
             ended: Signal::default(),
             idle: Signal::default(),
         });
@@ -482,6 +486,10 @@ impl StreamPipeline {
                 self.info.borrow_mut().end_reason = Some(e.message.clone());
                 self.report(Report::Ended(Some(e)));
             }
+            Action::Warn(e) => {
+                let e = self.with_id(e);
+                self.report(Report::Error(e));
+            }
         }
     }
 
@@ -498,16 +506,33 @@ impl StreamPipeline {
         let (dropped, segment) = {
             let mut st = self.st.borrow_mut();
             let dropped = st.ring.begin_segment();
-            st.scan = HeaderScan::new(self.engine.header_policy());
             (dropped, st.ring.segment())
         };
         self.counts_changed(dropped);
-        let mime = self.info.borrow().mime_type.clone();
-        self.sinks.begin_segment(segment, &mime);
+        // No chunk of the new recorder arrives before this returns (they come from
+        // browser events), so its type and header policy can be read after its start.
         match self.engine.start_segment(video_bps) {
-            Ok(()) => self.handle(Event::SegmentStarted {
-                at_ms: js_sys::Date::now(),
-            }),
+            Ok(()) => {
+                self.st.borrow_mut().scan = HeaderScan::new(self.engine.header_policy());
+                let switched = self.switch_reason.borrow_mut().take();
+                if let Some(why) = switched {
+                    let mime = self.engine.mime_type();
+                    if let Some(file) = &self.file {
+                        file.set_mime_type(&mime);
+                    }
+                    let mut info = self.info.borrow_mut();
+                    info.engine = Some(self.engine.name());
+                    info.engine_reason = Some(
+                        ["engine: \"auto\" switched to MediaRecorder: ", why.as_str()].concat(),
+                    );
+                    info.mime_type = mime;
+                }
+                let mime = self.mime_type();
+                self.sinks.begin_segment(segment, &mime);
+                self.handle(Event::SegmentStarted {
+                    at_ms: js_sys::Date::now(),
+                });
+            }
             Err(e) => self.handle(Event::SegmentFailed(ProducerError::new(
                 ErrorKind::Recorder,
                 format!(

@@ -139,6 +139,17 @@ impl EngineSink for PipelineSink {
             p.handle(Event::RecorderFailed(err));
         }
     }
+
+    fn switching(&self, error: ProducerError) {
+        if let Some(p) = self.0.upgrade() {
+            *p.switch_reason.borrow_mut() = Some(error.message.clone());
+            let err = ProducerError::new(
+                ErrorKind::Encoder,
+                format!("Stream {}: {}", p.id(), error.message),
+            );
+            p.handle(Event::EngineSwitching(err));
+        }
+    }
 }
 
 /// The constraints that apply `level` to a stream that asked for `requested` (never
