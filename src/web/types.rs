@@ -50,7 +50,9 @@ export interface MediaRecorderProducerConfig {
   adaptiveQuality?: boolean;
   /** Most video frames per second asked of a camera, 1 – 120. Default 30. */
   targetFps?: number;
-  /** Frame processing time (ms) above which a window is overloaded, 1 – 10 000. Default 50. */
+  /** Frame processing time (ms) above which a window is overloaded, 1 – 10 000. Default 50.
+   * WebCodecs engine: while the encoder takes longer per frame, every other frame is
+   * dropped before encoding. */
   maxProcessingTime?: number;
   /** Lowest quality (0 – 1) the controller may step to. Default 0.3. */
   qualityFloor?: number;
@@ -150,7 +152,9 @@ export interface VideoStreamConfig {
    * the encoder falls behind (framesDroppedBeforeEncoding). WebM with VP8 or VP9 only;
    * NotSupportedError where the browser lacks an API (Firefox: no
    * MediaStreamTrackProcessor). "auto": WebCodecs where it can run, else MediaRecorder;
-   * the stream's engine and engineReason say which and why.
+   * the stream's engine and engineReason say which and why. If the encoder fails
+   * mid-recording, "webcodecs" ends the stream with an EncoderError; "auto" goes on
+   * with MediaRecorder in a new segment and reports a non-fatal EncoderError.
    */
   engine?: "auto" | "mediarecorder" | "webcodecs";
   /** WebCodecs engine: ask for a hardware video encoder first, falling back to any
@@ -263,7 +267,8 @@ export interface SensorStream {
   /** WebCodecs: the video encoder's hardwareAcceleration. */
   hardwareAcceleration?: "prefer-hardware" | "no-preference";
   /** WebCodecs: video frames dropped before encoding because the encoder's queue was
-   * full (apart from framesDropped, chunks evicted from the buffer). */
+   * full or its time per frame over maxProcessingTime (apart from framesDropped, chunks
+   * evicted from the buffer). Kept after an "auto" stream switched to MediaRecorder. */
   framesDroppedBeforeEncoding?: number;
   /**
    * retain: "all", once stopped: the whole recording as one file, made seekable (WebM:
