@@ -395,23 +395,30 @@ impl Hub {
             (None, None)
         };
         let cfg = &self.config;
-        let mime_type = if let Some((plan, _)) = &codecs_plan {
-            plan.mime_type.clone()
-        } else if captures {
+        // MediaRecorder's type: the stream's, or (`auto`) the one standing by in case
+        // the WebCodecs encoder fails.
+        let recorder_mime = if captures
+            && (codecs_plan.is_none() || req.engine == EngineChoice::Auto)
+        {
             let candidates = candidate_mime_types(&req, cfg);
-            negotiate_mime_type(&candidates, web_sys::MediaRecorder::is_type_supported).ok_or_else(
-                || {
-                    ProducerError::new(
-                        ErrorKind::NotSupported,
-                        format!(
-                            "This browser's MediaRecorder supports none of: {}",
-                            candidates.join(", ")
-                        ),
-                    )
-                },
-            )?
+            let mime = negotiate_mime_type(&candidates, web_sys::MediaRecorder::is_type_supported);
+            if mime.is_none() && codecs_plan.is_none() {
+                return Err(ProducerError::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "This browser's MediaRecorder supports none of: {}",
+                        candidates.join(", ")
+                    ),
+                ));
+            }
+            mime
         } else {
-            req.mime_type.clone().unwrap_or_default()
+            None
+        };
+        let mime_type = match (&codecs_plan, &recorder_mime) {
+            (Some((plan, _)), _) => plan.mime_type.clone(),
+            (None, Some(m)) => m.clone(),
+            (None, None) => req.mime_type.clone().unwrap_or_default(),
         };
         // Whatever fails from here on drops the lease: the tracks stop or go back.
         let lease = if captures {
@@ -463,65 +470,58 @@ impl Hub {
         let hardware_acceleration = codecs_plan
             .as_ref()
             .and_then(|(plan, hw)| plan.video.map(|_| hw.unwrap_or("no-preference")));
-        let engine: Rc<dyn Engine> = match (&lease, codecs_plan) {
-            (Some(l), Some((plan, hardware))) => {
+        let engine: Rc<dyn Engine> = match &lease {
+            None => Rc::new(PushEngine::new(mime_type.clone())),
+            Some(l) => {
                 let stream = l.stream();
-                let track = |list: js_sys::Array| {
-                    wasm_bindgen::JsCast::dyn_into::<web_sys::MediaStreamTrack>(list.get(0)).ok()
-                };
-                let settings = media::video_settings(stream);
-                let size =
-                    |v: Option<i32>, d: u32| v.and_then(|n| u32::try_from(n).ok()).unwrap_or(d);
-                let codecs = Rc::new(CodecsEngine::new(CodecsSetup {
-                    plan,
-                    video: track(stream.get_video_tracks()),
-                    audio: track(stream.get_audio_tracks()),
-                    width: size(settings.width, 640),
-                    height: size(settings.height, 480),
-                    frame_rate: settings.frame_rate,
-                    video_bps: video_bps.unwrap_or(cfg.video_bits_per_second),
-                    audio_bps: cfg.audio_bits_per_second,
-                    timeslice_ms: cfg.recording_interval_ms,
-                    keyframe_ms: req
-                        .keyframe_interval_ms()
-                        .unwrap_or(codecs::DEFAULT_KEYFRAME_MS),
-                    hardware: hardware.unwrap_or("no-preference"),
-                    budget_ms: cfg.adaptive.max_processing_ms,
-                    main_thread: false,
-                }));
-                // `auto`: MediaRecorder stands by in case the encoder fails.
-                let standby = (req.engine == EngineChoice::Auto)
-                    .then(|| {
-                        negotiate_mime_type(
-                            &candidate_mime_types(&req, cfg),
-                            web_sys::MediaRecorder::is_type_supported,
-                        )
-                    })
-                    .flatten();
-                match standby {
-                    Some(mime) => Rc::new(FallbackEngine::new(
-                        codecs,
-                        RecorderEngine::new(
-                            stream,
-                            &mime,
-                            video_bps,
-                            cfg.audio_bits_per_second,
-                            cfg.recording_interval_ms,
-                            req.keyframe_interval_ms(),
-                        ),
-                    )),
-                    None => codecs,
+                let recorder = recorder_mime.map(|mime| {
+                    RecorderEngine::new(
+                        stream,
+                        &mime,
+                        video_bps,
+                        cfg.audio_bits_per_second,
+                        cfg.recording_interval_ms,
+                        req.keyframe_interval_ms(),
+                    )
+                });
+                match (codecs_plan, recorder) {
+                    (Some((plan, hardware)), standby) => {
+                        let track = |list: js_sys::Array| {
+                            wasm_bindgen::JsCast::dyn_into::<web_sys::MediaStreamTrack>(list.get(0))
+                                .ok()
+                        };
+                        let settings = media::video_settings(stream);
+                        let size = |v: Option<i32>, d: u32| {
+                            v.and_then(|n| u32::try_from(n).ok()).unwrap_or(d)
+                        };
+                        let codecs = Rc::new(CodecsEngine::new(CodecsSetup {
+                            plan,
+                            video: track(stream.get_video_tracks()),
+                            audio: track(stream.get_audio_tracks()),
+                            width: size(settings.width, 640),
+                            height: size(settings.height, 480),
+                            frame_rate: settings.frame_rate,
+                            video_bps: video_bps.unwrap_or(cfg.video_bits_per_second),
+                            audio_bps: cfg.audio_bits_per_second,
+                            timeslice_ms: cfg.recording_interval_ms,
+                            keyframe_ms: req
+                                .keyframe_interval_ms()
+                                .unwrap_or(codecs::DEFAULT_KEYFRAME_MS),
+                            hardware: hardware.unwrap_or("no-preference"),
+                            budget_ms: cfg.adaptive.max_processing_ms,
+                            main_thread: false,
+                        }));
+                        // `auto`: MediaRecorder stands by in case the encoder fails.
+                        match standby {
+                            Some(r) => Rc::new(FallbackEngine::new(codecs, r)),
+                            None => codecs,
+                        }
+                    }
+                    (None, Some(r)) => Rc::new(r),
+                    // Not reached: a capture without a MediaRecorder type returned above.
+                    (None, None) => Rc::new(PushEngine::new(mime_type.clone())),
                 }
             }
-            (Some(l), None) => Rc::new(RecorderEngine::new(
-                l.stream(),
-                &mime_type,
-                video_bps,
-                cfg.audio_bits_per_second,
-                cfg.recording_interval_ms,
-                req.keyframe_interval_ms(),
-            )),
-            (None, _) => Rc::new(PushEngine::new(mime_type.clone())),
         };
         // Replay needs the index; retain "all" and an OPFS file use it to make the
         // recording seekable at stop without reading it again.

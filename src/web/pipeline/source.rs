@@ -143,11 +143,7 @@ impl EngineSink for PipelineSink {
     fn switching(&self, error: ProducerError) {
         if let Some(p) = self.0.upgrade() {
             *p.switch_reason.borrow_mut() = Some(error.message.clone());
-            let err = ProducerError::new(
-                ErrorKind::Encoder,
-                format!("Stream {}: {}", p.id(), error.message),
-            );
-            p.handle(Event::EngineSwitching(err));
+            p.handle(Event::EngineSwitching(error));
         }
     }
 }
