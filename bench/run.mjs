@@ -197,19 +197,19 @@ function measureSize(b) {
   }
   const shipped = analyze(wasmBuf);
   // Names: the shipped file has none (wasm-opt drops them). Rebuild the same code with names
-  // kept: wasm-bindgen on cargo's output, then wasm-opt -Oz -g (the flags wasm-pack uses, plus -g).
+  // kept: wasm-bindgen on cargo's output, then wasm-opt with the flags wasm-pack uses (Cargo.toml), -g instead of --strip-debug.
   let contributors = { available: false, why: '' };
   try {
     const raw = join(b.targetDir, 'wasm32-unknown-unknown', 'release', 'media_recorder_producer.wasm');
     const tmp = mkdtempSync(join(os.tmpdir(), 'mrp-bench-names-'));
     execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', tmp, raw], { env: b.env, stdio: 'pipe' });
     const named = join(tmp, 'named.wasm');
-    execFileSync('wasm-opt', ['-Oz', '-g', join(tmp, 'media_recorder_producer_bg.wasm'), '-o', named], { env: b.env, stdio: 'pipe' });
+    execFileSync('wasm-opt', ['-Oz', '--converge', '--low-memory-unused', '-g', join(tmp, 'media_recorder_producer_bg.wasm'), '-o', named], { env: b.env, stdio: 'pipe' });
     const a = analyze(readFileSync(named), { top: 15 });
     rmSync(tmp, { recursive: true, force: true });
     contributors = {
       available: true,
-      method: 'wasm-bindgen + wasm-opt -Oz -g on the same cargo output; function body sizes from the code section, names from the name section (bench/lib/wasm-size.mjs)',
+      method: 'wasm-bindgen + wasm-opt -Oz --converge --low-memory-unused -g on the same cargo output; function body sizes from the code section, names from the name section (bench/lib/wasm-size.mjs)',
       sameCode: a.codeBytes === shipped.codeBytes,
       codeBytes: a.codeBytes,
       topFunctions: a.topFunctions,
