@@ -6,11 +6,10 @@
 //! exactly) plus the JS heap where the browser reports it; relief is real: buffers give
 //! up what they can. Readings a browser lacks are `None` (JS `null`), never 0.
 
-use serde::Serialize;
+use crate::core::emit::{num_or_null, Emit, Out};
 
 /// One set of readings (bytes).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemoryReadings {
     /// Bytes the producer's rings hold (header runs, pending and in-delivery chunks,
     /// and with `retain: "all"` the whole recording). Blob bytes live outside the JS
@@ -120,6 +119,19 @@ pub fn relieved_budget(current_budget: u64, held: u64, pinned: u64) -> u64 {
         .max(MIN_RELIEF_BUDGET)
         .max(pinned)
         .min(current_budget.max(pinned))
+}
+
+impl Emit for MemoryReadings {
+    fn fields(&self, o: &mut dyn Out) {
+        o.num("bytesHeld", self.bytes_held as f64);
+        o.num("wasmMemoryBytes", self.wasm_memory_bytes as f64);
+        num_or_null(o, "jsHeapUsed", self.js_heap_used.map(|n| n as f64));
+        num_or_null(o, "jsHeapLimit", self.js_heap_limit.map(|n| n as f64));
+        num_or_null(o, "uaMemoryBytes", self.ua_memory_bytes.map(|n| n as f64));
+        o.num("liveStreams", f64::from(self.live_streams));
+        o.num("pressureBytes", self.pressure_bytes as f64);
+        o.num("thresholdBytes", self.threshold_bytes as f64);
+    }
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@
 //! not 30 video frames per second), over a recent window rather than since the reset;
 //! and the score is 0 before the first frame instead of dividing by zero.
 
+use crate::core::emit::{num_or_null, Emit, Out};
 use crate::core::ring::RingStats;
-use serde::Serialize;
 use std::collections::VecDeque;
 
 /// Weight of the newest processing-time sample in the EWMA (the seed's 0.1).
@@ -25,8 +25,7 @@ pub const MEMORY_TREND_LEN: usize = 60;
 pub const RATE_WINDOW_MS: f64 = 5000.0;
 
 /// Counters of one stream, for its whole life.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StreamMetrics {
     /// The stream's id.
     pub stream_id: String,
@@ -35,7 +34,6 @@ pub struct StreamMetrics {
     /// Its ring's byte budget now (`bufferMaxBytes`, or less under memory pressure).
     pub budget_bytes: u64,
     /// Its ring's counters.
-    #[serde(flatten)]
     pub ring: RingStats,
 }
 
@@ -54,8 +52,7 @@ pub struct LiveState {
 }
 
 /// The snapshot `metrics()` returns; field names are the JS ones.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricsSnapshot {
     /// Frames (chunks) that entered the producer: recorded or pushed.
     pub frames_recorded: u64,
@@ -316,6 +313,49 @@ impl ProducerMetrics {
             last_reset_time: self.last_reset_ms,
             streams: live.streams,
         }
+    }
+}
+
+impl Emit for StreamMetrics {
+    fn fields(&self, o: &mut dyn Out) {
+        o.text("streamId", &self.stream_id);
+        o.flag("active", self.active);
+        o.num("budgetBytes", self.budget_bytes as f64);
+        self.ring.fields(o);
+    }
+}
+
+impl Emit for MetricsSnapshot {
+    fn fields(&self, o: &mut dyn Out) {
+        o.num("framesRecorded", self.frames_recorded as f64);
+        o.num("bytesRecorded", self.bytes_recorded as f64);
+        o.num("framesDelivered", self.frames_delivered as f64);
+        o.num("bytesDelivered", self.bytes_delivered as f64);
+        o.num("framesDropped", self.frames_dropped as f64);
+        o.num("bytesDropped", self.bytes_dropped as f64);
+        o.num("bytesHeld", self.bytes_held as f64);
+        o.num("chunksHeld", self.chunks_held as f64);
+        o.num("ringOccupancy", self.ring_occupancy);
+        o.num("averageProcessingTime", self.average_processing_time);
+        o.num("deliveredFps", self.delivered_fps);
+        o.num("expectedFps", self.expected_fps);
+        num_or_null(o, "trackFrameRate", self.track_frame_rate);
+        num_or_null(o, "qualityLevel", self.quality_level);
+        o.num("qualityAdaptations", self.quality_adaptations as f64);
+        o.num("connectionReuses", self.connection_reuses as f64);
+        o.num("streamCreations", self.stream_creations as f64);
+        o.open("memoryTrend", true);
+        for &n in &self.memory_trend {
+            o.num("", n);
+        }
+        o.close();
+        o.num("performanceScore", self.performance_score);
+        o.num("lastResetTime", self.last_reset_time);
+        o.open("streams", true);
+        for s in &self.streams {
+            crate::core::emit::object(o, "", s);
+        }
+        o.close();
     }
 }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod constraints;
 pub mod container;
 pub mod ebml;
+pub mod emit;
 pub mod error;
 pub mod idmap;
 pub mod lifecycle;

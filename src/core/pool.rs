@@ -23,9 +23,9 @@
 //! assert_eq!((pool.stats().creations, pool.stats().reuses), (1, 1));
 //! ```
 
+use crate::core::emit::{Emit, Out};
 use crate::core::idmap::IdMap;
 use crate::core::value::Value;
-use serde::Serialize;
 
 /// Identifies what a stream was requested as.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -121,8 +121,7 @@ impl Default for PoolLimits {
 }
 
 /// Counters and sizes (`stats()` in JS).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PoolStats {
     /// Idle streams held now.
     pub pooled: u64,
@@ -392,5 +391,17 @@ impl PoolPolicy {
     /// Whether the pool handed out `id` and has not taken it back.
     pub fn is_active(&self, id: u64) -> bool {
         self.active.contains_key(&id) || self.restoring.contains_key(&id)
+    }
+}
+
+impl Emit for PoolStats {
+    fn fields(&self, o: &mut dyn Out) {
+        o.num("pooled", self.pooled as f64);
+        o.num("active", self.active as f64);
+        o.num("creations", self.creations as f64);
+        o.num("reuses", self.reuses as f64);
+        o.num("evictions", self.evictions as f64);
+        o.num("expirations", self.expirations as f64);
+        o.num("discarded", self.discarded as f64);
     }
 }

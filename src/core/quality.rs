@@ -11,6 +11,7 @@
 //! frames, a lower bitrate — and the ring evicts (counted) only when a consumer cannot
 //! keep up.
 
+use crate::core::emit::{object, Emit, Out};
 use serde::Serialize;
 
 /// One rung of the ladder.
@@ -99,8 +100,7 @@ pub fn ladder(
 }
 
 /// What one window of measurements says about load.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LoadSample {
     /// Mean processing time of the frames delivered in the window (arrival → every
     /// listener done), ms; 0 if none was delivered.
@@ -120,8 +120,7 @@ pub struct LoadSample {
 }
 
 /// How loaded a window was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Load {
     /// Something is over its limit.
     Overloaded,
@@ -192,8 +191,7 @@ impl ControllerConfig {
 }
 
 /// A level change and why.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QualityChange {
     /// The level before.
     pub from: Level,
@@ -441,6 +439,37 @@ pub fn producer_controller_config(
         step_down_after: a.step_down_after.unwrap_or(profile.step_down_after),
         step_up_after: a.step_up_after,
         ..ControllerConfig::default()
+    }
+}
+
+impl Emit for Level {
+    fn fields(&self, o: &mut dyn Out) {
+        o.num("index", f64::from(self.index));
+        o.num("quality", self.quality);
+        o.num("width", f64::from(self.width));
+        o.num("height", f64::from(self.height));
+        o.num("frameRate", self.frame_rate);
+        o.num("videoBps", f64::from(self.video_bps));
+    }
+}
+
+impl Emit for LoadSample {
+    fn fields(&self, o: &mut dyn Out) {
+        o.num("processingMs", self.processing_ms);
+        o.num("backlog", self.backlog as f64);
+        o.num("busy", self.busy);
+        o.num("encodeQueue", f64::from(self.encode_queue));
+        o.num("encodeMs", self.encode_ms);
+        o.num("encodeDrops", self.encode_drops as f64);
+    }
+}
+
+impl Emit for QualityChange {
+    fn fields(&self, o: &mut dyn Out) {
+        object(o, "from", &self.from);
+        object(o, "to", &self.to);
+        o.text("reason", self.reason);
+        object(o, "sample", &self.sample);
     }
 }
 

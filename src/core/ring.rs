@@ -30,7 +30,7 @@
 //! assert_eq!((first.seq, first.pinned), (0, true)); // the header is still there, first
 //! ```
 
-use serde::Serialize;
+use crate::core::emit::{Emit, Out};
 use std::collections::VecDeque;
 
 /// How the header run is found.
@@ -103,8 +103,7 @@ pub struct Dropped {
 }
 
 /// Counters of one ring; every field only grows except the `held_*` ones.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RingStats {
     /// Chunks pushed.
     pub pushed_chunks: u64,
@@ -539,3 +538,18 @@ impl<T: Clone> ChunkRing<T> {
 #[cfg(test)]
 #[path = "ring_tests.rs"]
 mod tests;
+
+impl Emit for RingStats {
+    fn fields(&self, o: &mut dyn Out) {
+        o.num("pushedChunks", self.pushed_chunks as f64);
+        o.num("pushedBytes", self.pushed_bytes as f64);
+        o.num("deliveredChunks", self.delivered_chunks as f64);
+        o.num("deliveredBytes", self.delivered_bytes as f64);
+        o.num("droppedChunks", self.dropped_chunks as f64);
+        o.num("droppedBytes", self.dropped_bytes as f64);
+        o.num("heldChunks", self.held_chunks as f64);
+        o.num("heldBytes", self.held_bytes as f64);
+        o.num("pinnedBytes", self.pinned_bytes as f64);
+        o.num("pendingChunks", self.pending_chunks as f64);
+    }
+}

@@ -10,8 +10,6 @@
 //! `BTreeMap` (config objects have a handful of keys; the B-tree and the sort behind
 //! it cost about 20 KB of wasm).
 
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-
 /// A value as JS has it: `null`/`undefined`, booleans, numbers (f64), strings, arrays
 /// and plain objects.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -121,31 +119,6 @@ impl Value {
                 Some(v) => Some(v),
             },
             _ => None,
-        }
-    }
-}
-
-impl Serialize for Value {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Value::Null => s.serialize_unit(),
-            Value::Bool(b) => s.serialize_bool(*b),
-            Value::Number(n) => s.serialize_f64(*n),
-            Value::String(v) => s.serialize_str(v),
-            Value::Array(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
-            Value::Object(map) => {
-                let mut m = s.serialize_map(Some(map.len()))?;
-                for (k, v) in map.iter() {
-                    m.serialize_entry(k, v)?;
-                }
-                m.end()
-            }
         }
     }
 }

@@ -4,7 +4,7 @@
 use crate::core::config::Source;
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::value::Value;
-use crate::web::interop::{from_js, plain};
+use crate::web::interop::from_js;
 use js_sys::Reflect;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -81,7 +81,7 @@ pub fn has_media_recorder() -> bool {
 /// Asks the browser for media: `getDisplayMedia` for the screen, else `getUserMedia`.
 pub async fn acquire(source: Source, constraints: &Value) -> Result<MediaStream, ProducerError> {
     let devices = media_devices()?;
-    let js_constraints = plain(constraints)?;
+    let js_constraints = crate::web::interop::value(constraints);
     let promise = match source {
         Source::Screen => {
             devices.get_display_media_with_constraints(js_constraints.unchecked_ref())

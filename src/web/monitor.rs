@@ -17,13 +17,13 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Interval;
 use js_sys::Reflect;
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use crate::core::config::ProducerConfig;
+use crate::core::emit::{Emit, Out};
 use crate::core::memory::{relieved_budget, MemoryReadings, PressureGate};
-use crate::web::interop::{self, number, plain};
+use crate::web::interop::{self, number};
 use crate::web::pipeline::StreamPipeline;
 
 /// What the memory monitor needs from its owner (the producer).
@@ -148,8 +148,7 @@ pub fn readings(host: &dyn MonitorHost) -> MemoryReadings {
 }
 
 /// What one relief step freed.
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default)]
 struct Freed {
     /// Bytes of already-delivered chunks released (`retain: "all"` streams).
     bytes_released: u64,
@@ -163,11 +162,27 @@ struct Freed {
     streams_released: u64,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug)]
 struct Budget {
     stream_id: String,
     budget_bytes: u64,
+}
+
+impl Emit for Freed {
+    fn fields(&self, o: &mut dyn Out) {
+        o.num("bytesReleased", self.bytes_released as f64);
+        o.num("bytesEvicted", self.bytes_evicted as f64);
+        o.num("framesEvicted", self.frames_evicted as f64);
+        o.open("budgets", true);
+        for b in &self.budgets {
+            o.open("", false);
+            o.text("streamId", &b.stream_id);
+            o.num("budgetBytes", b.budget_bytes as f64);
+            o.close();
+        }
+        o.close();
+        o.num("streamsReleased", self.streams_released as f64);
+    }
 }
 
 /// One check: read, record the trend, relieve if needed, restore when relaxed.
@@ -209,9 +224,9 @@ fn relieve(host: &dyn MonitorHost, before: MemoryReadings) {
     freed.streams_released = host.release_idle_pooled();
     let after = readings(host);
     let event = interop::object();
-    interop::set(&event, "readings", &plain(&before).unwrap_or(JsValue::NULL));
-    interop::set(&event, "after", &plain(&after).unwrap_or(JsValue::NULL));
-    interop::set(&event, "freed", &plain(&freed).unwrap_or(JsValue::NULL));
+    interop::set(&event, "readings", &interop::emit(&before));
+    interop::set(&event, "after", &interop::emit(&after));
+    interop::set(&event, "freed", &interop::emit(&freed));
     interop::set(&event, "timestamp", &js_sys::Date::now().into());
     host.pressure(
         &event,

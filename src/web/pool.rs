@@ -18,7 +18,6 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
 use js_sys::{Array, Object, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -26,16 +25,16 @@ use web_sys::{MediaStream, MediaStreamTrack};
 
 use crate::core::config::{PoolConfig, ProducerConfig, Source, StreamRequest};
 use crate::core::constraints::media_constraints;
+use crate::core::emit::{Emit, Out};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::pool::{Acquire, PoolLimits, PoolPolicy, Release, StreamKey};
 use crate::core::value::Value;
-use crate::web::interop::{args, from_js, plain, to_js};
+use crate::web::interop::{args, from_js, to_js};
 use crate::web::listeners::{report_uncaught, ListenerSet};
 use crate::web::media::{self, LeaseReturn};
 
 /// One device as `listDevices()` reports it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeviceInfo {
     /// `"videoinput"`, `"audioinput"` or `"audiooutput"`.
     pub kind: String,
@@ -45,6 +44,24 @@ pub struct DeviceInfo {
     pub label: String,
     /// Devices of one physical product share it.
     pub group_id: String,
+}
+
+impl Emit for DeviceInfo {
+    fn fields(&self, o: &mut dyn Out) {
+        o.text("kind", &self.kind);
+        o.text("deviceId", &self.device_id);
+        o.text("label", &self.label);
+        o.text("groupId", &self.group_id);
+    }
+}
+
+/// A device list as JS: an array of `{ kind, deviceId, label, groupId }`.
+fn devices_js(list: &[DeviceInfo]) -> JsValue {
+    let out = js_sys::Array::new();
+    for d in list {
+        out.push(&crate::web::interop::emit(d));
+    }
+    out.into()
 }
 
 /// Reads the browser's device list.
@@ -337,7 +354,7 @@ impl PoolShared {
 
     fn stats_js(&self) -> Result<JsValue, ProducerError> {
         let stats = self.policy.borrow().stats();
-        plain(&stats)
+        Ok(crate::web::interop::emit(&stats))
     }
 }
 
@@ -378,7 +395,7 @@ async fn on_devices_changed(pool: Rc<PoolShared>) {
             media::stop_tracks(&m);
         }
     }
-    let Ok(payload) = plain(&list) else { return };
+    let payload = devices_js(&list);
     // The pool has no onError: a throwing listener is reported as the platform reports
     // a throwing event listener, as an uncaught error of the page.
     let _ = pool
@@ -533,7 +550,7 @@ impl StreamPool {
                 *shared.devices.borrow_mut() = Some(list);
             }
             let list = shared.devices.borrow().clone().unwrap_or_default();
-            plain(&list).map_err(|e| to_js(&e))
+            Ok(devices_js(&list))
         })
     }
 
@@ -579,6 +596,6 @@ impl StreamPool {
 pub fn list_devices() -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async move {
         let list = enumerate().await.map_err(|e| to_js(&e))?;
-        plain(&list).map_err(|e| to_js(&e))
+        Ok(devices_js(&list))
     })
 }

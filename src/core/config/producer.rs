@@ -4,7 +4,6 @@
 use super::fields::{range, type_err, Fields};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::value::Value;
-use serde::Serialize;
 
 /// Default video bitrate handed to `MediaRecorder` (bits per second).
 pub const DEFAULT_VIDEO_BPS: u32 = 2_500_000;
@@ -33,8 +32,7 @@ pub const DEFAULT_MEMORY_CHECK_INTERVAL_MS: u32 = 5000;
 pub const DEFAULT_MEMORY_COOLDOWN_MS: u32 = 30_000;
 
 /// Where the library writes its own diagnostics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogTarget {
     /// Nowhere (default): report through events and `metrics()` only.
     None,
@@ -43,8 +41,7 @@ pub enum LogTarget {
 }
 
 /// What the ring keeps once a chunk has been delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retain {
     /// Keep only the header run and what is not yet delivered, within the bounds (default).
     Bounded,
@@ -54,8 +51,7 @@ pub enum Retain {
 }
 
 /// What a frame's `data` is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameData {
     /// An `ArrayBuffer` of the chunk's bytes: one `blob.arrayBuffer()` read per chunk
     /// (default; the origin's contract).

@@ -2,13 +2,12 @@
 
 use super::fields::{range, Fields};
 use super::ProducerConfig;
+use crate::core::emit::{object, opt_num, opt_text, Emit, Out};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::value::{find, Value};
-use serde::Serialize;
 
 /// Where a stream's media comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// A camera through `getUserMedia` (default), with a microphone unless `audio: false`.
     Camera,
@@ -33,8 +32,7 @@ impl Source {
 }
 
 /// Which way a camera faces (`facingMode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FacingMode {
     /// Towards the user.
     User,
@@ -59,62 +57,48 @@ impl FacingMode {
 }
 
 /// Which engine records a stream (`engine`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineChoice {
     /// WebCodecs where this browser has everything it needs for the stream, else
     /// MediaRecorder (`"auto"`).
-    #[serde(rename = "auto")]
     Auto,
     /// The browser's MediaRecorder (`"mediarecorder"`, the default).
-    #[serde(rename = "mediarecorder")]
     MediaRecorder,
     /// `VideoEncoder`/`AudioEncoder` fed from `MediaStreamTrackProcessor`, muxed into
     /// WebM by the library (`"webcodecs"`); `NotSupportedError` where it cannot run.
-    #[serde(rename = "webcodecs")]
     WebCodecs,
 }
 
 /// A validated `startStream(config)` request: the origin's `VideoStreamConfig` plus
 /// `source`, `audio`/`video` switches, `mimeType` and `name`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StreamRequest {
     /// Where the media comes from (`source`), default `"camera"`.
     pub source: Source,
     /// Ideal width in pixels (`width`, 1 ..= 7680), default 1280 for cameras.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
     /// Ideal height in pixels (`height`, 1 ..= 4320), default 720 for cameras.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
     /// Ideal frame rate (`frameRate`, > 0 ..= 240), default 30 for cameras.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub frame_rate: Option<f64>,
     /// Video bitrate for this stream (`bitrate`, 10 000 ..= 100 000 000); default the producer's.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<u32>,
     /// Preferred codec (`codec`, e.g. `"vp8"`): recorder types naming it are tried first.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub codec: Option<String>,
     /// Camera direction (`facingMode`); a preference, not a requirement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub facing_mode: Option<FacingMode>,
     /// Exact device to use (`deviceId`): a missing device fails with `OverconstrainedError`
     /// rather than silently recording another one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
     /// Exact microphone to use (`audioDeviceId`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_device_id: Option<String>,
     /// Record audio (`audio`); default true for camera and microphone, false for screen.
     pub audio: bool,
     /// Record video (`video`); default true except for the microphone source.
     pub video: bool,
     /// The exact recorder type to use (`mimeType`); required for `source: "external"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
     /// Stream name (`name`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Instant replay (`replay`, default false): delivered chunks stay in the ring
     /// while its byte budget allows (oldest first out), and the recording is indexed as
@@ -129,29 +113,24 @@ pub struct StreamRequest {
     /// 100 ..= 60 000): the granularity of snapshots. Default 1 000 with `replay`,
     /// else the browser's. Chromium honours it (`videoKeyFrameIntervalDuration`);
     /// browsers without it ignore it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub keyframe_interval: Option<u32>,
     /// The built-in file sink (`sink: { type: "opfs", name? }`): the recording goes to
     /// the Origin Private File System as it records.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sink: Option<FileSink>,
     /// Which engine records it (`engine`, default `"mediarecorder"`).
     pub engine: EngineChoice,
     /// WebCodecs engine: ask for a hardware encoder first (`preferHardware`), falling
     /// back to any; default on mobile profiles.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub prefer_hardware: Option<bool>,
 }
 
 /// `sink: { type: "opfs", name? }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileSink {
     /// `"opfs"`, the only type so far.
-    #[serde(rename = "type")]
     pub kind: &'static str,
     /// The recording's name in OPFS (default: the stream's id): 1 to 100 characters,
     /// no `/`, `\\`, or a name of only dots.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
@@ -529,4 +508,50 @@ pub fn is_mp4(mime_type: &str) -> bool {
 pub fn is_webm(mime_type: &str) -> bool {
     let m = mime_type.to_ascii_lowercase();
     find(&m, "webm").is_some() || find(&m, "matroska").is_some()
+}
+
+impl EngineChoice {
+    /// The name JS uses (`"auto"`, `"mediarecorder"`, `"webcodecs"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineChoice::Auto => "auto",
+            EngineChoice::MediaRecorder => "mediarecorder",
+            EngineChoice::WebCodecs => "webcodecs",
+        }
+    }
+}
+
+impl Emit for StreamRequest {
+    fn fields(&self, o: &mut dyn Out) {
+        o.text("source", self.source.as_str());
+        opt_num(o, "width", self.width.map(f64::from));
+        opt_num(o, "height", self.height.map(f64::from));
+        opt_num(o, "frameRate", self.frame_rate);
+        opt_num(o, "bitrate", self.bitrate.map(f64::from));
+        opt_text(o, "codec", self.codec.as_deref());
+        opt_text(o, "facingMode", self.facing_mode.map(FacingMode::as_str));
+        opt_text(o, "deviceId", self.device_id.as_deref());
+        opt_text(o, "audioDeviceId", self.audio_device_id.as_deref());
+        o.flag("audio", self.audio);
+        o.flag("video", self.video);
+        opt_text(o, "mimeType", self.mime_type.as_deref());
+        opt_text(o, "name", self.name.as_deref());
+        o.flag("replay", self.replay);
+        o.flag("readable", self.readable);
+        opt_num(o, "keyframeInterval", self.keyframe_interval.map(f64::from));
+        if let Some(sink) = &self.sink {
+            object(o, "sink", sink);
+        }
+        o.text("engine", self.engine.as_str());
+        if let Some(b) = self.prefer_hardware {
+            o.flag("preferHardware", b);
+        }
+    }
+}
+
+impl Emit for FileSink {
+    fn fields(&self, o: &mut dyn Out) {
+        o.text("type", self.kind);
+        opt_text(o, "name", self.name.as_deref());
+    }
 }

@@ -14,7 +14,7 @@ use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::quality::QualityChange;
 use crate::core::ring::Dropped;
 use crate::web::adaptive::{self, Adaptive, AdaptiveHost};
-use crate::web::interop::{self, plain, set};
+use crate::web::interop::{self, set};
 use crate::web::listeners::ListenerSet;
 use crate::web::monitor::{MemoryMonitor, MonitorHost, PressureSummary};
 use crate::web::pipeline::{PipelineHost, Report, StreamPipeline};
@@ -179,7 +179,7 @@ impl AdaptiveHost for Hub {
             if hub.events.quality.is_empty() {
                 return;
             }
-            let Ok(event) = plain(&change) else { return };
+            let event = crate::web::interop::emit(&change);
             let settings = js_sys::Array::new();
             for p in &streams {
                 let s = p.settings();

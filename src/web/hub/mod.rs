@@ -751,7 +751,7 @@ impl Hub {
                 quality_level,
             },
         );
-        plain(&snapshot)
+        Ok(interop::emit(&snapshot))
     }
 
     /// `resetMetrics()`.
@@ -761,7 +761,7 @@ impl Hub {
 
     /// `memory()`.
     pub fn memory_js(&self) -> Result<JsValue, ProducerError> {
-        plain(&monitor::readings(self))
+        Ok(interop::emit(&monitor::readings(self)))
     }
 
     /// `quality()`.
@@ -843,7 +843,7 @@ pub fn pipeline_to_js(p: &StreamPipeline) -> Result<JsValue, ProducerError> {
 
 /// A `SensorStream` as JS sees it (the origin's interface has Dates for the times).
 pub fn stream_to_js(info: &StreamInfo) -> Result<JsValue, ProducerError> {
-    let value = plain(info)?;
+    let value = interop::emit(info);
     set(&value, "startTime", &interop::date(info.start_time));
     if let Some(t) = info.end_time {
         set(&value, "endTime", &interop::date(t));

@@ -1,5 +1,6 @@
 //! Every conversion between Rust and JS values, in one place: plain objects (with the
-//! property names made once as JS strings), serialization of core structs, Blobs,
+//! property names made once as JS strings), core values written out as JS objects
+//! ([`emit`], [`value`]; serde only for the two inspection calls, [`plain`]), Blobs,
 //! the arguments of exported methods ([`args`]) and the one error conversion
 //! ([`error`]). Nothing here knows about producers, streams or pools.
 
@@ -13,28 +14,30 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 use web_sys::Blob;
 
+use crate::core::emit::{Emit, Out};
 use crate::core::error::{ErrorKind, ProducerError};
+use crate::core::value::Value;
 
 pub use error::{from_js, to_js};
 
 thread_local! {
     /// Property names as JS strings, made once: a frame sets about 15 properties, and
-    /// decoding each name from UTF-8 on every frame showed in the per-chunk cost.
-    static KEYS: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+    /// decoding each name from UTF-8 on every frame showed in the per-chunk cost. The
+    /// first 256 names seen are kept (the library's own, and a constraint object's).
+    static KEYS: RefCell<Vec<(Box<str>, JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The JS string for `key`, made once per name.
-pub fn key(key: &'static str) -> JsValue {
+pub fn key(key: &str) -> JsValue {
     KEYS.with(|keys| {
         let mut keys = keys.borrow_mut();
-        if let Some((_, k)) = keys
-            .iter()
-            .find(|(k, _)| std::ptr::eq(*k, key) || *k == key)
-        {
+        if let Some((_, k)) = keys.iter().find(|(k, _)| &**k == key) {
             return k.clone();
         }
         let k = JsValue::from_str(key);
-        keys.push((key, k.clone()));
+        if keys.len() < 256 {
+            keys.push((key.into(), k.clone()));
+        }
         k
     })
 }
@@ -66,8 +69,78 @@ pub fn date(ms: f64) -> JsValue {
     js_sys::Date::new(&ms.into()).into()
 }
 
-/// A core struct as a plain JS object (objects, not `Map`s). A failure is an error,
-/// never a silent `undefined`.
+/// What `e` writes ([`crate::core::emit`]) as a plain JS object.
+pub fn emit(e: &dyn Emit) -> JsValue {
+    let mut out = JsOut::default();
+    crate::core::emit::object(&mut out, "", e);
+    out.root.unwrap_or(JsValue::NULL)
+}
+
+/// A [`Value`] as JS (objects, arrays, numbers, strings, booleans, `null`).
+pub fn value(v: &Value) -> JsValue {
+    let mut out = JsOut::default();
+    crate::core::emit::value(&mut out, "", v);
+    out.root.unwrap_or(JsValue::NULL)
+}
+
+/// The browser's [`Out`]: JS objects and arrays, one `Reflect.set` or `push` per value.
+#[derive(Default)]
+struct JsOut {
+    /// Open containers (and whether each is an array).
+    stack: Vec<(JsValue, bool)>,
+    root: Option<JsValue>,
+}
+
+impl JsOut {
+    fn put(&mut self, name: &str, v: JsValue) {
+        match self.stack.last() {
+            Some((a, true)) => {
+                wasm_bindgen::JsCast::unchecked_ref::<Array>(a).push(&v);
+            }
+            Some((o, false)) => {
+                let _ = Reflect::set(o, &key(name), &v);
+            }
+            None => self.root = Some(v),
+        }
+    }
+}
+
+impl Out for JsOut {
+    fn num(&mut self, key: &str, v: f64) {
+        self.put(key, JsValue::from_f64(v));
+    }
+
+    fn text(&mut self, key: &str, v: &str) {
+        self.put(key, JsValue::from_str(v));
+    }
+
+    fn flag(&mut self, key: &str, v: bool) {
+        self.put(key, JsValue::from_bool(v));
+    }
+
+    fn null(&mut self, key: &str) {
+        self.put(key, JsValue::NULL);
+    }
+
+    fn open(&mut self, key: &str, array: bool) {
+        let v: JsValue = if array {
+            Array::new().into()
+        } else {
+            Object::new().into()
+        };
+        self.put(key, v.clone());
+        self.stack.push((v, array));
+    }
+
+    fn close(&mut self) {
+        self.stack.pop();
+    }
+}
+
+/// A core struct as a plain JS object through serde-wasm-bindgen (objects, not
+/// `Map`s): `quality()` and `deviceProfile()`, which are called rarely. Everything
+/// handed out often goes through [`emit`], a third of the wasm per field. A failure is
+/// an error, never a silent `undefined`.
 pub fn plain<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, ProducerError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
