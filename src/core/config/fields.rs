@@ -1,5 +1,7 @@
 //! Typed, named field readers and the two error shapes every config check uses.
 
+use std::cell::RefCell;
+
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::value::{js_number, Map, Value};
 
@@ -15,9 +17,24 @@ pub(super) fn type_err(field: &str, expected: &str, got: &str) -> ProducerError 
 }
 
 /// Typed, named access to the fields of one config object.
+///
+/// A reader that finds a field wrong keeps the first such error and answers `None`;
+/// [`Fields::check`] returns it. (One `?` per object, not one per field: each `?` on a
+/// `Result` carrying a `ProducerError` cost its own copy-and-return code in the wasm.)
 pub(super) struct Fields<'a> {
     prefix: String,
     map: Option<&'a Map>,
+    error: RefCell<Option<ProducerError>>,
+}
+
+impl Drop for Fields<'_> {
+    fn drop(&mut self) {
+        // Every parser calls `check()` before it returns: an error left here was lost.
+        debug_assert!(
+            self.error.get_mut().is_none(),
+            "a config error was never checked"
+        );
+    }
 }
 
 impl<'a> Fields<'a> {
@@ -43,7 +60,25 @@ impl<'a> Fields<'a> {
         Ok(Fields {
             prefix: prefix.to_string(),
             map,
+            error: RefCell::new(None),
         })
+    }
+
+    /// The first wrong field's error, if a reader found one.
+    pub(super) fn check(&self) -> Result<(), ProducerError> {
+        match self.error.borrow_mut().take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Keeps `e` if it is the first error; `None` for the reader to answer.
+    fn fail<T>(&self, e: ProducerError) -> Option<T> {
+        let mut error = self.error.borrow_mut();
+        if error.is_none() {
+            *error = Some(e);
+        }
+        None
     }
 
     pub(super) fn get(&self, key: &str) -> Option<&'a Value> {
@@ -57,24 +92,16 @@ impl<'a> Fields<'a> {
         format!("{}.{key}", self.prefix)
     }
 
-    pub(super) fn number(
-        &self,
-        key: &str,
-        min: f64,
-        max: f64,
-        min_inclusive: bool,
-    ) -> Result<Option<f64>, ProducerError> {
-        let Some(v) = self.get(key) else {
-            return Ok(None);
-        };
+    pub(super) fn number(&self, key: &str, min: f64, max: f64, min_inclusive: bool) -> Option<f64> {
+        let v = self.get(key)?;
         let Value::Number(n) = v else {
-            return Err(type_err(&self.name(key), "a number", v.type_name()));
+            return self.fail(type_err(&self.name(key), "a number", v.type_name()));
         };
         let n = *n;
         let low_ok = if min_inclusive { n >= min } else { n > min };
         if !n.is_finite() || !low_ok || n > max {
             let low = if min_inclusive { "from" } else { "above" };
-            return Err(range(
+            return self.fail(range(
                 &self.name(key),
                 &format!(
                     "must be a finite number {low} {} up to {}, got {}",
@@ -84,24 +111,17 @@ impl<'a> Fields<'a> {
                 ),
             ));
         }
-        Ok(Some(n))
+        Some(n)
     }
 
-    pub(super) fn integer(
-        &self,
-        key: &str,
-        min: u64,
-        max: u64,
-    ) -> Result<Option<u64>, ProducerError> {
-        let Some(v) = self.get(key) else {
-            return Ok(None);
-        };
+    pub(super) fn integer(&self, key: &str, min: u64, max: u64) -> Option<u64> {
+        let v = self.get(key)?;
         let Value::Number(n) = v else {
-            return Err(type_err(&self.name(key), "an integer", v.type_name()));
+            return self.fail(type_err(&self.name(key), "an integer", v.type_name()));
         };
         let n = *n;
         if !n.is_finite() || n.fract() != 0.0 || n < min as f64 || n > max as f64 {
-            return Err(range(
+            return self.fail(range(
                 &self.name(key),
                 &format!(
                     "must be an integer from {min} to {max}, got {}",
@@ -109,30 +129,23 @@ impl<'a> Fields<'a> {
                 ),
             ));
         }
-        Ok(Some(n as u64))
+        Some(n as u64)
     }
 
-    pub(super) fn string(&self, key: &str) -> Result<Option<String>, ProducerError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(type_err(&self.name(key), "a string", other.type_name())),
+    pub(super) fn string(&self, key: &str) -> Option<String> {
+        match self.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            other => self.fail(type_err(&self.name(key), "a string", other.type_name())),
         }
     }
 
     /// A string that must be one of `options`; its index there (one function for every
     /// such field, not one per enum). A `RangeError` names them all:
     /// `must be "a" or "b", got "x"`.
-    pub(super) fn choice(
-        &self,
-        key: &str,
-        options: &[&str],
-    ) -> Result<Option<usize>, ProducerError> {
-        let Some(s) = self.string(key)? else {
-            return Ok(None);
-        };
+    pub(super) fn choice(&self, key: &str, options: &[&str]) -> Option<usize> {
+        let s = self.string(key)?;
         if let Some(i) = options.iter().position(|name| *name == s) {
-            return Ok(Some(i));
+            return Some(i);
         }
         let mut names = String::new();
         for (i, name) in options.iter().enumerate() {
@@ -143,31 +156,26 @@ impl<'a> Fields<'a> {
             names.push_str(name);
             names.push('"');
         }
-        Err(range(
+        self.fail(range(
             &self.name(key),
             &format!("must be {names}, got \"{s}\""),
         ))
     }
 
-    pub(super) fn non_empty_string(
-        &self,
-        key: &str,
-        max_len: usize,
-    ) -> Result<Option<String>, ProducerError> {
+    pub(super) fn non_empty_string(&self, key: &str, max_len: usize) -> Option<String> {
         match self.string(key)? {
-            Some(s) if s.is_empty() || s.len() > max_len => Err(range(
+            s if s.is_empty() || s.len() > max_len => self.fail(range(
                 &self.name(key),
                 &format!("must be a non-empty string of at most {max_len} characters"),
             )),
-            other => Ok(other),
+            s => Some(s),
         }
     }
 
-    pub(super) fn boolean(&self, key: &str) -> Result<Option<bool>, ProducerError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(other) => Err(type_err(&self.name(key), "a boolean", other.type_name())),
+    pub(super) fn boolean(&self, key: &str) -> Option<bool> {
+        match self.get(key)? {
+            Value::Bool(b) => Some(*b),
+            other => self.fail(type_err(&self.name(key), "a boolean", other.type_name())),
         }
     }
 }

@@ -42,16 +42,18 @@ impl PoolConfig {
             &["maxPoolSize", "streamTtl", "cleanupInterval"],
         )?;
         let d = PoolConfig::default();
-        Ok(PoolConfig {
+        let c = PoolConfig {
             max_pool_size: f
-                .integer("maxPoolSize", 0, 100)?
+                .integer("maxPoolSize", 0, 100)
                 .map_or(d.max_pool_size, |n| n as u32),
             stream_ttl_ms: f
-                .integer("streamTtl", 0, 86_400_000)?
+                .integer("streamTtl", 0, 86_400_000)
                 .map_or(d.stream_ttl_ms, |n| n as u32),
             cleanup_interval_ms: f
-                .integer("cleanupInterval", 10, 3_600_000)?
+                .integer("cleanupInterval", 10, 3_600_000)
                 .map_or(d.cleanup_interval_ms, |n| n as u32),
-        })
+        };
+        f.check()?;
+        Ok(c)
     }
 }

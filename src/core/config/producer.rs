@@ -221,103 +221,109 @@ impl ProducerConfig {
     pub fn from_value(v: &Value) -> Result<Self, ProducerError> {
         let mut cfg = ProducerConfig::default();
         let f = Fields::new("config", v, PRODUCER_FIELDS)?;
-        if let Some(t) = f.string("type")? {
+        if let Some(t) = f.string("type") {
             if t != "media-recorder" {
                 return Err(range("config.type", "must be \"media-recorder\""));
             }
         }
-        cfg.name = f.non_empty_string("name", 200)?;
+        cfg.name = f.non_empty_string("name", 200);
         if let Some(c) = f.get("constraints") {
+            f.check()?;
             validate_constraints(c)?;
             cfg.constraints = Some(c.clone());
         }
-        if let Some(n) = f.integer("videoBitsPerSecond", 10_000, 100_000_000)? {
+        if let Some(n) = f.integer("videoBitsPerSecond", 10_000, 100_000_000) {
             cfg.video_bits_per_second = n as u32;
         }
-        if let Some(n) = f.integer("audioBitsPerSecond", 6_000, 512_000)? {
+        if let Some(n) = f.integer("audioBitsPerSecond", 6_000, 512_000) {
             cfg.audio_bits_per_second = n as u32;
         }
-        if let Some(n) = f.integer("recordingInterval", 10, 60_000)? {
+        if let Some(n) = f.integer("recordingInterval", 10, 60_000) {
             cfg.recording_interval_ms = n as u32;
         }
         if let Some(list) = f.get("mimeTypes") {
+            f.check()?;
             cfg.mime_types = Some(parse_mime_list(list)?);
         }
-        if let Some(n) = f.integer("bufferCapacity", 1, 100_000)? {
+        if let Some(n) = f.integer("bufferCapacity", 1, 100_000) {
             cfg.buffer_capacity = n as u32;
         }
-        if let Some(n) = f.integer("bufferMaxBytes", 1024, 2 * 1024 * 1024 * 1024)? {
+        if let Some(n) = f.integer("bufferMaxBytes", 1024, 2 * 1024 * 1024 * 1024) {
             cfg.buffer_max_bytes = n;
         }
-        if let Some(n) = f.integer("chunkProcessingInterval", 1, 10_000)? {
+        if let Some(n) = f.integer("chunkProcessingInterval", 1, 10_000) {
             cfg.chunk_processing_interval_ms = n as u32;
         }
         if let Some(&v) = f
-            .choice("retain", &["bounded", "all"])?
+            .choice("retain", &["bounded", "all"])
             .and_then(|i| [Retain::Bounded, Retain::All].get(i))
         {
             cfg.retain = v;
         }
         if let Some(&v) = f
-            .choice("frameData", &["arraybuffer", "blob"])?
+            .choice("frameData", &["arraybuffer", "blob"])
             .and_then(|i| [FrameData::ArrayBuffer, FrameData::Blob].get(i))
         {
             cfg.frame_data = v;
         }
-        if let Some(b) = f.boolean("probeOnConnect")? {
+        if let Some(b) = f.boolean("probeOnConnect") {
             cfg.probe_on_connect = b;
         }
-        if let Some(n) = f.integer("memoryThreshold", 1024, 1 << 40)? {
+        if let Some(n) = f.integer("memoryThreshold", 1024, 1 << 40) {
             cfg.memory_threshold = n;
         }
-        if let Some(n) = f.integer("memoryCheckInterval", 50, 600_000)? {
+        if let Some(n) = f.integer("memoryCheckInterval", 50, 600_000) {
             cfg.memory_check_interval_ms = n as u32;
         }
-        if let Some(n) = f.integer("memoryWarningCooldown", 0, 3_600_000)? {
+        if let Some(n) = f.integer("memoryWarningCooldown", 0, 3_600_000) {
             cfg.memory_cooldown_ms = n as u32;
         }
         if let Some(&v) = f
-            .choice("log", &["none", "console"])?
+            .choice("log", &["none", "console"])
             .and_then(|i| [LogTarget::None, LogTarget::Console].get(i))
         {
             cfg.log = v;
         }
         let a = &mut cfg.adaptive;
-        if let Some(b) = f.boolean("adaptiveQuality")? {
+        if let Some(b) = f.boolean("adaptiveQuality") {
             a.enabled = b;
         }
-        if let Some(n) = f.number("targetFps", 1.0, 120.0, true)? {
+        if let Some(n) = f.number("targetFps", 1.0, 120.0, true) {
             a.target_fps = n;
         }
-        if let Some(n) = f.number("maxProcessingTime", 1.0, 10_000.0, true)? {
+        if let Some(n) = f.number("maxProcessingTime", 1.0, 10_000.0, true) {
             a.max_processing_ms = n;
         }
-        if let Some(n) = f.number("qualityFloor", 0.0, 1.0, true)? {
+        if let Some(n) = f.number("qualityFloor", 0.0, 1.0, true) {
             a.quality_floor = n;
         }
-        if let Some(n) = f.integer("qualityWindow", 50, 60_000)? {
+        if let Some(n) = f.integer("qualityWindow", 50, 60_000) {
             a.window_ms = n as u32;
         }
-        a.step_down_after = f.integer("stepDownAfter", 1, 100)?.map(|n| n as u32);
-        if let Some(n) = f.integer("stepUpAfter", 1, 1000)? {
+        a.step_down_after = f.integer("stepDownAfter", 1, 100).map(|n| n as u32);
+        if let Some(n) = f.integer("stepUpAfter", 1, 1000) {
             a.step_up_after = n as u32;
         }
-        if let Some(b) = f.boolean("restartOnBitrateChange")? {
+        if let Some(b) = f.boolean("restartOnBitrateChange") {
             a.restart_on_bitrate_change = b;
         }
         if let Some(l) = f.get("ladder") {
+            f.check()?;
             a.ladder = Some(parse_ladder(l)?);
         }
         if let Some(p) = f.get("deviceProfile") {
+            f.check()?;
             let pf = Fields::new(
                 "config.deviceProfile",
                 p,
                 &["maxWidth", "maxHeight", "maxFrameRate"],
             )?;
-            a.max_width = pf.integer("maxWidth", 16, 7680)?.map(|n| n as u32);
-            a.max_height = pf.integer("maxHeight", 16, 4320)?.map(|n| n as u32);
-            a.max_frame_rate = pf.number("maxFrameRate", 1.0, 240.0, true)?;
+            a.max_width = pf.integer("maxWidth", 16, 7680).map(|n| n as u32);
+            a.max_height = pf.integer("maxHeight", 16, 4320).map(|n| n as u32);
+            a.max_frame_rate = pf.number("maxFrameRate", 1.0, 240.0, true);
+            pf.check()?;
         }
+        f.check()?;
         Ok(cfg)
     }
 }
@@ -333,7 +339,9 @@ impl ProducerConfig {
 /// ```
 pub fn metrics_interval(options: &Value) -> Result<u32, ProducerError> {
     let f = Fields::new("options", options, &["intervalMs"])?;
-    Ok(f.integer("intervalMs", 50, 600_000)?.unwrap_or(1000) as u32)
+    let ms = f.integer("intervalMs", 50, 600_000).unwrap_or(1000) as u32;
+    f.check()?;
+    Ok(ms)
 }
 fn parse_mime_list(v: &Value) -> Result<Vec<String>, ProducerError> {
     let Value::Array(items) = v else {
@@ -395,17 +403,16 @@ fn parse_ladder(v: &Value) -> Result<Vec<LadderRung>, ProducerError> {
         )?;
         let need =
             |k: &str| ProducerError::new(ErrorKind::InvalidType, format!("{name}.{k} is required"));
+        let width = f.integer("width", 16, 7680);
+        let height = f.integer("height", 16, 4320);
+        let frame_rate = f.number("frameRate", 1.0, 240.0, true);
+        let video_bps = f.integer("videoBitsPerSecond", 10_000, 100_000_000);
+        f.check()?;
         out.push(LadderRung {
-            width: f.integer("width", 16, 7680)?.ok_or_else(|| need("width"))? as u32,
-            height: f
-                .integer("height", 16, 4320)?
-                .ok_or_else(|| need("height"))? as u32,
-            frame_rate: f
-                .number("frameRate", 1.0, 240.0, true)?
-                .ok_or_else(|| need("frameRate"))?,
-            video_bps: f
-                .integer("videoBitsPerSecond", 10_000, 100_000_000)?
-                .map(|n| n as u32),
+            width: width.ok_or_else(|| need("width"))? as u32,
+            height: height.ok_or_else(|| need("height"))? as u32,
+            frame_rate: frame_rate.ok_or_else(|| need("frameRate"))?,
+            video_bps: video_bps.map(|n| n as u32),
         });
     }
     Ok(out)

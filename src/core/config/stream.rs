@@ -137,13 +137,16 @@ pub struct FileSink {
 impl FileSink {
     fn from_value(v: &Value) -> Result<Self, ProducerError> {
         let f = Fields::new("videoConfig.sink", v, &["type", "name"])?;
-        if f.choice("type", &["opfs"])?.is_none() {
+        let kind = f.choice("type", &["opfs"]);
+        f.check()?;
+        if kind.is_none() {
             return Err(ProducerError::new(
                 ErrorKind::InvalidType,
                 "videoConfig.sink.type is required (\"opfs\")",
             ));
         }
-        let name = f.non_empty_string("name", 100)?;
+        let name = f.non_empty_string("name", 100);
+        f.check()?;
         if let Some(n) = &name {
             check_recording_name("videoConfig.sink.name", n)?;
         }
@@ -186,7 +189,10 @@ pub fn check_recording_name(field: &str, name: &str) -> Result<(), ProducerError
 /// assert!(e.message.contains("options.seconds"));
 /// ```
 pub fn snapshot_seconds(v: &Value) -> Result<Option<f64>, ProducerError> {
-    Fields::new("options", v, &["seconds"])?.number("seconds", 0.0, 86_400.0, false)
+    let f = Fields::new("options", v, &["seconds"])?;
+    let seconds = f.number("seconds", 0.0, 86_400.0, false);
+    f.check()?;
+    Ok(seconds)
 }
 
 /// `keyframeInterval`'s default with `replay: true`, in ms.
@@ -219,66 +225,63 @@ impl StreamRequest {
     /// microphone at the defaults.
     pub fn from_value(v: &Value) -> Result<Self, ProducerError> {
         let f = Fields::new("videoConfig", v, STREAM_FIELDS)?;
-        let source = match f.string("source")?.as_deref() {
-            None | Some("camera") => Source::Camera,
-            Some("microphone") => Source::Microphone,
-            Some("screen") => Source::Screen,
-            Some("external") => Source::External,
-            Some(other) => {
-                return Err(range(
-                    "videoConfig.source",
-                    &format!(
-                        "must be \"camera\", \"microphone\", \"screen\" or \"external\", got \"{other}\""
-                    ),
-                ))
-            }
-        };
-        let facing_mode = match f.string("facingMode")?.as_deref() {
-            None => None,
-            Some("user") => Some(FacingMode::User),
-            Some("environment") => Some(FacingMode::Environment),
-            Some("left") => Some(FacingMode::Left),
-            Some("right") => Some(FacingMode::Right),
-            Some(other) => {
-                return Err(range(
-                    "videoConfig.facingMode",
-                    &format!(
-                        "must be \"user\", \"environment\", \"left\" or \"right\", got \"{other}\""
-                    ),
-                ))
-            }
-        };
+        let source = [
+            Source::Camera,
+            Source::Microphone,
+            Source::Screen,
+            Source::External,
+        ]
+        .get(
+            f.choice("source", &["camera", "microphone", "screen", "external"])
+                .unwrap_or(0),
+        )
+        .copied()
+        .unwrap_or(Source::Camera);
+        let facing_mode = f
+            .choice("facingMode", &["user", "environment", "left", "right"])
+            .and_then(|i| {
+                [
+                    FacingMode::User,
+                    FacingMode::Environment,
+                    FacingMode::Left,
+                    FacingMode::Right,
+                ]
+                .get(i)
+                .copied()
+            });
         let default_audio = matches!(source, Source::Camera | Source::Microphone);
         let default_video = !matches!(source, Source::Microphone);
-        let audio = f.boolean("audio")?.unwrap_or(default_audio);
-        let video = f.boolean("video")?.unwrap_or(default_video);
+        let audio = f.boolean("audio").unwrap_or(default_audio);
+        let video = f.boolean("video").unwrap_or(default_video);
         let req = StreamRequest {
             source,
-            width: f.integer("width", 1, 7680)?.map(|n| n as u32),
-            height: f.integer("height", 1, 4320)?.map(|n| n as u32),
-            frame_rate: f.number("frameRate", 0.0, 240.0, false)?,
-            bitrate: f.integer("bitrate", 10_000, 100_000_000)?.map(|n| n as u32),
-            codec: f.non_empty_string("codec", 64)?,
+            width: f.integer("width", 1, 7680).map(|n| n as u32),
+            height: f.integer("height", 1, 4320).map(|n| n as u32),
+            frame_rate: f.number("frameRate", 0.0, 240.0, false),
+            bitrate: f.integer("bitrate", 10_000, 100_000_000).map(|n| n as u32),
+            codec: f.non_empty_string("codec", 64),
             facing_mode,
-            device_id: f.non_empty_string("deviceId", 1024)?,
-            audio_device_id: f.non_empty_string("audioDeviceId", 1024)?,
+            device_id: f.non_empty_string("deviceId", 1024),
+            audio_device_id: f.non_empty_string("audioDeviceId", 1024),
             audio,
             video,
-            mime_type: f.non_empty_string("mimeType", 255)?,
-            name: f.non_empty_string("name", 200)?,
-            replay: f.boolean("replay")?.unwrap_or(false),
-            readable: f.boolean("readable")?.unwrap_or(false),
-            keyframe_interval: f
-                .integer("keyframeInterval", 100, 60_000)?
-                .map(|n| n as u32),
-            sink: f.get("sink").map(FileSink::from_value).transpose()?,
-            engine: match f.choice("engine", &["auto", "mediarecorder", "webcodecs"])? {
+            mime_type: f.non_empty_string("mimeType", 255),
+            name: f.non_empty_string("name", 200),
+            replay: f.boolean("replay").unwrap_or(false),
+            readable: f.boolean("readable").unwrap_or(false),
+            keyframe_interval: f.integer("keyframeInterval", 100, 60_000).map(|n| n as u32),
+            sink: {
+                f.check()?;
+                f.get("sink").map(FileSink::from_value).transpose()?
+            },
+            engine: match f.choice("engine", &["auto", "mediarecorder", "webcodecs"]) {
                 Some(0) => EngineChoice::Auto,
                 Some(2) => EngineChoice::WebCodecs,
                 _ => EngineChoice::MediaRecorder,
             },
-            prefer_hardware: f.boolean("preferHardware")?,
+            prefer_hardware: f.boolean("preferHardware"),
         };
+        f.check()?;
         if source == Source::Microphone && req.video {
             return Err(range(
                 "videoConfig.video",
