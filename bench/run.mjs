@@ -46,8 +46,8 @@ const MINUTES = arg('--minutes') === undefined ? (QUICK ? 1 : 60) : Number(arg('
 if (!(MINUTES > 0)) throw new Error(`--minutes: expected a positive number, got "${arg('--minutes')}"`);
 
 const CONFIG = QUICK
-  ? { recordSeconds: 2, soak: { n: 800, batch: 10, samples: 20 }, perChunk: { n: 200, warm: 20, paceMs: 10, rounds: 2 }, capture: { seconds: 2, trials: 2, waitMs: 3000 }, pool: { rounds: 10, trials: 2, waitMs: 3000 }, metrics: { n: 150, warm: 20, paceMs: 10, rounds: 2 }, adaptive: { rate: 6, sampleMs: 250, qualityWindow: 500, scenarios: [{ name: 'light', phases: { before: 2, throttled: 5, after: 3 } }] } }
-  : { recordSeconds: 10, soak: { n: 30000, batch: 10, samples: 120 }, perChunk: { n: 3000, warm: 50, paceMs: 10, rounds: 5 }, capture: { seconds: 60, trials: 9, waitMs: 3000 }, pool: { rounds: 50, trials: 7, waitMs: 3000 }, metrics: { n: 4000, warm: 50, paceMs: 10, rounds: 8 }, adaptive: { rate: 6, sampleMs: 250, qualityWindow: 500, scenarios: [{ name: 'light', phases: { before: 10, throttled: 20, after: 15 } }, { name: 'heavy', targetMs: 10, phases: { before: 10, throttled: 20, after: 30 } }] } };
+  ? { recordSeconds: 2, soak: { n: 800, batch: 10, samples: 20 }, perChunk: { n: 200, warm: 20, paceMs: 10, rounds: 2, backToBack: 200, backToBackRounds: 2 }, capture: { seconds: 2, trials: 2, waitMs: 3000 }, pool: { rounds: 10, trials: 2, waitMs: 3000 }, metrics: { n: 150, warm: 20, paceMs: 10, rounds: 2 }, adaptive: { rate: 6, sampleMs: 250, qualityWindow: 500, scenarios: [{ name: 'light', phases: { before: 2, throttled: 5, after: 3 } }] } }
+  : { recordSeconds: 10, soak: { n: 30000, batch: 10, samples: 120 }, perChunk: { n: 3000, warm: 50, paceMs: 10, rounds: 5, backToBack: 2000, backToBackRounds: 5 }, capture: { seconds: 60, trials: 9, waitMs: 3000 }, pool: { rounds: 50, trials: 7, waitMs: 3000 }, metrics: { n: 4000, warm: 50, paceMs: 10, rounds: 8 }, adaptive: { rate: 6, sampleMs: 250, qualityWindow: 500, scenarios: [{ name: 'light', phases: { before: 10, throttled: 20, after: 15 } }, { name: 'heavy', targetMs: 10, phases: { before: 10, throttled: 20, after: 30 } }] } };
 
 // The real-time soak: ours recording camera + microphone for MINUTES at a 100 ms timeslice
 // (the default; about 30 000 chunks an hour, what the synthetic soak feeds). Samples every
@@ -337,7 +337,45 @@ async function runPerChunk(browser, url) {
     const c = out.contestants[k];
     log(`per-chunk: ${k}: thread ${c.threadMsPerChunk.toFixed(4)} ms/chunk, latency p50 ${c.latencyMs.p50?.toFixed(3)} ms, p99 ${c.latencyMs.p99?.toFixed(3)} ms`);
   }
+  out.backToBack = await runBackToBack(browser, url);
   return out;
+}
+
+/** The per-chunk contestants back to back (see `perChunkBackToBack` in page.mjs): the
+ * seed design is left out, its 50 ms tick would be all it measured. */
+async function runBackToBack(browser, url) {
+  const { backToBack: n, backToBackRounds: rounds, warm } = CONFIG.perChunk;
+  const names = ['none', 'naive', 'floor', 'ours', 'oursBlob'];
+  const per = Object.fromEntries(names.map((k) => [k, []]));
+  const byRound = [];
+  for (let r = 0; r < rounds; r++) {
+    const rd = {};
+    for (let i = 0; i < names.length; i++) {
+      const k = names[(r + i) % names.length];
+      const { page } = await openPage(browser, url);
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      await page.evaluate((o) => window.bench.perChunkPrepare(o), { contestant: k, n, warm });
+      const before = await cdpMetrics(cdp);
+      const res = await page.evaluate(() => window.bench.perChunkBackToBack());
+      const after = await cdpMetrics(cdp);
+      await page.close();
+      if (res.dropped) throw new Error(`back-to-back: ${k} dropped ${res.dropped} chunks`);
+      rd[k] = (after.ThreadTime - before.ThreadTime) * 1000 / n;
+      per[k].push(rd[k]);
+    }
+    log(`per-chunk back to back: round ${r + 1}/${rounds}: ${names.map((k) => `${k} ${(rd[k] * 1000).toFixed(1)} µs`).join(', ')}`);
+    byRound.push(rd);
+  }
+  const ratio = (a, b) => med(byRound.map((rd) => (rd[a] - rd.none) / (rd[b] - rd.none)));
+  return {
+    n,
+    rounds,
+    feed: 'each chunk pushed as soon as the previous one reached the last of two listeners; main-thread time from CDP ThreadTime over the loop, per chunk; a fresh page per contestant and round, order rotating; medians over rounds, ratios the median of per-round net ratios',
+    threadMsPerChunk: Object.fromEntries(names.map((k) => [k, med(per[k])])),
+    threadMsPerChunkRounds: Object.fromEntries(names.map((k) => [k, per[k].map((x) => round(x, 5))])),
+    ratios: { oursVsFloor: ratio('ours', 'floor'), blobVsNaive: ratio('oursBlob', 'naive') },
+  };
 }
 
 async function runCapture(browser, url) {

@@ -230,6 +230,17 @@ function perChunkSection(pc, ctx) {
       out.push('', `Spread over the ${pc.rounds.length} rounds (main thread per chunk, ms): ${['none', 'naive', 'floor', 'seed', 'ours', 'oursBlob'].filter((k) => C[k]).map((k) => `${NAMES[k]} [${list(C[k].threadMsPerChunkRounds)}]`).join('; ')}. Net ratios per round: ours / seed-design [${list(pc.ratios.seed.netThreadRounds)}], ours / floor [${list(pc.ratios.floor.netThreadRounds)}]. 1-minute load average at each round's start: [${list(pc.rounds.map((r) => r.loadavg))}].`);
     }
   }
+  const bb = pc.backToBack;
+  if (bb) {
+    const T = bb.threadMsPerChunk;
+    const us = (x) => `${(x * 1000).toFixed(1)} µs`;
+    out.push('', `Back to back, warm: ${bb.n.toLocaleString('en-US')} chunks × ${bb.rounds} rounds per contestant; ${bb.feed}. Without the 10 ms pause between chunks the contestant's code and the CPU's caches stay warm, so this is the cost of its own work per chunk; the paced figures above add what a cold start of that work costs every time.`, '');
+    out.push(table(
+      ['contestant', 'main thread / chunk', 'net of harness', 'per round'],
+      ['none', 'naive', 'floor', 'ours', 'oursBlob'].filter((k) => T[k] != null).map((k) => [NAMES[k], us(T[k]), k === 'none' ? '–' : us(T[k] - T.none), bb.threadMsPerChunkRounds[k].map((x) => (x * 1000).toFixed(1)).join(', ')]),
+    ));
+    out.push('', `Net ratios back to back: ours / floor ${rx(bb.ratios.oursVsFloor)} (paced goal ≤ 1.10); ours, frameData "blob" / naive ${rx(bb.ratios.blobVsNaive)} (paced goal ≤ 1.50).`);
+  }
   ctx.plots.push(['per-chunk-latency.svg', barChart({
     title: 'Per chunk: latency from arrival to the last listener called',
     subtitle: plainStamp(pc.run),
