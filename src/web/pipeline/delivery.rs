@@ -195,7 +195,7 @@ fn next_chunk(p: &Rc<StreamPipeline>) {
         if listeners && p.delivery.blob_frames {
             // `frameData: "blob"`: no read; the frame goes out now.
             let blob: JsValue = taken.item.blob.clone().into();
-            if !hand_on(p, taken, &blob, started_ms, true) {
+            if !hand_on(p, taken, &blob, started_ms) {
                 return;
             }
             continue;
@@ -204,7 +204,7 @@ fn next_chunk(p: &Rc<StreamPipeline>) {
             // Bytes the header scan already read: no second read.
             let read = p.st.borrow_mut().scan.take_read(taken.seq);
             if let Some(buf) = read {
-                if !hand_on(p, taken, &buf, started_ms, true) {
+                if !hand_on(p, taken, &buf, started_ms) {
                     return;
                 }
                 continue;
@@ -224,14 +224,14 @@ fn next_chunk(p: &Rc<StreamPipeline>) {
         let written = p.sinks.write(&taken);
         p.st.borrow_mut().ring.finish(taken.seq);
         p.refresh_counts();
-        if wait_for(p, Vec::new(), written, taken.size, started_ms, 0.0, None) {
+        if wait_for(p, Vec::new(), written, taken.size, started_ms, 0.0) {
             return;
         }
     }
 }
 
 /// Awaits `promises` (raced against the flush) before the next chunk; `false` if there
-/// is nothing to wait for (the frame is done now, or at `done_ms` if given).
+/// is nothing to wait for (the frame is done now).
 fn wait_for(
     p: &Rc<StreamPipeline>,
     mut promises: Vec<Promise>,
@@ -239,7 +239,6 @@ fn wait_for(
     size: u64,
     started_ms: f64,
     sync_ms: f64,
-    done_ms: Option<f64>,
 ) -> bool {
     *p.delivery.awaited_from.borrow_mut() =
         (promises.len(), written.iter().map(|(i, _)| *i).collect());
@@ -258,7 +257,7 @@ fn wait_for(
             }
         }
     }
-    frame_done(p, size, started_ms, sync_ms, done_ms);
+    frame_done(p, size, started_ms, sync_ms);
     false
 }
 
@@ -266,22 +265,15 @@ fn on_bytes(p: &Rc<StreamPipeline>, buffer: JsValue) {
     let Some(InFlight { taken, started_ms }) = p.delivery.in_flight.borrow_mut().take() else {
         return;
     };
-    if hand_on(p, taken, &buffer, started_ms, false) {
+    if hand_on(p, taken, &buffer, started_ms) {
         next_chunk(p);
     }
 }
 
 /// Hands a chunk (its frame `data` ready) to the listeners and the sinks. Returns
 /// whether the loop goes on with the next chunk now (`false`: it waits for Promises, or
-/// it went idle). `at_start`: nothing was awaited since `started_ms` (no read), so the
-/// dispatch starts then (a clock reading less per chunk).
-fn hand_on(
-    p: &Rc<StreamPipeline>,
-    taken: Taken<Chunk>,
-    data: &JsValue,
-    started_ms: f64,
-    at_start: bool,
-) -> bool {
+/// it went idle).
+fn hand_on(p: &Rc<StreamPipeline>, taken: Taken<Chunk>, data: &JsValue, started_ms: f64) -> bool {
     let Some(host) = p.host().filter(|h| !h.closed()) else {
         go_idle(p);
         return false;
@@ -294,32 +286,23 @@ fn hand_on(
         return false;
     }
     let frame = build_frame(p, &taken, data, false);
-    let dispatch_start = if at_start { started_ms } else { host.now() };
+    let dispatch_start = host.now();
     let promises = listeners.emit(
         &frame,
         || !p.closed(),
         |event, thrown| p.report(Report::ListenerError(event, thrown)),
     );
-    let end = host.now();
-    drop(host);
+    let sync_ms = host.now() - dispatch_start;
     let written = p.sinks.write(&taken);
     p.st.borrow_mut().ring.finish(taken.seq);
     p.refresh_counts();
-    !wait_for(
-        p,
-        promises,
-        written,
-        taken.size,
-        started_ms,
-        end - dispatch_start,
-        Some(end),
-    )
+    !wait_for(p, promises, written, taken.size, started_ms, sync_ms)
 }
 
 fn on_done(p: &Rc<StreamPipeline>, outcome: JsValue) {
     report_rejections(p, &outcome);
     if let Some((size, started_ms, sync_ms)) = p.delivery.awaiting.take() {
-        frame_done(p, size, started_ms, sync_ms, None);
+        frame_done(p, size, started_ms, sync_ms);
     }
     next_chunk(p);
 }
@@ -353,14 +336,8 @@ fn on_read_error(p: &Rc<StreamPipeline>, error: JsValue) {
 /// done, Promises included); adaptive quality gets only the time listeners ran on the
 /// main thread: a listener whose Promise waits on the network or a disk is not load;
 /// if it falls behind, the backlog says so.
-fn frame_done(
-    p: &Rc<StreamPipeline>,
-    size: u64,
-    started_ms: f64,
-    sync_ms: f64,
-    done_ms: Option<f64>,
-) {
-    let now = done_ms.unwrap_or_else(|| p.host().map_or(started_ms, |h| h.now()));
+fn frame_done(p: &Rc<StreamPipeline>, size: u64, started_ms: f64, sync_ms: f64) {
+    let now = p.host().map_or(started_ms, |h| h.now());
     {
         let mut st = p.st.borrow_mut();
         st.sync_ms += sync_ms;
