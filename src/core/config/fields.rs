@@ -139,6 +139,11 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// [`Fields::choice`] mapped onto `values` (the same order as `names`).
+    pub(super) fn pick<T: Copy>(&self, key: &str, names: &[&str], values: &[T]) -> Option<T> {
+        self.choice(key, names).and_then(|i| values.get(i).copied())
+    }
+
     /// A string that must be one of `options`; its index there (one function for every
     /// such field, not one per enum). A `RangeError` names them all:
     /// `must be "a" or "b", got "x"`.

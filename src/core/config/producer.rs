@@ -254,16 +254,18 @@ impl ProducerConfig {
         if let Some(n) = f.integer("chunkProcessingInterval", 1, 10_000) {
             cfg.chunk_processing_interval_ms = n as u32;
         }
-        if let Some(&v) = f
-            .choice("retain", &["bounded", "all"])
-            .and_then(|i| [Retain::Bounded, Retain::All].get(i))
-        {
+        if let Some(v) = f.pick(
+            "retain",
+            &["bounded", "all"],
+            &[Retain::Bounded, Retain::All],
+        ) {
             cfg.retain = v;
         }
-        if let Some(&v) = f
-            .choice("frameData", &["arraybuffer", "blob"])
-            .and_then(|i| [FrameData::ArrayBuffer, FrameData::Blob].get(i))
-        {
+        if let Some(v) = f.pick(
+            "frameData",
+            &["arraybuffer", "blob"],
+            &[FrameData::ArrayBuffer, FrameData::Blob],
+        ) {
             cfg.frame_data = v;
         }
         if let Some(b) = f.boolean("probeOnConnect") {
@@ -278,10 +280,11 @@ impl ProducerConfig {
         if let Some(n) = f.integer("memoryWarningCooldown", 0, 3_600_000) {
             cfg.memory_cooldown_ms = n as u32;
         }
-        if let Some(&v) = f
-            .choice("log", &["none", "console"])
-            .and_then(|i| [LogTarget::None, LogTarget::Console].get(i))
-        {
+        if let Some(v) = f.pick(
+            "log",
+            &["none", "console"],
+            &[LogTarget::None, LogTarget::Console],
+        ) {
             cfg.log = v;
         }
         let a = &mut cfg.adaptive;

@@ -225,30 +225,28 @@ impl StreamRequest {
     /// microphone at the defaults.
     pub fn from_value(v: &Value) -> Result<Self, ProducerError> {
         let f = Fields::new("videoConfig", v, STREAM_FIELDS)?;
-        let source = [
-            Source::Camera,
-            Source::Microphone,
-            Source::Screen,
-            Source::External,
-        ]
-        .get(
-            f.choice("source", &["camera", "microphone", "screen", "external"])
-                .unwrap_or(0),
-        )
-        .copied()
-        .unwrap_or(Source::Camera);
-        let facing_mode = f
-            .choice("facingMode", &["user", "environment", "left", "right"])
-            .and_then(|i| {
-                [
-                    FacingMode::User,
-                    FacingMode::Environment,
-                    FacingMode::Left,
-                    FacingMode::Right,
-                ]
-                .get(i)
-                .copied()
-            });
+        let source = f
+            .pick(
+                "source",
+                &["camera", "microphone", "screen", "external"],
+                &[
+                    Source::Camera,
+                    Source::Microphone,
+                    Source::Screen,
+                    Source::External,
+                ],
+            )
+            .unwrap_or(Source::Camera);
+        let facing_mode = f.pick(
+            "facingMode",
+            &["user", "environment", "left", "right"],
+            &[
+                FacingMode::User,
+                FacingMode::Environment,
+                FacingMode::Left,
+                FacingMode::Right,
+            ],
+        );
         let default_audio = matches!(source, Source::Camera | Source::Microphone);
         let default_video = !matches!(source, Source::Microphone);
         let audio = f.boolean("audio").unwrap_or(default_audio);
@@ -274,11 +272,17 @@ impl StreamRequest {
                 f.check()?;
                 f.get("sink").map(FileSink::from_value).transpose()?
             },
-            engine: match f.choice("engine", &["auto", "mediarecorder", "webcodecs"]) {
-                Some(0) => EngineChoice::Auto,
-                Some(2) => EngineChoice::WebCodecs,
-                _ => EngineChoice::MediaRecorder,
-            },
+            engine: f
+                .pick(
+                    "engine",
+                    &["auto", "mediarecorder", "webcodecs"],
+                    &[
+                        EngineChoice::Auto,
+                        EngineChoice::MediaRecorder,
+                        EngineChoice::WebCodecs,
+                    ],
+                )
+                .unwrap_or(EngineChoice::MediaRecorder),
             prefer_hardware: f.boolean("preferHardware"),
         };
         f.check()?;
