@@ -278,7 +278,10 @@ pub async fn seek_middle(blob: &JsValue) -> Result<JsValue, JsValue> {
     const target = duration / 2;
     await new Promise((resolve, reject) => {
       v.onseeked = resolve;
-      setTimeout(() => reject(new Error('no seeked event within 20 s')), 20000);
+      v.onerror = () => reject(new Error('media error while seeking: ' + (v.error && v.error.message)));
+      setTimeout(() => reject(new Error('no seeked event within 20 s (readyState ' + v.readyState
+        + ', networkState ' + v.networkState + ', seeking ' + v.seeking + ', at ' + v.currentTime
+        + ' of ' + duration + ', buffered ' + v.buffered.length + ')')), 20000);
       v.currentTime = target;
     });
     return { duration, target, at: v.currentTime };
