@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use media_recorder_producer::core::ebml::EbmlReader;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
@@ -209,7 +210,24 @@ async fn a_bitrate_change_restarts_the_recorder_as_a_new_playable_segment() {
             .filter(|f| meta(f, "segment").as_f64() == Some(seg as f64))
             .cloned()
             .collect();
-        assert!(part.len() >= 2, "segment {seg}: {} frames", part.len());
+        let bytes = concat(&part);
+        let blocks = {
+            let mut r = EbmlReader::new();
+            r.feed(&bytes).expect("the segment reads");
+            r.block_count()
+        };
+        console_log!(
+            "segment {seg}: {} frames, {} B, {blocks} blocks",
+            part.len(),
+            bytes.len()
+        );
+        // Media, not a header alone. Not "at least two chunks": under load Firefox
+        // can hand over a short segment (the last, stopped ~1 s in) as one chunk.
+        assert!(
+            blocks >= 1,
+            "segment {seg}: no block in {} frames",
+            part.len()
+        );
         // Its own header run, pinned like the first: what an independent scan says.
         assert_header_flags(&part);
         // And it plays on its own.
