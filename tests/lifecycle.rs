@@ -306,7 +306,12 @@ async fn disconnect_stops_streams_and_connect_works_again() {
     let tracks = tracks_of(&p, &id);
     assert_eq!(get(&p.status(), "isConnected").as_bool(), Some(true));
     assert!(get(&p.status(), "lastConnected").is_instance_of::<js_sys::Date>());
-    sleep(600).await;
+    // Until frames flow (not a fixed time: Firefox's first chunks can take most of a
+    // second to come, and one npm test saw fewer than 3 in 600 ms).
+    assert!(
+        wait_until(10_000, || frames.len() >= 3).await,
+        "frames flow"
+    );
     settle(p.disconnect()).await.unwrap();
     assert!(all_ended(&tracks));
     assert_eq!(get(&p.status(), "isConnected").as_bool(), Some(false));
