@@ -133,12 +133,13 @@ async fn a_snapshot_of_a_wrapped_ring_plays_from_a_keyframe() {
     let r = seek_middle(&clip).await.unwrap();
     let duration = get_f64(&r, "duration");
     assert!(duration.is_finite(), "duration {duration}");
-    // The player's duration is the clip's: its last block's time and one frame.
+    // The player's duration is the clip's: its last block's time and one frame (the
+    // recording's mean spacing: 33 ms idle, more when a busy machine drops frames).
     let mut c = EbmlReader::new();
     c.feed(&clip_bytes).unwrap();
     let length = c.max_timecode().unwrap();
     assert!(
-        duration * 1000.0 >= length as f64 && duration * 1000.0 < length as f64 + 100.0,
+        duration * 1000.0 >= length as f64 && duration * 1000.0 < length as f64 + 250.0,
         "duration {duration} s for a clip whose last block is at {length} ms"
     );
     let (target, at) = (get_f64(&r, "target"), get_f64(&r, "at"));
