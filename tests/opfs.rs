@@ -37,26 +37,18 @@ fn opfs_config(name: &str) -> String {
     .concat()
 }
 
-/// Every byte of `blob` (a rejected read fails the test: a part's File gone stale).
-async fn bytes_of(blob: &JsValue) -> js_sys::Uint8Array {
-    let buf =
-        wasm_bindgen_futures::JsFuture::from(blob.unchecked_ref::<web_sys::Blob>().array_buffer())
-            .await
-            .expect("the recording reads whole");
-    js_sys::Uint8Array::new(&buf)
-}
-
 /// What a `<video>` is given to play `blob`, whose bytes are `bytes`: the blob itself
 /// in Chromium; in Firefox an in-memory copy. Firefox ESR 153's `<video>` seeks wrongly
 /// in a Blob made of OPFS files (to 2.3 s of 10 asked for), and once in CI never
 /// finished a seek in one, while the same bytes in memory seek right (README, "Known").
-/// The bytes checked are the library's either way.
-fn playable(blob: &JsValue, bytes: &js_sys::Uint8Array) -> JsValue {
+/// The bytes checked are the library's either way (and reading them first fails the
+/// test if a part's File went stale).
+fn playable(blob: &JsValue, bytes: &[u8]) -> JsValue {
     let firefox = web_sys::window()
         .and_then(|w| w.navigator().user_agent().ok())
         .is_some_and(|ua| ua.contains("Firefox"));
     if firefox {
-        web_sys::Blob::new_with_u8_array_sequence(&Array::of1(bytes))
+        web_sys::Blob::new_with_u8_array_sequence(&Array::of1(&js_sys::Uint8Array::from(bytes)))
             .unwrap()
             .into()
     } else {
@@ -123,10 +115,7 @@ async fn a_20_s_recording_goes_to_disk_whole_with_flat_memory_and_comes_back_see
         .await
         .unwrap();
     assert_eq!(again.unchecked_ref::<web_sys::Blob>().size(), size);
-    assert!(
-        bytes_of(&again).await.to_vec() == bytes.to_vec(),
-        "the same bytes"
-    );
+    assert!(bytes_of(&again).await == bytes, "the same bytes");
     settle(delete_recording(name.as_str().into()))
         .await
         .unwrap();

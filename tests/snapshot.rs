@@ -6,19 +6,11 @@
 mod common;
 
 use common::*;
-use js_sys::Uint8Array;
 use media_recorder_producer::core::ebml::{EbmlReader, TrackKind};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn bytes_of(blob: &JsValue) -> Vec<u8> {
-    let blob: &web_sys::Blob = blob.unchecked_ref();
-    let buf = JsFuture::from(blob.array_buffer()).await.unwrap();
-    Uint8Array::new(&buf).to_vec()
-}
 
 /// The clip read back by the core reader: its first Cluster starts at time 0 with a
 /// video keyframe (at most one frame in).

@@ -257,6 +257,15 @@ pub fn assert_header_flags(frames: &[JsValue]) {
     }
 }
 
+/// Every byte of a Blob (a rejected read fails the test).
+pub async fn bytes_of(blob: &JsValue) -> Vec<u8> {
+    let blob: &web_sys::Blob = blob.unchecked_ref();
+    let buf = JsFuture::from(blob.array_buffer())
+        .await
+        .expect("the Blob reads whole");
+    Uint8Array::new(&buf).to_vec()
+}
+
 /// Loads `blob` in a muted `<video>`, reads its `duration`, seeks to the middle and
 /// waits for `seeked`. Returns `{ duration, target, at }` (seconds), or the error.
 pub async fn seek_middle(blob: &JsValue) -> Result<JsValue, JsValue> {
