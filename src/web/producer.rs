@@ -486,11 +486,44 @@ impl MediaRecorderProducer {
     pub fn destroy(&self) {
         self.hub.destroy();
     }
+
+    /// `free()` and `[Symbol.dispose]()` (`using`) are `destroy()`: an app that frees
+    /// its producer means to stop it. (This method comes after the `free` wasm-bindgen
+    /// writes into the class, so it is the one JS calls; the producer's memory goes
+    /// with its JS object, as any collected producer's does: see `hub/keep.rs`.)
+    #[wasm_bindgen(js_name = free)]
+    pub fn free_now(&self) {
+        self.hub.destroy();
+    }
 }
 
+/// Not API: a weak look at a producer's inside, for the browser tests of who keeps a
+/// producer alive (`tests/keepalive.rs`). Rust only: never exported to JS, so the
+/// shipped wasm does not hold it.
+#[doc(hidden)]
+pub struct Watch(std::rc::Weak<Hub>);
+
+impl Watch {
+    /// Whether the producer's inside still exists (held by the app, or by a live stream).
+    pub fn alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+}
+
+impl MediaRecorderProducer {
+    /// See [`Watch`].
+    #[doc(hidden)]
+    pub fn watch(&self) -> Watch {
+        Watch(Rc::downgrade(&self.hub))
+    }
+}
+
+/// The app let go of the producer (wasm-bindgen's finalizer, after a garbage
+/// collection): it lives on while a stream is live, as a recording `MediaRecorder`
+/// does, and is destroyed when nothing is (see `hub/keep.rs`).
 impl Drop for MediaRecorderProducer {
     fn drop(&mut self) {
-        self.hub.destroy();
+        self.hub.abandon();
     }
 }
 

@@ -73,6 +73,9 @@ impl Hub {
             self.emit_error(e.clone());
             self.set_status_error(Some(e.message));
         }
+        // Last: an abandoned producer whose last stream this was is destroyed here,
+        // after its listeners heard the end.
+        self.review_hold();
     }
 }
 

@@ -39,6 +39,7 @@ use crate::web::pipeline::{PipelineHost, PipelineSetup, StreamPipeline};
 use crate::web::pool::PoolShared;
 
 mod hosts;
+mod keep;
 
 /// How many finished streams are remembered for `stopStream` on an id that already stopped.
 const FINISHED_KEPT: usize = 32;
@@ -113,6 +114,10 @@ pub struct Hub {
     metric_timers: RefCell<Vec<(u32, Interval)>>,
     next_metric_id: Cell<u32>,
     pool: RefCell<Option<Rc<PoolShared>>>,
+    /// `startStream()` calls under way (see `keep.rs`).
+    starting: Cell<u32>,
+    /// The app's producer object is gone (see `keep.rs`).
+    abandoned: Cell<bool>,
 }
 
 impl Hub {
@@ -141,6 +146,8 @@ impl Hub {
             metric_timers: RefCell::new(Vec::new()),
             next_metric_id: Cell::new(0),
             pool: RefCell::new(None),
+            starting: Cell::new(0),
+            abandoned: Cell::new(false),
             config,
         })
     }
@@ -378,6 +385,8 @@ impl Hub {
         mut sinks: Vec<Box<dyn Sink>>,
     ) -> Result<JsValue, ProducerError> {
         self.check_alive("startStream()")?;
+        // Live from here on: a producer the app lets go of mid-start still starts.
+        let _starting = self.starting();
         if !self.status.borrow().is_connected {
             return Err(ProducerError::new(
                 ErrorKind::InvalidState,
@@ -709,6 +718,7 @@ impl Hub {
             p.destroy();
         }
         self.events.clear();
+        self.let_go();
     }
 
     // ---- metrics, memory, quality ----
