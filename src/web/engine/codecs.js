@@ -194,12 +194,14 @@ function encoderLoop(scope) {
         s.drainUntil = 0;
         s.encoder.configure(videoConfig(s.size[0], s.size[1]));
       }
+      // <test-hook> (the shipped package leaves this out: scripts/package.mjs)
       if (v.faultAfter && encodedFrames >= v.faultAfter) {
         // Test hook (see startEncoder): a size no VP8/VP9 encoder takes, so the real
         // encoder fails through its error callback.
         v.faultAfter = 0;
         s.encoder.configure(videoConfig(70000, 70000));
       }
+      // </test-hook>
       const w = frame.displayWidth;
       const h = frame.displayHeight;
       if (w !== s.size[0] || h !== s.size[1]) {
@@ -371,53 +373,95 @@ export async function probeEncoders(video, audio, preferHardware) {
 // Worker cannot be made. Returns { mode, post(msg), close() }. Messages to
 // `onMessage` come asynchronously, never from inside `post`.
 export function startEncoder(init, videoTrack, audioTrack, onMessage, mainThread) {
-  // Test hook: `globalThis.__mrpEncoderFault = n` makes the next stream's real video
-  // encoder fail after n frames came out (there is no other way to make one fail on
-  // demand). Read once, here.
+  // <test-hook> (the shipped package leaves this out: scripts/package.mjs)
+  // `globalThis.__mrpEncoderFault = n` makes the next stream's real video encoder fail
+  // after n frames came out (there is no other way to make one fail on demand). Read
+  // once, here. The browser tests (wasm-pack test) run this source as it is.
   const fault = globalThis.__mrpEncoderFault;
   if (init.video && fault > 0) {
     init.video.faultAfter = fault;
     globalThis.__mrpEncoderFault = 0;
   }
+  // </test-hook>
   const video = videoTrack ? new MediaStreamTrackProcessor({ track: videoTrack }).readable : null;
   const audio = audioTrack ? new MediaStreamTrackProcessor({ track: audioTrack }).readable : null;
   if (!mainThread && typeof Worker === 'function') {
     let url = null;
-    let worker = null;
     try {
+      // The Worker says `ready` first thing: see inWorker.
       url = URL.createObjectURL(
-        new Blob(['(' + encoderLoop.toString() + ')(self);'], { type: 'text/javascript' }),
+        new Blob(['postMessage({ type: "ready" });(' + encoderLoop.toString() + ')(self);'], {
+          type: 'text/javascript',
+        }),
       );
-      worker = new Worker(url);
-      const streams = [video, audio].filter(Boolean);
-      worker.postMessage(Object.assign({}, init, { videoStream: video, audioStream: audio }), streams);
-      worker.onmessage = (e) => onMessage(e.data);
-      worker.onerror = (e) => {
-        e.preventDefault();
-        onMessage({ type: 'error', message: 'worker: ' + (e.message || 'failed') });
-        onMessage({ type: 'flushed' });
-      };
-      return {
-        mode: 'worker',
-        post: (m) => worker.postMessage(m),
-        close: () => {
-          worker.terminate();
-          URL.revokeObjectURL(url);
-        },
-      };
+      return inWorker(new Worker(url), url, init, video, audio, onMessage);
     } catch (e) {
-      // No Worker here (CSP without blob:, or streams that cannot be transferred):
-      // the main thread runs the loop.
-      if (worker) worker.terminate();
+      // No Worker here (one that throws at once, as some CSPs make it): the main
+      // thread runs the loop.
       if (url) URL.revokeObjectURL(url);
     }
   }
+  return onMainThread(init, video, audio, onMessage);
+}
+
+// The loop in `worker`. Nothing goes to it, the processors' streams least of all, until
+// it says `ready`: a Worker that the page's CSP refuses (`worker-src 'self'`, no
+// `blob:`) is made without complaint and fails afterwards with an `error` event, and
+// then the streams must still be here for the main thread, which takes over and says
+// so (a `mode` message). Messages posted meanwhile wait and go to whichever runs.
+function inWorker(worker, url, init, video, audio, onMessage) {
+  let queue = [];
+  let target = null;
+  let closed = false;
+  const end = () => {
+    worker.terminate();
+    URL.revokeObjectURL(url);
+  };
+  const handle = {
+    mode: 'worker',
+    post: (m) => (target ? target.post(m) : queue.push(m)),
+    close: () => {
+      closed = true;
+      if (target) target.close();
+      else end();
+    },
+  };
+  const begin = (t) => {
+    target = t;
+    for (const m of queue) t.post(m);
+    queue = [];
+  };
+  worker.onmessage = (e) => {
+    if (target) onMessage(e.data);
+    else if (e.data && e.data.type === 'ready' && !closed) {
+      const streams = [video, audio].filter(Boolean);
+      worker.postMessage(Object.assign({}, init, { videoStream: video, audioStream: audio }), streams);
+      begin({ post: (m) => worker.postMessage(m), close: end });
+    }
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    if (!target) {
+      end();
+      if (closed) return;
+      handle.mode = 'main-thread';
+      onMessage({ type: 'mode', mode: 'main-thread', reason: 'worker: ' + (e.message || 'refused') });
+      begin(onMainThread(init, video, audio, onMessage));
+      return;
+    }
+    onMessage({ type: 'error', message: 'worker: ' + (e.message || 'failed') });
+    onMessage({ type: 'flushed' });
+  };
+  return handle;
+}
+
+// The loop on the main thread: the library's own instance muxes (no second one).
+function onMainThread(init, video, audio, onMessage) {
   let closed = false;
   const scope = {
     postMessage: (m) => queueMicrotask(() => closed || onMessage(m)),
   };
   const handle = encoderLoop(scope);
-  // On the main thread the library's own instance muxes: no second one.
   handle(Object.assign({}, init, { module: null }), { video, audio });
   return {
     mode: 'main-thread',

@@ -279,6 +279,9 @@ impl Inner {
                 }
             }
             "stats" => self.take_stats(&m),
+            // The Worker was refused after it was made (a CSP without `blob:`): the
+            // main thread runs the loop from the start.
+            "mode" => self.mode.set("main-thread"),
             "opusHead" => {
                 let head = js_sys::Uint8Array::new(&get(&m, "data")).to_vec();
                 self.muxer.borrow_mut().set_opus_head(&head);
