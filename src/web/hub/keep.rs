@@ -77,17 +77,14 @@ impl Hub {
         self.review_hold();
     }
 
-    /// Lets go of the hold on `destroy()`. The hold may be the last reference and
-    /// `destroy` has only `&self`, so it is dropped in a microtask, not here.
-    pub(super) fn let_go(&self) {
+    /// Lets go of the hold on `destroy()` (the caller's `Rc` outlives it).
+    pub(super) fn let_go(self: &Rc<Self>) {
         let held = HELD.with(|h| {
             let mut held = h.borrow_mut();
             held.iter()
-                .position(|x| std::ptr::eq(Rc::as_ptr(x), self))
+                .position(|x| Rc::ptr_eq(x, self))
                 .map(|i| held.swap_remove(i))
         });
-        if let Some(hub) = held {
-            wasm_bindgen_futures::spawn_local(async move { drop(hub) });
-        }
+        drop(held);
     }
 }

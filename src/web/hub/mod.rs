@@ -705,7 +705,7 @@ impl Hub {
     }
 
     /// Destroys synchronously: every stream released, listeners cleared, no timer left.
-    pub fn destroy(&self) {
+    pub fn destroy(self: &Rc<Self>) {
         if self.destroyed.replace(true) {
             return;
         }
