@@ -90,8 +90,9 @@ function checkOptions(options) {
 const fingerprintOf = (name, endpoint) => `media-recorder-producer/${name}@${endpoint}`;
 
 /** Recording `name`'s committed parts in the library's OPFS directory, in order, as
- * `{ file, start }` (start: its offset in the recording). A part still being written
- * reads as empty and ends the list: what follows it is not on disk yet. */
+ * `{ file, start }` (start: its offset in the recording), and its type (its manifest's).
+ * A part still being written reads as empty and ends the list: what follows it is not
+ * on disk yet. */
 async function committedParts(name, what) {
   let dir;
   try {
@@ -101,7 +102,19 @@ async function committedParts(name, what) {
     throw new DOMException(`${what}: no recording named "${name}" in OPFS`, 'NotFoundError');
   }
   const named = [];
-  for await (const [n, h] of dir.entries()) if (h.kind === 'file' && /^\d{6}\.webm$/.test(n)) named.push([n, h]);
+  // Parts are named by index and container (`000000.webm`, `000000.mp4`, `.bin`).
+  let mimeType = 'video/webm';
+  for await (const [n, h] of dir.entries()) {
+    if (h.kind !== 'file') continue;
+    if (/^\d{6}\.(webm|mp4|bin)$/.test(n)) named.push([n, h]);
+    else if (n === 'manifest.json') {
+      try {
+        mimeType = JSON.parse(await (await h.getFile()).text()).mimeType || mimeType;
+      } catch {
+        // An unreadable manifest: the parts are still the recording.
+      }
+    }
+  }
   named.sort(([a], [b]) => (a < b ? -1 : 1));
   const parts = [];
   let at = 0;
@@ -111,7 +124,7 @@ async function committedParts(name, what) {
     parts.push({ file, start: at });
     at += file.size;
   }
-  return { parts, size: at };
+  return { parts, size: at, mimeType };
 }
 
 /** Bytes [start, end) of the committed parts, as a Blob of file slices (or null if none
@@ -445,7 +458,7 @@ export async function resumeUpload(name, options) {
     const upload = new Upload(source, {
       endpoint: o.endpoint,
       headers: o.headers,
-      metadata: { filename: `${name}.webm`, filetype: 'video/webm', ...o.metadata },
+      metadata: { filename: `${name}.${/mp4/.test(disk.mimeType) ? 'mp4' : 'webm'}`, filetype: disk.mimeType, ...o.metadata },
       chunkSize: o.chunkSize,
       retryDelays: o.retryDelays,
       uploadLengthDeferred: true,

@@ -225,6 +225,23 @@ async fn file_sink_names_and_missing_recordings_are_typed_errors() {
     p.destroy();
 }
 
+/// The names of the files in recording `name`'s OPFS directory.
+async fn file_names(name: &str) -> Vec<String> {
+    let list = js_sys::Function::new_with_args(
+        "name",
+        "return (async () => { const root = await navigator.storage.getDirectory();
+           const dir = await (await root.getDirectoryHandle('media-recorder-producer')).getDirectoryHandle(name);
+           const out = []; for await (const n of dir.keys()) out.push(n); return out; })()",
+    )
+    .call1(&JsValue::UNDEFINED, &name.into())
+    .unwrap();
+    let names = settle(list.unchecked_into()).await.unwrap();
+    js_sys::Array::from(&names)
+        .iter()
+        .filter_map(|n| n.as_string())
+        .collect()
+}
+
 /// MP4 (Chromium; Firefox records none): the OPFS recording at stop is made seekable
 /// from the index built while recording (durations, mehd, sidx), and recoverRecording's
 /// pass over the disk gives the same bytes.
@@ -275,6 +292,15 @@ async fn an_mp4_recording_on_disk_comes_back_seekable() {
     assert!(
         read(again).await == bytes,
         "recoverRecording: the same bytes"
+    );
+    // Its parts on disk are named as MP4, not WebM.
+    let files = file_names(&name).await;
+    assert!(
+        files.iter().filter(|f| *f != "manifest.json").count() >= 1
+            && files
+                .iter()
+                .all(|f| f == "manifest.json" || (f.len() == 10 && f.ends_with(".mp4"))),
+        "{files:?}"
     );
     settle(delete_recording(name.as_str().into()))
         .await

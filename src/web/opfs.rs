@@ -2,7 +2,7 @@
 //! recovering and deleting what it wrote.
 //!
 //! A recording is a directory `media-recorder-producer/<name>/` holding the chunks in
-//! parts (`000000.webm`, `000001.webm`, …) and a `manifest.json` (`name`, `mimeType`,
+//! parts (`000000.webm`, `000001.webm`, …; `.mp4` for an MP4 recording) and a `manifest.json` (`name`, `mimeType`,
 //! `startTime`, `finished`). A part is written through `createWritable()` and committed
 //! by closing it, which happens every [`PART_MS`] or [`PART_BYTES`]: OPFS writables
 //! write to a swap file until they close, so a tab that crashes or reloads loses at
@@ -25,7 +25,7 @@ use web_sys::{
     FileSystemGetFileOptions, FileSystemRemoveOptions, FileSystemWritableFileStream,
 };
 
-use crate::core::config::{check_recording_name, is_indexable, is_webm};
+use crate::core::config::{check_recording_name, is_indexable, is_mp4, is_webm};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::web::interop::{self, args, error::to_js, from_js, set};
 use crate::web::recording::seekable_blob;
@@ -93,13 +93,29 @@ async fn recording_dir(name: &str, what: &str) -> Result<FileSystemDirectoryHand
         .map_err(|_| missing())
 }
 
-/// `n` as a part's file name: six digits, zero-padded.
-fn part_name(n: u32) -> String {
+/// Part `n`'s file name: six digits, zero-padded, and the container's extension
+/// (`.webm`, `.mp4`; `.bin` for another type), so no tool takes an MP4 part for WebM.
+fn part_name(n: u32, mime: &str) -> String {
     let digits = n.to_string();
     let mut out = "0".repeat(6usize.saturating_sub(digits.len()));
     out.push_str(&digits);
-    out.push_str(".webm");
+    out.push_str(if is_webm(mime) {
+        ".webm"
+    } else if is_mp4(mime) {
+        ".mp4"
+    } else {
+        ".bin"
+    });
     out
+}
+
+/// The index of a part named by [`part_name`], `None` for any other name.
+fn part_index(name: &str) -> Option<u32> {
+    let (digits, ext) = name.split_at_checked(6)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || ![".webm", ".mp4", ".bin"].contains(&ext) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 #[wasm_bindgen(inline_js = r#"
@@ -167,20 +183,14 @@ async fn parts(
     dir: &FileSystemDirectoryHandle,
     limit: Option<u32>,
 ) -> Result<Vec<File>, ProducerError> {
-    // Six-digit names sort as their numbers.
-    let end = limit.map(part_name);
-    let below = |n: &str| end.as_deref().map_or(true, |e| n < e);
-    let mut named: Vec<(String, FileSystemFileHandle)> = entries(dir)
+    let mut named: Vec<(u32, FileSystemFileHandle)> = entries(dir)
         .await?
         .into_iter()
-        .filter(|(n, h)| {
-            n.ends_with(".webm")
-                && below(n)
-                && interop::get(h, "kind").as_string().as_deref() == Some("file")
-        })
-        .map(|(n, h)| (n, h.unchecked_into()))
+        .filter(|(_, h)| interop::get(h, "kind").as_string().as_deref() == Some("file"))
+        .filter_map(|(n, h)| part_index(&n).map(|i| (i, h.unchecked_into())))
+        .filter(|(i, _)| limit.map_or(true, |end| *i < end))
         .collect();
-    // Insertion sort by name (six-digit names sort as numbers; a few hundred parts).
+    // Insertion sort by index (a few hundred parts).
     for i in 1..named.len() {
         let mut j = i;
         while j > 0 && named[j - 1].0 > named[j].0 {
@@ -378,15 +388,13 @@ impl OpfsFile {
         let writable = match open {
             Some(w) => w,
             None => {
-                let index = self.state.borrow().index;
+                let name = part_name(self.state.borrow().index, &self.mime.borrow());
                 let options = FileSystemGetFileOptions::new();
                 options.set_create(true);
-                let h: FileSystemFileHandle = wait(
-                    self.dir
-                        .get_file_handle_with_options(&part_name(index), &options),
-                )
-                .await?
-                .unchecked_into();
+                let h: FileSystemFileHandle =
+                    wait(self.dir.get_file_handle_with_options(&name, &options))
+                        .await?
+                        .unchecked_into();
                 let w: FileSystemWritableFileStream =
                     wait(h.create_writable()).await?.unchecked_into();
                 let mut st = self.state.borrow_mut();
@@ -445,8 +453,8 @@ impl OpfsFile {
         if !pending.is_empty() {
             self.state.borrow_mut().files = None;
             let blobs: Array = pending.iter().collect();
-            let rewritten =
-                JsFuture::from(rewrite_part(&self.dir, &part_name(index), &blobs)).await;
+            let name = part_name(index, &self.mime.borrow());
+            let rewritten = JsFuture::from(rewrite_part(&self.dir, &name, &blobs)).await;
             if rewritten.ok().and_then(|v| v.as_bool()) == Some(true) {
                 kept += pending.iter().map(Blob::size).sum::<f64>();
                 let mut st = self.state.borrow_mut();
