@@ -38,8 +38,13 @@ for (const target of ['web']) {
     const { transformSync } = await import('esbuild');
     const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]);
+    // Test hooks (between `// <test-hook>` and `// </test-hook>` lines) are for the
+    // browser tests, which run the sources: the package leaves them out.
+    const hooks = /^[ \t]*\/\/ <test-hook>[^\n]*\n[\s\S]*?^[ \t]*\/\/ <\/test-hook>[^\n]*\n/gm;
     for (const f of walk(join(dist, target)).filter((f) => f.endsWith('.js') && !f.endsWith('.d.js'))) {
-      const { code } = transformSync(readFileSync(f, 'utf8'), { minify: true, format: 'esm', target: 'es2022' });
+      const source = readFileSync(f, 'utf8').replace(hooks, '');
+      if (source.includes('test-hook')) throw new Error(`${f}: an unmatched test-hook marker`);
+      const { code } = transformSync(source, { minify: true, format: 'esm', target: 'es2022' });
       writeFileSync(f, code);
     }
   }
