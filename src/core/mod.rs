@@ -3,6 +3,7 @@
 //! Everything here builds and is tested on the host (`cargo test`). Time comes in as
 //! milliseconds from the caller; nothing here reads a clock or touches the browser.
 
+pub mod assembly;
 pub mod config;
 pub mod constraints;
 pub mod container;

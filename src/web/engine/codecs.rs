@@ -170,15 +170,7 @@ impl CodecsEngine {
     }
 }
 
-/// What [`probe`] found.
-pub enum Probe {
-    /// The browser lacks this API (`MediaStreamTrackProcessor`, `VideoEncoder`, …).
-    Missing(String),
-    /// The encoders take the stream's config (the string says which codec does not).
-    Unsupported(String),
-    /// Everything is there; the video encoder runs with this `hardwareAcceleration`.
-    Supported(Option<&'static str>),
-}
+pub use crate::core::assembly::Probe;
 
 /// Whether this browser can run the engine for `plan` at `width`×`height` and
 /// `video_bps`, asking for a hardware encoder first if `prefer_hardware`.
