@@ -116,6 +116,16 @@ struct Inner {
     window: Cell<Window>,
 }
 
+/// The loop's owner: an engine dropped without `close` (a pipeline torn down on an
+/// error path) still ends its Worker and its processors, as `close` does.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(l) = self.looped.get_mut().take() {
+            l.close();
+        }
+    }
+}
+
 #[derive(Clone, Copy, Default)]
 struct Window {
     queue: u32,
