@@ -9,7 +9,7 @@
 mod host;
 
 use host::{assemble, decodes_cleanly, mutate, probe_duration, temp_file};
-use media_recorder_producer::core::ebml::Part;
+use media_recorder_producer::core::container::Part;
 use media_recorder_producer::core::mp4::{Mp4Index, Traf};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;

@@ -17,10 +17,9 @@
 mod host;
 
 use host::{mutate, probe_duration};
+use media_recorder_producer::core::container::{Part, Seekable, Snapshot};
 use media_recorder_producer::core::ebml::writer::elements;
-use media_recorder_producer::core::ebml::{
-    id, seekable, snapshot, EbmlError, EbmlReader, Part, Seekable, Snapshot,
-};
+use media_recorder_producer::core::ebml::{id, seekable, snapshot, EbmlError, EbmlReader};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 

@@ -1,14 +1,62 @@
-//! [`ContainerIndex`]: the index of a recording as it arrives, WebM ([`RecordingIndex`])
-//! or fragmented MP4 ([`Mp4Index`]), behind the few operations the shell needs: feed,
-//! failure, a seekable file, a snapshot, and the byte ranges a snapshot keeps as they
-//! are (so the shell can join them into one Blob each while recording).
+//! What the two containers have in common: the files made of a recording, WebM or
+//! fragmented MP4 ([`Seekable`], [`Snapshot`] and its [`Part`]s), and
+//! [`ContainerIndex`], the index of a recording as it arrives, WebM
+//! ([`RecordingIndex`]) or fragmented MP4 ([`Mp4Index`]), behind the few operations
+//! the shell needs: feed, failure, a seekable file, a snapshot, and the byte ranges a
+//! snapshot keeps as they are (so the shell can join them into one Blob each while
+//! recording).
 #![deny(missing_docs)]
 #![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 use std::ops::Range;
 
-use crate::core::ebml::{EbmlError, RecordingIndex, Seekable, Snapshot};
+use crate::core::ebml::{EbmlError, RecordingIndex};
 use crate::core::mp4::Mp4Index;
+
+/// A recording made seekable: a new header, then the recording's own bytes, unchanged
+/// (WebM: [`ebml::seekable`](crate::core::ebml::seekable()); MP4:
+/// [`Mp4Index::seekable`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seekable {
+    /// The new header (WebM: EBML header, Segment start, SeekHead, Info, Tracks, Cues;
+    /// MP4: the init segment with its durations, a `mehd` and a `sidx`).
+    pub header: Vec<u8>,
+    /// The recording's bytes that follow it unchanged (WebM: its first Cluster to the
+    /// end of its last complete block; MP4: its first fragment to the end of its last
+    /// complete one).
+    pub body: Range<u64>,
+    /// The duration written, in milliseconds.
+    pub duration_ms: f64,
+    /// Seek points written (WebM: CuePoints; MP4: `sidx` references).
+    pub cues: usize,
+}
+
+/// A piece of a [`Snapshot`]'s body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// Bytes written here (WebM: a Cluster's new start, its ID, size and Timecode; MP4:
+    /// a `tfdt`'s new value).
+    Bytes(Vec<u8>),
+    /// The recording's bytes at these offsets, unchanged.
+    Range(Range<u64>),
+}
+
+/// The last seconds of a recording as a file of its own (WebM:
+/// [`ebml::snapshot`](crate::core::ebml::snapshot()); MP4: [`Mp4Index::snapshot`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// The new header (as [`Seekable::header`]).
+    pub header: Vec<u8>,
+    /// The body: the bytes written and the recording's bytes kept, in order.
+    pub parts: Vec<Part>,
+    /// Where the clip starts in the recording (its first Cluster's or fragment's
+    /// time), in ms.
+    pub start_ms: f64,
+    /// The clip's duration, in milliseconds (its time starts at 0).
+    pub duration_ms: f64,
+    /// Seek points written (as [`Seekable::cues`]).
+    pub cues: usize,
+}
 
 /// Why a snapshot cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,8 @@
 
 use std::ops::Range;
 
-use super::{seekable, snapshot, EbmlError, EbmlReader, Progress, Seekable, Snapshot};
+use super::{seekable, snapshot, EbmlError, EbmlReader, Progress};
+use crate::core::container::{Seekable, Snapshot};
 
 /// A recording read so far: its cluster index and its header's bytes.
 #[derive(Debug, Clone, Default)]

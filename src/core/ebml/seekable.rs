@@ -28,6 +28,7 @@ use std::ops::Range;
 
 use super::writer::{self, elements};
 use super::{id, EbmlError, EbmlReader, TrackKind};
+use crate::core::container::{Part, Seekable, Snapshot};
 
 /// Duration (in Info): a float, in TimecodeScale units.
 pub const DURATION: u32 = 0x4489;
@@ -41,20 +42,6 @@ const CUE_TIME: u32 = 0xB3;
 const CUE_TRACK_POSITIONS: u32 = 0xB7;
 const CUE_TRACK: u32 = 0xF7;
 const CUE_CLUSTER_POSITION: u32 = 0xF1;
-
-/// What [`seekable`] made.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Seekable {
-    /// The new header: EBML header, Segment start, SeekHead, Info, Tracks, Cues.
-    pub header: Vec<u8>,
-    /// The recording's bytes that follow it unchanged: its first Cluster to the end of
-    /// its last complete block.
-    pub body: Range<u64>,
-    /// The Duration written, in milliseconds.
-    pub duration_ms: f64,
-    /// CuePoints written.
-    pub cues: usize,
-}
 
 /// One CuePoint: its time (TimecodeScale units), track, and the Cluster's offset
 /// from the start of the body that follows the header.
@@ -82,30 +69,6 @@ pub fn seekable(head: &[u8], reader: &EbmlReader) -> Result<Seekable, EbmlError>
         duration_ms: duration * reader.timecode_scale() as f64 / 1e6,
         cues: points.len(),
     })
-}
-
-/// A piece of a [`Snapshot`]'s body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
-    /// Bytes written here (a Cluster's new start: its ID, size and Timecode).
-    Bytes(Vec<u8>),
-    /// The recording's bytes at these offsets, unchanged.
-    Range(Range<u64>),
-}
-
-/// What [`snapshot`] made: the last seconds of a recording as a file of its own.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Snapshot {
-    /// The new header (as [`Seekable::header`]).
-    pub header: Vec<u8>,
-    /// The body: each Cluster's rewritten start, then its bytes from the recording.
-    pub parts: Vec<Part>,
-    /// Where the clip starts in the recording (its first Cluster's time), in ms.
-    pub start_ms: f64,
-    /// The clip's Duration, in milliseconds (its time starts at 0).
-    pub duration_ms: f64,
-    /// CuePoints written.
-    pub cues: usize,
 }
 
 /// The last `last_ms` milliseconds (all that is held, if `None` or if less is held) of a

@@ -12,6 +12,11 @@
 //! must be `ftyp`; a box that claims to run to the end of the file (size 0) or is
 //! smaller than its own header ends the walk as "not a stream it can walk".
 //!
+//! The module has three parts: [`cursor`], the box headers, read in one place for the
+//! walker here and for the index; `index.rs`, [`Mp4Index`] (parsing: tracks,
+//! fragments, `tfdt`s, keyframes); and `rewrite.rs`, what the index makes (a seekable
+//! file, snapshots: the `mehd`, `sidx` and `tfdt` written).
+//!
 //! ```
 //! use media_recorder_producer::core::mp4::Mp4Walker;
 //! let mut bytes = vec![0, 0, 0, 16, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm', 0, 0, 0, 0];
@@ -25,7 +30,11 @@
 // No arithmetic or indexing that could panic on hostile bytes (clippy enforces it).
 #![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
+pub mod cursor;
 mod index;
+mod rewrite;
+
+use cursor::{BoxCursor, Step};
 pub use index::{Fragment, Mp4Error, Mp4Index, Track, Traf, MAX_BOX};
 
 /// The bytes are not a fragmented MP4 the walker can follow.
@@ -35,15 +44,8 @@ pub struct NotMp4;
 /// Walks the top-level boxes of an MP4 stream fed in order (see the module docs).
 #[derive(Debug, Default, Clone)]
 pub struct Mp4Walker {
-    /// Bytes fed so far.
-    fed: u64,
-    /// Offset of the next top-level box.
-    next_box: u64,
-    /// The part of that box's header read so far.
-    head: [u8; 16],
-    head_len: usize,
-    /// Boxes walked.
-    boxes: u32,
+    /// The walk over the top-level boxes.
+    cursor: BoxCursor,
     done: Option<Result<u64, NotMp4>>,
 }
 
@@ -56,24 +58,10 @@ impl Mp4Walker {
         if let Some(done) = self.done {
             return done.map(Some);
         }
-        let start = self.fed;
-        self.fed = self.fed.saturating_add(bytes.len() as u64);
-        let mut at = start;
-        while at < self.fed {
-            if at < self.next_box {
-                at = self.next_box.min(self.fed);
-                continue;
-            }
-            let Some(i) = at.checked_sub(start).and_then(|i| usize::try_from(i).ok()) else {
-                break;
-            };
-            let Some(&byte) = bytes.get(i) else { break };
-            if let Some(slot) = self.head.get_mut(self.head_len) {
-                *slot = byte;
-            }
-            self.head_len = self.head_len.saturating_add(1);
-            at = at.saturating_add(1);
-            if let Some(answer) = self.header_read() {
+        let mut rest = bytes;
+        while let Some((taken, step)) = self.cursor.step(rest) {
+            rest = rest.get(taken..).unwrap_or(&[]);
+            if let Some(answer) = self.header_read(step) {
                 self.done = Some(answer);
                 return answer.map(Some);
             }
@@ -81,34 +69,25 @@ impl Mp4Walker {
         Ok(None)
     }
 
-    /// Called after each header byte: when the header is complete, checks the box and
-    /// moves to the next one. `Some` once the walk has an answer.
-    fn header_read(&mut self) -> Option<Result<u64, NotMp4>> {
-        if self.head_len < 8 {
-            return None;
-        }
-        let [s0, s1, s2, s3, t0, t1, t2, t3, l0, l1, l2, l3, l4, l5, l6, l7] = self.head;
-        let size32 = u32::from_be_bytes([s0, s1, s2, s3]);
-        let kind = [t0, t1, t2, t3];
-        if self.boxes == 0 && &kind != b"ftyp" {
+    /// Called after each step: once the type is known (8 header bytes), checks it, and
+    /// when the header is complete, its size. `Some` once the walk has an answer.
+    fn header_read(&self, step: Step<'_>) -> Option<Result<u64, NotMp4>> {
+        let kind = match step {
+            Step::Head(Some(kind)) => kind,
+            Step::Header(h) => h.kind,
+            Step::Head(None) | Step::Body(..) => return None,
+        };
+        // Every box walked past is at least 8 bytes long: only the first starts at 0.
+        if self.cursor.start() == 0 && &kind != b"ftyp" {
             return Some(Err(NotMp4));
         }
         if &kind == b"moof" || &kind == b"mdat" {
-            return Some(Ok(self.next_box));
+            return Some(Ok(self.cursor.start()));
         }
-        let (size, header) = match size32 {
-            0 => return Some(Err(NotMp4)),
-            1 if self.head_len < 16 => return None,
-            1 => (u64::from_be_bytes([l0, l1, l2, l3, l4, l5, l6, l7]), 16),
-            n => (u64::from(n), 8),
-        };
-        if size < header {
-            return Some(Err(NotMp4));
+        match step {
+            Step::Header(h) if h.size().is_none() => Some(Err(NotMp4)),
+            _ => None,
         }
-        self.next_box = self.next_box.saturating_add(size);
-        self.head_len = 0;
-        self.boxes = self.boxes.saturating_add(1);
-        None
     }
 }
 

@@ -25,8 +25,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 use super::{Chunk, StreamPipeline};
-use crate::core::container::{ContainerIndex, SnapshotError};
-use crate::core::ebml::Part;
+use crate::core::container::{ContainerIndex, Part, SnapshotError};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::web::interop::{self, from_js};
 use crate::web::signal::Signal;

@@ -1,0 +1,304 @@
+//! What [`Mp4Index`] makes of a recording: a seekable file, and snapshots.
+//!
+//! MediaRecorder's MP4 (Chromium's, Safari's) has a `moov` whose durations are 0 and no
+//! index, so players report no duration and cannot seek without reading every
+//! fragment. [`Mp4Index::seekable`] writes a new init segment with the durations set,
+//! a `mehd` (the fragmented duration), and a `sidx` (one reference per fragment) in
+//! front of the first `moof`; the fragments follow as they are. [`Mp4Index::snapshot`]
+//! does the same from a fragment that starts with a keyframe, with each `tfdt`
+//! rewritten so the clip's time starts at 0: only those 4 or 8 bytes per track and
+//! fragment are written, every other byte is the recording's.
+#![deny(missing_docs)]
+// No arithmetic or indexing that could panic on hostile bytes (clippy enforces it).
+#![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+use std::ops::Range;
+
+use super::cursor::u32_at;
+use super::index::{Fragment, Mp4Error, Mp4Index, Track, Traf};
+use crate::core::container::{Part, Seekable, Snapshot};
+
+/// Writes `value` big-endian into the field at `at` of `out`, 8 bytes wide if `width`
+/// is 8, else 4 (its low 32 bits); a field past the end of `out` is left unwritten.
+fn write_uint(out: &mut [u8], (at, width): (usize, usize), value: u64) {
+    let bytes = value.to_be_bytes();
+    let (src, dst) = match width {
+        8 => (bytes.get(..), out.get_mut(at..at.saturating_add(8))),
+        _ => (bytes.get(4..), out.get_mut(at..at.saturating_add(4))),
+    };
+    if let (Some(src), Some(dst)) = (src, dst) {
+        if src.len() == dst.len() {
+            dst.copy_from_slice(src);
+        }
+    }
+}
+
+/// `a * b / c`, rounded down (0 if `c` is 0), saturating.
+fn scale(a: u64, b: u64, c: u64) -> u64 {
+    if c == 0 {
+        return 0;
+    }
+    match a.checked_mul(b) {
+        Some(v) => v.checked_div(c).unwrap_or(0),
+        // Past 2^64 (not from a recorder): in floating point.
+        None => (a as f64 * b as f64 / c as f64) as u64,
+    }
+}
+
+impl Mp4Index {
+    /// The whole recording read so far as a seekable file: a new init segment (with
+    /// durations, `mehd` and `sidx`), then the complete fragments as they are.
+    pub fn seekable(&self) -> Result<Seekable, Mp4Error> {
+        let frags = self.complete(0..self.fed);
+        let first = frags.first().ok_or(Mp4Error {
+            what: "no complete fragment",
+            offset: self.fed,
+        })?;
+        let body = first.offset..frags.last().and_then(|f| f.end).unwrap_or(first.offset);
+        let (header, duration_ms, refs) = self.header(frags, &|_, t| t)?;
+        Ok(Seekable {
+            header,
+            body,
+            duration_ms,
+            cues: refs,
+        })
+    }
+
+    /// The complete fragments wholly inside `held`, from the first one on that is in it,
+    /// up to the first that is not.
+    fn complete(&self, held: Range<u64>) -> &[Fragment] {
+        let from = self.fragments.iter().position(|f| f.offset >= held.start);
+        let Some(from) = from else {
+            return &[];
+        };
+        let rest = self.fragments.get(from..).unwrap_or(&[]);
+        let n = rest
+            .iter()
+            .take_while(|f| f.end.is_some_and(|e| e <= held.end))
+            .count();
+        rest.get(..n).unwrap_or(&[])
+    }
+
+    /// The last `last_ms` (all that is held if `None`) of the bytes `held` as a file of
+    /// its own that starts at a fragment beginning with a keyframe, its time from 0.
+    pub fn snapshot(&self, held: Range<u64>, last_ms: Option<f64>) -> Result<Snapshot, Mp4Error> {
+        let frags = self.complete(held.start..held.end.min(self.fed));
+        let missing = Mp4Error {
+            what: "no complete fragment that starts with a keyframe is held",
+            offset: held.start,
+        };
+        let ms_of = |f: &Fragment| -> f64 {
+            f.trafs
+                .iter()
+                .filter_map(|x| Some(x.time as f64 * 1000.0 / f64::from(self.timescale(x.track)?)))
+                .fold(f64::INFINITY, f64::min)
+        };
+        let end_ms = frags
+            .iter()
+            .flat_map(|f| f.trafs.iter())
+            .filter_map(|x| {
+                let end = x.time.saturating_add(x.duration) as f64;
+                Some(end * 1000.0 / f64::from(self.timescale(x.track)?))
+            })
+            .fold(0.0, f64::max);
+        let starts = frags.iter().enumerate().filter(|(_, f)| f.keyframe);
+        let chosen = match last_ms {
+            Some(ms) => starts
+                .clone()
+                .rfind(|(_, f)| ms_of(f) <= end_ms - ms)
+                .or_else(|| starts.clone().next()),
+            None => starts.clone().next(),
+        };
+        let (i, start) = chosen.ok_or(missing)?;
+        let frags = frags.get(i..).unwrap_or(&[]);
+        // The clip's time 0: the earliest of the first fragment's runs, as (time, scale).
+        let zero = start
+            .trafs
+            .iter()
+            .filter_map(|x| Some((x.time, self.timescale(x.track)?)))
+            .min_by(|a, b| {
+                u128::from(a.0)
+                    .saturating_mul(u128::from(b.1))
+                    .cmp(&u128::from(b.0).saturating_mul(u128::from(a.1)))
+            })
+            .unwrap_or((0, 1));
+        let rebase = |x: &Traf, time: u64| -> u64 {
+            self.timescale(x.track).map_or(time, |ts| {
+                time.saturating_sub(scale(zero.0, u64::from(ts), u64::from(zero.1)))
+            })
+        };
+        let (header, duration_ms, refs) = self.header(frags, &rebase)?;
+        let mut parts: Vec<Part> = Vec::new();
+        for f in frags {
+            let mut at = f.offset;
+            // trafs come in byte order (one out of order is left as it is). Each tfdt
+            // is written, changed or not, so the ranges between are the same in every
+            // snapshot (see `stable_ranges`).
+            for x in &f.trafs {
+                let new = rebase(x, x.time);
+                if x.time_at < at {
+                    continue;
+                }
+                push_range(&mut parts, at..x.time_at);
+                let mut bytes = vec![0u8; usize::from(x.time_width)];
+                write_uint(&mut bytes, (0, usize::from(x.time_width)), new);
+                parts.push(Part::Bytes(bytes));
+                at = x.time_at.saturating_add(u64::from(x.time_width));
+            }
+            push_range(&mut parts, at..f.end.unwrap_or(at));
+        }
+        Ok(Snapshot {
+            header,
+            parts,
+            start_ms: ms_of(start),
+            duration_ms,
+            cues: refs,
+        })
+    }
+
+    /// The ranges a snapshot of `fragment` keeps as they are, whatever its time 0: from
+    /// the `moof` to the first `tfdt` value, between them, and after the last to the
+    /// end. `None` until the fragment is complete.
+    pub fn stable_ranges(&self, fragment: usize) -> Option<Vec<Range<u64>>> {
+        let f = self.fragments.get(fragment)?;
+        let end = f.end?;
+        let mut at = f.offset;
+        let mut out = Vec::new();
+        for x in &f.trafs {
+            if x.time_at >= at {
+                out.push(at..x.time_at);
+                at = x.time_at.saturating_add(u64::from(x.time_width));
+            }
+        }
+        out.push(at..end);
+        Some(out)
+    }
+
+    /// The init segment for `frags` with every `tfdt` mapped by `time`: durations set,
+    /// a `mehd`, and a `sidx` with one reference per fragment. Also the duration (ms)
+    /// and the number of references.
+    fn header(
+        &self,
+        frags: &[Fragment],
+        time: &dyn Fn(&Traf, u64) -> u64,
+    ) -> Result<(Vec<u8>, f64, usize), Mp4Error> {
+        let bad = Mp4Error {
+            what: "the init segment cannot be rewritten",
+            offset: 0,
+        };
+        let mts = u64::from(self.movie_timescale);
+        // Per track: its end in the clip's time (track units).
+        let track_end = |t: &Track| -> u64 {
+            frags
+                .iter()
+                .flat_map(|f| f.trafs.iter())
+                .filter(|x| x.track == t.id)
+                .map(|x| time(x, x.time).saturating_add(x.duration))
+                .max()
+                .unwrap_or(0)
+        };
+        let mut init = self.init.clone();
+        let mut movie = 0u64;
+        for t in &self.tracks {
+            let end = track_end(t);
+            let in_movie = scale(end, mts, u64::from(t.timescale));
+            movie = movie.max(in_movie);
+            if let Some(f) = t.tkhd_duration {
+                write_uint(&mut init, f, in_movie);
+            }
+            if let Some(f) = t.mdhd_duration {
+                write_uint(&mut init, f, end);
+            }
+        }
+        if let Some(f) = self.mvhd_duration {
+            write_uint(&mut init, f, movie);
+        }
+        match self.mehd_duration {
+            Some(f) => write_uint(&mut init, f, movie),
+            None => {
+                // A version 1 mehd at the start of mvex; mvex and moov grow by 20.
+                let (moov, mvex) = (self.moov_at.ok_or(bad)?, self.mvex_at.ok_or(bad)?);
+                for at in [moov, mvex] {
+                    let size = u32_at(&init, at).ok_or(bad)?;
+                    if size < 8 {
+                        return Err(bad); // a 64-bit size: not written by recorders
+                    }
+                    write_uint(&mut init, (at, 4), u64::from(size.saturating_add(20)));
+                }
+                let mut mehd = vec![0, 0, 0, 20, b'm', b'e', b'h', b'd', 1, 0, 0, 0];
+                mehd.extend_from_slice(&movie.to_be_bytes());
+                let at = mvex
+                    .checked_add(8)
+                    .filter(|a| *a <= init.len())
+                    .ok_or(bad)?;
+                init.splice(at..at, mehd);
+            }
+        }
+        // sidx on the video track (else the first), one reference per fragment.
+        let reference = self
+            .tracks
+            .iter()
+            .find(|t| t.video)
+            .or(self.tracks.first())
+            .ok_or(bad)?;
+        let times: Vec<Option<(u64, u64)>> = frags
+            .iter()
+            .map(|f| {
+                f.trafs
+                    .iter()
+                    .find(|x| x.track == reference.id)
+                    .map(|x| (time(x, x.time), x.duration))
+            })
+            .collect();
+        let refs = frags.len();
+        if let (Ok(count), false) = (u16::try_from(refs), frags.is_empty()) {
+            let earliest = times.iter().flatten().next().map_or(0, |t| t.0);
+            let mut sidx = Vec::with_capacity(refs.saturating_mul(12).saturating_add(40));
+            let size =
+                u32::try_from(refs.saturating_mul(12).saturating_add(40)).map_err(|_| bad)?;
+            sidx.extend_from_slice(&size.to_be_bytes());
+            sidx.extend_from_slice(b"sidx");
+            sidx.extend_from_slice(&[1, 0, 0, 0]);
+            sidx.extend_from_slice(&reference.id.to_be_bytes());
+            sidx.extend_from_slice(&reference.timescale.to_be_bytes());
+            sidx.extend_from_slice(&earliest.to_be_bytes());
+            sidx.extend_from_slice(&0u64.to_be_bytes());
+            sidx.extend_from_slice(&[0, 0]);
+            sidx.extend_from_slice(&count.to_be_bytes());
+            for (k, f) in frags.iter().enumerate() {
+                let len = f.end.unwrap_or(f.offset).saturating_sub(f.offset);
+                let len = u32::try_from(len)
+                    .ok()
+                    .filter(|l| *l < 1 << 31)
+                    .ok_or(bad)?;
+                // The time to the next fragment's, else this run's own duration.
+                let this = times.get(k).copied().flatten();
+                let next = times.get(k.saturating_add(1)).copied().flatten();
+                let dur = match (this, next) {
+                    (Some(a), Some(b)) => b.0.saturating_sub(a.0),
+                    (Some(a), None) => a.1,
+                    _ => 0,
+                };
+                let dur = u32::try_from(dur).unwrap_or(u32::MAX);
+                let sap: u32 = if f.keyframe { 0x9000_0000 } else { 0 };
+                sidx.extend_from_slice(&len.to_be_bytes());
+                sidx.extend_from_slice(&dur.to_be_bytes());
+                sidx.extend_from_slice(&sap.to_be_bytes());
+            }
+            init.extend_from_slice(&sidx);
+        }
+        let duration_ms = if mts == 0 {
+            0.0
+        } else {
+            movie as f64 * 1000.0 / mts as f64
+        };
+        Ok((init, duration_ms, refs))
+    }
+}
+
+/// Appends `r` to `parts` unless it is empty.
+fn push_range(parts: &mut Vec<Part>, r: Range<u64>) {
+    if r.start < r.end {
+        parts.push(Part::Range(r));
+    }
+}
