@@ -594,7 +594,9 @@ pub fn list_recordings() -> Promise {
             let finished = interop::get(&m, "finished").as_bool() == Some(true);
             set(&info, "finished", &JsValue::from_bool(finished));
             set(&info, "bytes", &JsValue::from_f64(bytes));
-            set(&info, "parts", &JsValue::from_f64(files.len() as f64));
+            // (A part that was open at a crash is an empty file: not a part.)
+            let parts = files.iter().filter(|f| f.size() > 0.0).count();
+            set(&info, "parts", &JsValue::from_f64(parts as f64));
             out.push(&info);
         }
         Ok(out.into())
