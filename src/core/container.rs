@@ -129,11 +129,16 @@ impl ContainerIndex {
         matches!(self, ContainerIndex::Mp4(_))
     }
 
-    /// The whole recording read so far as a seekable file, or why not.
+    /// The whole recording read so far as a seekable file, or why not (an index that
+    /// failed makes none, WebM or MP4).
     pub fn seekable(&self) -> Result<Seekable, String> {
         match self {
             ContainerIndex::Webm(i) => i.seekable().map_err(|e| e.to_string()),
-            ContainerIndex::Mp4(i) => i.seekable().map_err(|e| e.to_string()),
+            // As WebM's (and `snapshot`): no file from bytes that failed to read.
+            ContainerIndex::Mp4(i) => match i.error() {
+                Some(e) => Err(e.to_string()),
+                None => i.seekable().map_err(|e| e.to_string()),
+            },
         }
     }
 

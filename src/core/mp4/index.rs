@@ -492,7 +492,15 @@ impl Mp4Index {
                 if p.saturating_add(need) > xe {
                     return Err(bad);
                 }
-                for i in 0..count as usize {
+                // Without per-sample fields nothing bounds `count` by the bytes (a
+                // 184-byte trun may declare 4 billion samples): every sample then has
+                // the default duration and flags, so one pass, weighted by the count,
+                // stands for them all.
+                let (passes, weight) = match per {
+                    0 => (count.min(1), u64::from(count)),
+                    _ => (count, 1),
+                };
+                for i in 0..passes as usize {
                     let mut q = p.saturating_add(i.saturating_mul(per));
                     let mut dur = def_dur;
                     if flags & 0x100 != 0 {
@@ -509,7 +517,7 @@ impl Mp4Index {
                             (None, false) => def_flags,
                         });
                     }
-                    duration = duration.saturating_add(u64::from(dur));
+                    duration = duration.saturating_add(u64::from(dur).saturating_mul(weight));
                 }
             }
             let (time, time_at, width) = time.ok_or(Mp4Error {

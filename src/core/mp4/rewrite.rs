@@ -161,7 +161,9 @@ impl Mp4Index {
     /// end. `None` until the fragment is complete.
     pub fn stable_ranges(&self, fragment: usize) -> Option<Vec<Range<u64>>> {
         let f = self.fragments.get(fragment)?;
-        let end = f.end?;
+        // Complete: its mdat's declared end has been fed (a declared end alone may lie
+        // past the bytes, or past the file's end).
+        let end = f.end.filter(|e| *e <= self.fed)?;
         let mut at = f.offset;
         let mut out = Vec::new();
         for x in &f.trafs {
