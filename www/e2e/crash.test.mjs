@@ -21,6 +21,7 @@ import { FileStore } from '@tus/file-store';
 import { BROWSERS } from './browsers.mjs';
 import { root, scratch, tempDir, cleanupScratch } from './scratch.mjs';
 import { handler as staticHandler } from './static-server.mjs';
+import { PAGE_HELPERS } from './page-lib.mjs';
 
 after(cleanupScratch);
 
@@ -36,23 +37,7 @@ const PAGE = `<!doctype html>
   import init, { MediaRecorderProducer, listRecordings, recoverRecording, deleteRecording } from 'media-recorder-producer/web';
   import { tusSink, resumeUpload } from 'media-recorder-producer/tus';
   await init();
-  const b64 = (u) => {
-    let s = '';
-    for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
-    return btoa(s);
-  };
-  const bytes = async (blob) => new Uint8Array(await blob.arrayBuffer());
-  /** Recording \`name\`'s parts on disk, in order, as one Blob. Each part's file is
-   * what its last commit wrote (the one being written reads as before it). */
-  const onDisk = async (name) => {
-    const dir = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('media-recorder-producer')).getDirectoryHandle(name);
-    const named = [];
-    for await (const [n, h] of dir.entries()) if (/^\\d{6}\\.(webm|mp4|bin)$/.test(n)) named.push([n, h]);
-    named.sort(([a], [b]) => (a < b ? -1 : 1));
-    const files = [];
-    for (const [, h] of named) files.push(await h.getFile());
-    return new Blob(files);
-  };
+${PAGE_HELPERS}
   const delivered = [];
   window.start = async ({ name, tus }) => {
     const producer = new MediaRecorderProducer({ recordingInterval: 250 });

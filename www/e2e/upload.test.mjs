@@ -16,6 +16,7 @@ import { BROWSERS } from './browsers.mjs';
 import { probe } from './probe.mjs';
 import { root, scratch, tempDir, cleanupScratch } from './scratch.mjs';
 import { handler as staticHandler } from './static-server.mjs';
+import { PAGE_HELPERS } from './page-lib.mjs';
 
 after(cleanupScratch);
 
@@ -31,21 +32,9 @@ const PAGE = `<!doctype html>
   import { tusSink, resumeUpload } from 'media-recorder-producer/tus';
   import { webSocketSink } from 'media-recorder-producer/websocket';
   await init();
-  const b64 = (u) => {
-    let s = '';
-    for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
-    return btoa(s);
-  };
+${PAGE_HELPERS}
   /** The raw parts of OPFS recording \`name\`, concatenated (what the sink wrote). */
-  const rawParts = async (name) => {
-    const dir = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('media-recorder-producer')).getDirectoryHandle(name);
-    const named = [];
-    for await (const [n, h] of dir.entries()) if (/^\\d{6}\\.(webm|mp4|bin)$/.test(n)) named.push([n, h]);
-    named.sort(([a], [b]) => (a < b ? -1 : 1));
-    const files = [];
-    for (const [, h] of named) files.push(await h.getFile());
-    return new Uint8Array(await new Blob(files).arrayBuffer());
-  };
+  const rawParts = async (name) => bytes(await onDisk(name));
   window.resume = async ({ name, tus }) => {
     const r = await resumeUpload(name, tus);
     return { ...r, disk: b64(await rawParts(name)) };
