@@ -14,12 +14,11 @@
 mod host;
 
 use host::{assemble, decodes_cleanly, probe_duration, temp_file};
+use media_recorder_producer::core::container::Part;
 use media_recorder_producer::core::ebml::muxer::{
     AudioTrack, MuxerOptions, TrackKind, VideoCodec, VideoTrack, WebmMuxer,
 };
-use media_recorder_producer::core::ebml::{
-    seekable, snapshot, EbmlReader, Part, TrackKind as Kind,
-};
+use media_recorder_producer::core::ebml::{seekable, snapshot, EbmlReader, TrackKind as Kind};
 
 /// Encodes with ffmpeg into `name.ext` in a temporary directory and returns its bytes.
 fn ffmpeg(name: &str, args: &[&str]) -> Vec<u8> {

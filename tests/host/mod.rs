@@ -3,7 +3,7 @@
 //! on a file (ffprobe/ffmpeg, installed by scripts/setup.sh).
 #![allow(dead_code)]
 
-use media_recorder_producer::core::ebml::Part;
+use media_recorder_producer::core::container::Part;
 use proptest::sample::Index;
 
 /// `bytes` with a byte set at each of `flips`, then cut after the byte at `cut`.

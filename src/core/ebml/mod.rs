@@ -76,9 +76,6 @@ pub use index::{ClusterEntry, Keyframe, SegmentInfo, Track, TrackKind};
 pub use index_with_head::RecordingIndex;
 pub use reader::{EbmlReader, Progress, ReaderOptions};
 pub use seekable::{seekable, snapshot};
-// What `seekable` and `snapshot` return, named beside them too (tests/host/mod.rs uses
-// this path); the types are the containers' (`core::container`).
-pub use crate::core::container::{Part, Seekable, Snapshot};
 
 /// Element IDs the reader acts on, as written in the stream (marker bits kept).
 pub mod id {
