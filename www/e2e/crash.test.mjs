@@ -12,16 +12,12 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { Server as TusServer } from '@tus/server';
-import { FileStore } from '@tus/file-store';
 import { BROWSERS } from './browsers.mjs';
 import { root, scratch, tempDir, cleanupScratch } from './scratch.mjs';
-import { handler as staticHandler } from './static-server.mjs';
 import { PAGE_HELPERS } from './page-lib.mjs';
+import { site, buildTusClient } from './tus-site.mjs';
 
 after(cleanupScratch);
 
@@ -69,21 +65,6 @@ ${PAGE_HELPERS}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** One origin for the page and the tus server (at /files/). */
-function site(dir, store) {
-  const tus = new TusServer({ path: '/files', datastore: new FileStore({ directory: store }) });
-  const serveStatic = staticHandler(dir);
-  const server = createServer((req, res) => (req.url.startsWith('/files') ? tus.handle(req, res) : serveStatic(req, res)));
-  return {
-    start: () => new Promise((resolve) => server.listen(0, '127.0.0.1', resolve)),
-    stop: () => new Promise((resolve) => {
-      server.close(resolve);
-      server.closeAllConnections();
-    }),
-    url: () => `http://127.0.0.1:${server.address().port}/`,
-  };
-}
-
 /** ffmpeg's complaints decoding `file` (empty: a clean decode), and its duration. */
 function probe(file) {
   const run = (args) => {
@@ -106,10 +87,7 @@ describe('a renderer crash mid-recording loses at most the open part', () => {
   before(async () => {
     dir = scratch('crash');
     writeFileSync(join(dir, 'index.html'), PAGE);
-    await build({
-      entryPoints: [join(root, 'node_modules/tus-js-client/lib.esm/browser/index.js')],
-      bundle: true, format: 'esm', outfile: join(dir, 'tus-js-client.js'), logLevel: 'error',
-    });
+    await buildTusClient(dir);
   });
 
   for (const engine of BROWSERS) {

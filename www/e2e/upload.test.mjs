@@ -8,15 +8,13 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { Server as TusServer } from '@tus/server';
-import { FileStore } from '@tus/file-store';
 import { WebSocketServer } from 'ws';
 import { BROWSERS } from './browsers.mjs';
 import { probe } from './probe.mjs';
-import { root, scratch, tempDir, cleanupScratch } from './scratch.mjs';
+import { scratch, tempDir, cleanupScratch } from './scratch.mjs';
 import { handler as staticHandler } from './static-server.mjs';
 import { PAGE_HELPERS } from './page-lib.mjs';
+import { site, buildTusClient } from './tus-site.mjs';
 
 after(cleanupScratch);
 
@@ -89,43 +87,12 @@ async function onPage(engine, s, fn) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** One origin for the page and the tus server (at /files/), on a fixed port so that
- * it can be stopped and started again. */
-function site(dir, store, tusOptions = {}) {
-  const tus = new TusServer({ path: '/files', datastore: new FileStore({ directory: store }), ...tusOptions });
-  const serveStatic = staticHandler(dir);
-  let server = null;
-  let port = 0;
-  let tusDown = false;
-  const start = () => new Promise((resolve) => {
-    server = createServer((req, res) => {
-      if (!req.url.startsWith('/files')) return serveStatic(req, res);
-      // Down: the tus server unreachable (connection reset), the page's origin still up.
-      if (tusDown) return req.socket.destroy();
-      return tus.handle(req, res);
-    });
-    server.listen(port, '127.0.0.1', () => {
-      port = server.address().port;
-      resolve();
-    });
-  });
-  const stop = () => new Promise((resolve) => {
-    server.close(resolve);
-    server.closeAllConnections();
-  });
-  return { start, stop, url: () => `http://127.0.0.1:${port}/`, setTusDown: (v) => { tusDown = v; } };
-}
-
 describe('tusSink uploads to a tus server while recording', () => {
   let dir;
   before(async () => {
     dir = scratch('tus');
     writeFileSync(join(dir, 'index.html'), PAGE);
-    // tus-js-client as one ES module (a user would bundle it, or map it to a CDN build).
-    await build({
-      entryPoints: [join(root, 'node_modules/tus-js-client/lib.esm/browser/index.js')],
-      bundle: true, format: 'esm', outfile: join(dir, 'tus-js-client.js'), logLevel: 'error',
-    });
+    await buildTusClient(dir);
   });
 
   /** The server's copy of the upload at `url`. */
