@@ -12,6 +12,9 @@ if (!/^pkg[\w-]*$/.test(PKG)) throw new Error(`bad ?pkg=${PKG}`);
 const lib = await import(`./${PKG}/media_recorder_producer.js`);
 const { MediaRecorderProducer, StreamPool } = lib;
 const wasm = await lib.default();
+// The WebCodecs engine's module (issue 26), loaded on first use as the package's entry
+// registers it (builds from before the split link it in).
+if (lib.__setFeatureLoader) lib.__setFeatureLoader('codecs', () => import(`./${PKG}/codecs/codecs.js`));
 
 const MIME = 'video/webm;codecs=vp9,opus';
 const CLUSTER_ID = [0x1f, 0x43, 0xb6, 0x75];

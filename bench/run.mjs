@@ -18,7 +18,7 @@
 // harness itself breaks, or if the real-time soak's recording does not decode clean: a
 // correctness fact, not a timing).
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,11 +161,27 @@ function build(rev, outDir) {
   const what = rev ? `commit ${sha.slice(0, 10)}${rev !== sha ? ` (${rev})` : ''}` : 'the working tree';
   log(`building the release wasm (web target) from ${what} into ${outDir.replace(`${ROOT}/`, '')}`);
   const started = Date.now();
-  // As shipped (scripts/package.mjs): release, without the dev-only panic hook.
-  const r = spawnSync('wasm-pack', ['build', '--release', '--target', 'web', '--out-dir', outDir, '--', '--no-default-features'], { cwd: crateDir, env, encoding: 'utf8' });
+  // As shipped (scripts/package.mjs): release, without the dev-only panic hook; since
+  // the split (issue 26) the core module is the feature `shell` and the WebCodecs
+  // engine's module is built beside it, into `outDir`/codecs.
+  const split = existsSync(join(crateDir, 'src', 'mux_abi.rs'));
+  const features = split ? ['--no-default-features', '--features', 'shell'] : ['--no-default-features'];
+  const r = spawnSync('wasm-pack', ['build', '--release', '--target', 'web', '--out-dir', outDir, '--', ...features], { cwd: crateDir, env, encoding: 'utf8' });
   if (r.status !== 0) {
     console.error(r.stdout, r.stderr);
     throw new Error(`wasm-pack build of ${what} failed (see above)`);
+  }
+  if (split) {
+    const muxTarget = join(targetDir, 'mux');
+    const m = spawnSync('cargo', ['build', '--lib', '--release', '--target', 'wasm32-unknown-unknown', '--no-default-features', '--features', 'mux-abi', '--target-dir', muxTarget], { cwd: crateDir, env, encoding: 'utf8' });
+    if (m.status !== 0) {
+      console.error(m.stdout, m.stderr);
+      throw new Error(`the codecs module's build of ${what} failed (see above)`);
+    }
+    mkdirSync(join(outDir, 'codecs'), { recursive: true });
+    execFileSync('wasm-opt', ['-Oz', '--converge', '--low-memory-unused', '--strip-debug', '--strip-producers',
+      join(muxTarget, 'wasm32-unknown-unknown', 'release', 'media_recorder_producer.wasm'), '-o', join(outDir, 'codecs', 'codecs.wasm')], { env });
+    copyFileSync(join(crateDir, 'js', 'codecs.js'), join(outDir, 'codecs', 'codecs.js'));
   }
   const buildMs = Date.now() - started;
   log(`built in ${(buildMs / 1000).toFixed(1)} s`);

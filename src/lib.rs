@@ -6,7 +6,10 @@
 //! - [`core`]: plain Rust, no browser types — the chunk ring, a streaming WebM reader
 //!   and header detection, config validation, constraints, the stream lifecycle and
 //!   bookkeeping, and metrics. Tested on the host.
-//! - `web` (wasm32 only): the browser shell and the JS API (`MediaRecorderProducer`).
+//! - `web` (wasm32, feature `shell`): the browser shell and the JS API
+//!   (`MediaRecorderProducer`): the package's core module.
+//! - `mux_abi` (wasm32, feature `mux-abi`): the WebM muxer as plain wasm exports, the
+//!   wasm of the package's `codecs` module (loaded on first use of the WebCodecs engine).
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -20,5 +23,8 @@ pub mod core;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "shell"))]
 pub mod web;
+
+#[cfg(all(target_arch = "wasm32", feature = "mux-abi"))]
+pub mod mux_abi;

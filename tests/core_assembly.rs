@@ -83,7 +83,8 @@ fn webcodecs_probes_for_its_plan_and_the_probe_decides() {
                 standby: auto,
             }
         );
-        // A missing API or a config the encoders refuse: named, in the error or the reason.
+        // A missing API, a config the encoders refuse or a module that did not load: named,
+        // in the error or the reason.
         for (probe, words) in [
             (
                 Probe::Missing("MediaStreamTrackProcessor".into()),
@@ -92,6 +93,13 @@ fn webcodecs_probes_for_its_plan_and_the_probe_decides() {
             (
                 Probe::Unsupported("vp09.00.10.08".into()),
                 "this browser's encoders do not take vp09.00.10.08 for this stream",
+            ),
+            // The codecs module did not load (offline, a CSP that refuses it).
+            (
+                Probe::Unavailable(
+                    "the WebCodecs engine's module (codecs) could not be loaded: HTTP 404".into(),
+                ),
+                "the WebCodecs engine's module (codecs) could not be loaded: HTTP 404",
             ),
         ] {
             match engine_after_probe(r.engine, plan.clone(), probe) {

@@ -16,6 +16,8 @@ pub enum Probe {
     Missing(String),
     /// The encoders do not take the stream's config (the string says which codec).
     Unsupported(String),
+    /// The engine's module could not be loaded (the string says why).
+    Unavailable(String),
     /// Everything is there; the video encoder runs with this `hardwareAcceleration`.
     Supported(Option<&'static str>),
 }
@@ -100,6 +102,7 @@ pub fn engine_after_probe(
 ) -> Result<EngineDecision, ProducerError> {
     match probe {
         Probe::Missing(api) => cannot(choice, &["this browser has no ", &api].concat()),
+        Probe::Unavailable(why) => cannot(choice, &why),
         Probe::Unsupported(what) => cannot(
             choice,
             &[

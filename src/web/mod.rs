@@ -12,6 +12,7 @@
 
 pub mod adaptive;
 pub mod engine;
+pub mod features;
 pub mod hub;
 pub mod interop;
 pub mod listeners;

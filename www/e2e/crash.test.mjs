@@ -25,7 +25,7 @@ const CRASHES = Number(process.env.MRP_CRASHES ?? 10);
 
 const PAGE = `<!doctype html>
 <script type="importmap">{ "imports": {
-  "media-recorder-producer/web": "./node_modules/media-recorder-producer/web/media_recorder_producer.js",
+  "media-recorder-producer/web": "./node_modules/media-recorder-producer/web.js",
   "media-recorder-producer/tus": "./node_modules/media-recorder-producer/tus.js",
   "tus-js-client": "./tus-js-client.js"
 } }</script>

@@ -14,15 +14,16 @@ import { root, tarball, scratch, tempDir, cleanupScratch } from './scratch.mjs';
 
 after(cleanupScratch);
 
-test('the tarball holds one wasm, its JS glue (with its inline-JS snippets), the main entry, the upload sinks, the types and nothing else', () => {
+test('the tarball holds the core module (wasm, JS glue, inline-JS snippets), the codecs module, the entries, the upload sinks, the types and nothing else', () => {
   const list = execFileSync('tar', ['tzf', tarball()], { encoding: 'utf8' }).trim().split('\n');
   for (const f of list) {
-    assert.match(f, /^package\/(web\/([\w.]+\.(js|wasm|d\.ts)|snippets\/[\w.-]+\/(inline\d+|src\/web\/engine\/codecs)\.js)|(index|tus|websocket)\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/, f);
+    assert.match(f, /^package\/(web\/([\w.]+\.(js|wasm|d\.ts)|snippets\/[\w.-]+\/inline\d+\.js)|codecs\/codecs\.(js|wasm)|(index|web|tus|websocket)\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/, f);
   }
   for (const ext of ['.js', '_bg.wasm', '.d.ts']) {
     assert.ok(list.includes(`package/web/media_recorder_producer${ext}`), ext);
   }
-  assert.equal(list.filter((f) => f.endsWith('.wasm')).length, 1, 'one wasm');
+  for (const f of ['codecs/codecs.js', 'codecs/codecs.wasm']) assert.ok(list.includes(`package/${f}`), f);
+  assert.equal(list.filter((f) => f.endsWith('.wasm')).length, 2, 'two wasm modules: the core and codecs');
 });
 
 describe('TypeScript', () => {
@@ -101,19 +102,20 @@ new MediaRecorderProducer({ recordingInterval: '100' });
   });
 });
 
-// Two streams at once: MediaRecorder, and engine "auto" (WebCodecs in a Worker made
-// from the shipped, minified snippet where the browser has MediaStreamTrackProcessor).
+// Streams at once, one per engine asked for: MediaRecorder, and "auto" (WebCodecs in a
+// Worker, from the codecs module loaded then, where the browser has
+// MediaStreamTrackProcessor).
 const RECORD = `
-  async function record(MediaRecorderProducer) {
+  async function record(MediaRecorderProducer, engines) {
     const producer = new MediaRecorderProducer({ recordingInterval: 100 });
     const frames = {};
     producer.onFrame((f) => (frames[f.metadata.streamId] ||= []).push({ seq: f.metadata.sequence, header: f.metadata.isHeader, size: f.size }));
     await producer.connect();
-    const a = await producer.startStream({ width: 640, height: 360 });
-    const b = await producer.startStream({ width: 640, height: 360, engine: 'auto' });
+    const streams = [];
+    for (const engine of engines) streams.push(await producer.startStream({ width: 640, height: 360, engine }));
     await new Promise((r) => setTimeout(r, 2000));
     const out = [];
-    for (const s of [a, b]) {
+    for (const s of streams) {
       const done = await producer.stopStream(s.id);
       out.push({ frames: frames[s.id] || [], mimeType: done.mimeType, engine: done.engine, mode: done.engineMode });
     }
@@ -162,7 +164,7 @@ describe('files the library writes pass ffprobe', () => {
   before(async () => {
     const plain = scratch('files');
     writeFileSync(join(plain, 'index.html'), `<!doctype html>
-<script type="importmap">{ "imports": { "media-recorder-producer/web": "./node_modules/media-recorder-producer/web/media_recorder_producer.js" } }</script>
+<script type="importmap">{ "imports": { "media-recorder-producer/web": "./node_modules/media-recorder-producer/web.js" } }</script>
 <script type="module">
   import init, * as m from 'media-recorder-producer/web';
   ${KEEP}
@@ -224,7 +226,7 @@ describe('installed as a user', () => {
     mkdirSync(join(app, 'src'));
     writeFileSync(join(app, 'src', 'index.js'), `import { MediaRecorderProducer } from 'media-recorder-producer';
 ${RECORD}
-window.run = () => record(MediaRecorderProducer);
+window.run = (engines) => record(MediaRecorderProducer, engines);
 window.ready = true;
 `);
     writeFileSync(join(app, 'webpack.config.cjs'), `module.exports = {
@@ -240,12 +242,12 @@ window.ready = true;
     // A plain page: <script type="module"> and an import map, no bundler.
     const plain = scratch('esm');
     writeFileSync(join(plain, 'index.html'), `<!doctype html>
-<script type="importmap">{ "imports": { "media-recorder-producer/web": "./node_modules/media-recorder-producer/web/media_recorder_producer.js" } }</script>
+<script type="importmap">{ "imports": { "media-recorder-producer/web": "./node_modules/media-recorder-producer/web.js" } }</script>
 <script type="module">
   import init, { MediaRecorderProducer } from 'media-recorder-producer/web';
   ${RECORD}
   await init();
-  window.run = () => record(MediaRecorderProducer);
+  window.run = (engines) => record(MediaRecorderProducer, engines);
   window.ready = true;
 </script>`);
     sites.esm = await serve(plain);
@@ -257,7 +259,7 @@ window.ready = true;
 <script type="module">
   import { MediaRecorderProducer } from 'media-recorder-producer';
   ${RECORD}
-  window.run = () => record(MediaRecorderProducer);
+  window.run = (engines) => record(MediaRecorderProducer, engines);
   window.ready = true;
 </script>`);
     sites['esm-main'] = await serve(main);
@@ -274,8 +276,24 @@ window.ready = true;
           page.onPageError((e) => errors.push(e));
           await page.goto(sites[kind].url);
           await page.waitForFunction(() => window.ready === true, 15_000);
-          const [mr, auto] = await page.evaluate(() => window.run());
-          for (const r of [mr, auto]) {
+          // The network log: a MediaRecorder recording fetches nothing beyond the core
+          // module; the first "auto" stream in Chromium fetches the codecs module (its JS
+          // and its wasm), Firefox nothing.
+          // (A browser may ask for /favicon.ico whenever it likes: not the library's.)
+          const log = () => sites[kind].requests.filter((p) => p !== '/favicon.ico');
+          const loaded = log().length;
+          const [mr] = await page.evaluate(() => window.run(['mediarecorder']));
+          assert.deepEqual(log().slice(loaded), [], 'a MediaRecorder recording fetches no feature module');
+          const [mr2, auto] = await page.evaluate(() => window.run(['mediarecorder', 'auto']));
+          const fetched = log().slice(loaded);
+          if (engine.name === 'chromium') {
+            assert.equal(fetched.filter((p) => p.endsWith('.wasm')).length, 1, fetched.join(' '));
+            assert.equal(fetched.filter((p) => p.endsWith('.js')).length, 1, fetched.join(' '));
+            assert.equal(fetched.length, 2, fetched.join(' '));
+          } else {
+            assert.deepEqual(fetched, [], 'Firefox (no MediaStreamTrackProcessor) fetches no feature module');
+          }
+          for (const r of [mr, mr2, auto]) {
             assert.ok(r.frames.length >= 10, `${r.engine}: ${r.frames.length} frames`);
             assert.deepEqual(r.frames.map((f) => f.seq), r.frames.map((_, i) => i));
             assert.equal(r.frames[0].header, true);

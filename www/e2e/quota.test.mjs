@@ -16,7 +16,7 @@ import { serve } from './static-server.mjs';
 after(cleanupScratch);
 
 const PAGE = `<!doctype html>
-<script type="importmap">{ "imports": { "media-recorder-producer/web": "./node_modules/media-recorder-producer/web/media_recorder_producer.js" } }</script>
+<script type="importmap">{ "imports": { "media-recorder-producer/web": "./node_modules/media-recorder-producer/web.js" } }</script>
 <script type="module">
   import init, * as m from 'media-recorder-producer/web';
   await init();

@@ -15,9 +15,10 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** A request handler serving `dir`. */
-export function handler(dir, { isolated = false } = {}) {
+/** A request handler serving `dir`; each request's path goes into `log`, if given. */
+export function handler(dir, { isolated = false, log = null } = {}) {
   return (req, res) => {
+    if (log) log.push(new URL(req.url, 'http://x').pathname);
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     let file = join(dir, path);
     try {
@@ -37,13 +38,15 @@ export function handler(dir, { isolated = false } = {}) {
   };
 }
 
-/** Serves `dir`; resolves to `{ url, close }`. */
+/** Serves `dir`; resolves to `{ url, close, requests }` (`requests`: every path asked
+ * for, in order: the network log). */
 export function serve(dir, options = {}) {
-  const server = createServer(handler(dir, options));
+  const requests = [];
+  const server = createServer(handler(dir, { ...options, log: requests }));
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
-      resolve({ url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) });
+      resolve({ url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)), requests });
     });
   });
 }

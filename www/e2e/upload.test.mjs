@@ -20,7 +20,7 @@ after(cleanupScratch);
 
 const PAGE = `<!doctype html>
 <script type="importmap">{ "imports": {
-  "media-recorder-producer/web": "./node_modules/media-recorder-producer/web/media_recorder_producer.js",
+  "media-recorder-producer/web": "./node_modules/media-recorder-producer/web.js",
   "media-recorder-producer/tus": "./node_modules/media-recorder-producer/tus.js",
   "media-recorder-producer/websocket": "./node_modules/media-recorder-producer/websocket.js",
   "tus-js-client": "./tus-js-client.js"
@@ -261,7 +261,7 @@ describe('tusSink uploads to a tus server while recording', () => {
         const common = Math.min(file.length, disk.length);
         assert.ok(file.subarray(0, common).equals(disk.subarray(0, common)), 'the upload matches the recording on disk');
         assert.ok(file.length >= disk.length);
-        await page.evaluate((n) => import('./node_modules/media-recorder-producer/web/media_recorder_producer.js').then((m) => m.deleteRecording(n)), name);
+        await page.evaluate((n) => import('./node_modules/media-recorder-producer/web.js').then((m) => m.deleteRecording(n)), name);
       });
     });
 
@@ -281,7 +281,7 @@ describe('tusSink uploads to a tus server while recording', () => {
         const disk = Buffer.from(up.disk, 'base64');
         assert.ok(disk.length > 0 && disk.equals(Buffer.from(r.frames, 'base64')), 'the parts on disk are the recording');
         assert.ok(stored(store, up.url).equals(disk), 'the server has the recording, byte for byte');
-        await page.evaluate((n) => import('./node_modules/media-recorder-producer/web/media_recorder_producer.js').then((m) => m.deleteRecording(n)), name);
+        await page.evaluate((n) => import('./node_modules/media-recorder-producer/web.js').then((m) => m.deleteRecording(n)), name);
       });
     });
 

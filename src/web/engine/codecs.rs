@@ -1,14 +1,13 @@
 //! The WebCodecs engine: `MediaStreamTrackProcessor` → `VideoEncoder`/`AudioEncoder`
 //! (in a dedicated Worker where one can be made) → the library's WebM muxer.
 //!
-//! The main thread makes a processor per track and hands their `readable`s to the
-//! encoding loop (`codecs.js`), which runs in a Worker made from its own source (the
-//! streams are transferred) or, where that fails, on the main thread. In the Worker the
-//! same compiled module is instantiated again and muxes there ([`super::mux_abi`]):
-//! the loop sends one finished chunk (a Blob) per timeslice, as a MediaRecorder's
-//! `dataavailable` would. On the main thread (or where that instance cannot be made)
-//! the loop sends the slice's encoded frames packed in one buffer and this side's
-//! [`WebmMuxer`] makes the chunk.
+//! The engine's loop lives in the package's `codecs` module ([`crate::web::features`]),
+//! loaded when a stream first chooses this engine: the main thread makes a processor
+//! per track and hands their `readable`s to the loop (`js/codecs.js`), which runs in a
+//! Worker made from its own source (the streams are transferred) or, where that fails,
+//! on the main thread. Either way it muxes with its own instance of the module's muxer
+//! (`src/mux_abi.rs`) and sends one finished chunk (a Blob) per timeslice, as a
+//! MediaRecorder's `dataavailable` would: this side only relays chunks and figures.
 //!
 //! What MediaRecorder cannot do, this engine does:
 //! - the video bitrate changes in place, with a new `configure()` between frames: no
@@ -27,31 +26,10 @@ use web_sys::MediaStreamTrack;
 
 use super::{EncoderLoad, Engine, EngineSink, Reconfig};
 use crate::core::config::CodecsPlan;
-use crate::core::ebml::muxer::{MuxerOptions, TrackKind, VideoTrack, WebmMuxer};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::ring::HeaderPolicy;
+use crate::web::features::{Codecs, EncoderLoop};
 use crate::web::interop::{self, from_js, get, set};
-
-#[wasm_bindgen(module = "/src/web/engine/codecs.js")]
-extern "C" {
-    type EncoderLoop;
-    #[wasm_bindgen(js_name = startEncoder, catch)]
-    fn start_encoder(
-        init: &JsValue,
-        video: Option<MediaStreamTrack>,
-        audio: Option<MediaStreamTrack>,
-        on_message: &js_sys::Function,
-        main_thread: bool,
-    ) -> Result<EncoderLoop, JsValue>;
-    #[wasm_bindgen(method, getter)]
-    fn mode(this: &EncoderLoop) -> String;
-    #[wasm_bindgen(js_name = probeEncoders)]
-    fn probe_encoders(video: &JsValue, audio: bool, prefer_hardware: bool) -> js_sys::Promise;
-    #[wasm_bindgen(method)]
-    fn post(this: &EncoderLoop, message: &JsValue);
-    #[wasm_bindgen(method)]
-    fn close(this: &EncoderLoop);
-}
 
 /// Frames the video encoder may have queued before the next frame is dropped instead
 /// of encoded (mediabunny drops at 8, the W3C sample at 30; realtime encoding that
@@ -90,6 +68,8 @@ pub struct CodecsSetup {
     pub budget_ms: f64,
     /// Run the loop on the main thread even where a Worker could be made.
     pub main_thread: bool,
+    /// The `codecs` module (loaded when the engine was chosen).
+    pub codecs: Rc<Codecs>,
 }
 
 /// The loop's messages reach the engine through this (held until `close`).
@@ -97,7 +77,6 @@ type MessageHandler = Closure<dyn FnMut(JsValue)>;
 
 struct Inner {
     setup: CodecsSetup,
-    muxer: RefCell<WebmMuxer>,
     sink: RefCell<Option<Rc<dyn EngineSink>>>,
     looped: RefCell<Option<EncoderLoop>>,
     on_message: RefCell<Option<MessageHandler>>,
@@ -109,8 +88,6 @@ struct Inner {
     /// The loop sent `flushed`: nothing more comes.
     finished: Cell<bool>,
     failed: Cell<bool>,
-    /// The loop sent encoded frames for this side's muxer (not Blobs muxed in the Worker).
-    muxes_here: Cell<bool>,
     dropped_before_encoding: Cell<u64>,
     /// The encoder's figures since the last [`Engine::take_encoder_load`].
     window: Cell<Window>,
@@ -150,19 +127,10 @@ impl CodecsEngine {
                 setup.plan.mime_type = ["video/webm;codecs=", v.mime_name()].concat();
             }
         }
-        let muxer = WebmMuxer::new(MuxerOptions::live(
-            setup.plan.video.map(|codec| VideoTrack {
-                codec,
-                width: setup.width,
-                height: setup.height,
-            }),
-            setup.plan.audio,
-        ));
         let video_bps = setup.video_bps;
         CodecsEngine {
             inner: Rc::new(Inner {
                 setup,
-                muxer: RefCell::new(muxer),
                 sink: RefCell::new(None),
                 looped: RefCell::new(None),
                 on_message: RefCell::new(None),
@@ -172,7 +140,6 @@ impl CodecsEngine {
                 stopping: Cell::new(false),
                 finished: Cell::new(false),
                 failed: Cell::new(false),
-                muxes_here: Cell::new(false),
                 dropped_before_encoding: Cell::new(0),
                 window: Cell::new(Window::default()),
             }),
@@ -185,6 +152,7 @@ pub use crate::core::assembly::Probe;
 /// Whether this browser can run the engine for `plan` at `width`×`height` and
 /// `video_bps`, asking for a hardware encoder first if `prefer_hardware`.
 pub async fn probe(
+    codecs: &Codecs,
     plan: &CodecsPlan,
     width: u32,
     height: u32,
@@ -204,10 +172,13 @@ pub async fn probe(
         }
         None => JsValue::NULL,
     };
-    let r =
-        wasm_bindgen_futures::JsFuture::from(probe_encoders(&video, plan.audio, prefer_hardware))
-            .await
-            .map_err(|e| from_js(&e))?;
+    let r = wasm_bindgen_futures::JsFuture::from(codecs.module.probe_encoders(
+        &video,
+        plan.audio,
+        prefer_hardware,
+    ))
+    .await
+    .map_err(|e| from_js(&e))?;
     if let Some(m) = get(&r, "missing").as_string() {
         return Ok(Probe::Missing(m));
     }
@@ -245,33 +216,6 @@ impl Inner {
     fn on_message(&self, m: JsValue) {
         let kind = get(&m, "type").as_string().unwrap_or_default();
         match kind.as_str() {
-            "chunks" => {
-                self.muxes_here.set(true);
-                self.take_stats(&m);
-                let index: js_sys::Float64Array = get(&m, "index").unchecked_into();
-                let data: js_sys::Uint8Array = get(&m, "data").unchecked_into();
-                let index = index.to_vec();
-                let bytes = data.to_vec();
-                {
-                    let mut muxer = self.muxer.borrow_mut();
-                    let mut at = 0usize;
-                    for item in index.chunks_exact(4) {
-                        let &[track, ts, key, len] = item else { break };
-                        let end = at.saturating_add(len as usize).min(bytes.len());
-                        let Some(frame) = bytes.get(at..end) else {
-                            break;
-                        };
-                        let track = if track == 0.0 {
-                            TrackKind::Video
-                        } else {
-                            TrackKind::Audio
-                        };
-                        muxer.push(track, ts.max(0.0) as u64, key != 0.0, frame);
-                        at = end;
-                    }
-                }
-                self.emit(false);
-            }
             "blob" => {
                 // Muxed in the Worker: a finished chunk.
                 self.take_stats(&m);
@@ -284,15 +228,6 @@ impl Inner {
             // The Worker was refused after it was made (a CSP without `blob:`): the
             // main thread runs the loop from the start.
             "mode" => self.mode.set("main-thread"),
-            "opusHead" => {
-                let head = js_sys::Uint8Array::new(&get(&m, "data")).to_vec();
-                self.muxer.borrow_mut().set_opus_head(&head);
-            }
-            "audioFormat" => {
-                let rate = get(&m, "sampleRate").as_f64().unwrap_or(48_000.0) as u32;
-                let channels = get(&m, "channels").as_f64().unwrap_or(1.0) as u32;
-                self.muxer.borrow_mut().set_audio_format(rate, channels);
-            }
             "error" => {
                 if self.failed.replace(true) {
                     return;
@@ -315,10 +250,6 @@ impl Inner {
             "flushed" => {
                 if self.finished.replace(true) {
                     return;
-                }
-                // What this side's muxer still holds (nothing when the Worker muxed).
-                if self.muxes_here.get() {
-                    self.emit(true);
                 }
                 let looped = self.looped.borrow_mut().take();
                 if let Some(l) = looped {
@@ -345,34 +276,6 @@ impl Inner {
         w.encoded += n as u32;
         self.window.set(w);
     }
-
-    /// Hands what the muxer has ready to the pipeline as one chunk.
-    fn emit(&self, last: bool) {
-        let bytes = {
-            let mut muxer = self.muxer.borrow_mut();
-            if last {
-                muxer.finish()
-            } else {
-                muxer.take()
-            }
-        };
-        if bytes.is_empty() {
-            return;
-        }
-        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
-        match interop::blob(&parts, &self.setup.plan.mime_type) {
-            Ok(blob) => {
-                if let Some(s) = self.sink() {
-                    s.chunk(blob);
-                }
-            }
-            Err(e) => {
-                if let Some(s) = self.sink() {
-                    s.failed(e);
-                }
-            }
-        }
-    }
 }
 
 impl Engine for CodecsEngine {
@@ -385,8 +288,8 @@ impl Engine for CodecsEngine {
         let init = message("init");
         set(&init, "t0", &(js_sys::Date::now()).into());
         set(&init, "mimeType", &s.plan.mime_type.as_str().into());
-        // The compiled module, for the Worker's own instance of the muxer (mux_abi).
-        set(&init, "module", &wasm_bindgen::module());
+        // The compiled muxer, for the loop's own instance (src/mux_abi.rs).
+        set(&init, "module", &s.codecs.mux);
         set(&init, "timesliceMs", &s.timeslice_ms.into());
         if let Some(codec) = s.plan.video {
             let v = interop::object();
@@ -414,14 +317,17 @@ impl Engine for CodecsEngine {
                 inner.on_message(m);
             }
         });
-        let looped = start_encoder(
-            &init,
-            video,
-            audio,
-            on_message.as_ref().unchecked_ref(),
-            s.main_thread,
-        )
-        .map_err(|e| from_js(&e))?;
+        let looped = s
+            .codecs
+            .module
+            .start_encoder(
+                &init,
+                video,
+                audio,
+                on_message.as_ref().unchecked_ref(),
+                s.main_thread,
+            )
+            .map_err(|e| from_js(&e))?;
         inner.mode.set(if looped.mode() == "worker" {
             "worker"
         } else {

@@ -14,7 +14,6 @@
 
 pub mod codecs;
 pub mod fallback;
-pub mod mux_abi;
 pub mod push;
 pub mod recorder;
 

@@ -19,11 +19,12 @@ use crate::core::lifecycle::Lifecycle;
 use crate::core::ring::RingLimits;
 use crate::core::stream::{StreamInfo, StreamPhase};
 use crate::web::adaptive::{self, AdaptiveHost};
-use crate::web::engine::codecs::{self, CodecsEngine, CodecsSetup};
+use crate::web::engine::codecs::{self, CodecsEngine, CodecsSetup, Probe};
 use crate::web::engine::fallback::FallbackEngine;
 use crate::web::engine::push::PushEngine;
 use crate::web::engine::recorder::RecorderEngine;
 use crate::web::engine::Engine;
+use crate::web::features;
 use crate::web::media::{self, MediaLease};
 use crate::web::opfs::OpfsFile;
 use crate::web::pipeline::sink::{OpfsSink, Sink, WritableStreamSink};
@@ -181,7 +182,19 @@ impl Hub {
         let bps = req.bitrate.unwrap_or(self.config.video_bits_per_second);
         let mobile = self.adaptive.borrow().profile().mobile;
         let prefer_hardware = req.prefer_hardware.unwrap_or(mobile);
-        let probe = codecs::probe(&plan, w, h, bps, prefer_hardware).await?;
+        // A browser without MediaStreamTrackProcessor (Firefox) is told apart here,
+        // without fetching the codecs module.
+        let has = |name: &str| {
+            js_sys::Reflect::get(&js_sys::global(), &name.into()).is_ok_and(|f| f.is_function())
+        };
+        let probe = if !has("MediaStreamTrackProcessor") {
+            Probe::Missing("MediaStreamTrackProcessor".into())
+        } else {
+            match features::codecs().await {
+                Ok(c) => codecs::probe(&c, &plan, w, h, bps, prefer_hardware).await?,
+                Err(e) => Probe::Unavailable(e.message),
+            }
+        };
         engine_after_probe(req.engine, plan, probe)
     }
 
@@ -212,6 +225,13 @@ impl Hub {
         });
         match (kind, recorder) {
             (Some(EngineKind::WebCodecs { plan, hardware, .. }), standby) => {
+                // Loaded by choose_engine, which chose this engine.
+                let Some(module) = features::codecs_loaded() else {
+                    return match standby {
+                        Some(r) => Rc::new(r),
+                        None => push(),
+                    };
+                };
                 let track = |list: js_sys::Array| {
                     wasm_bindgen::JsCast::dyn_into::<web_sys::MediaStreamTrack>(list.get(0)).ok()
                 };
@@ -234,6 +254,7 @@ impl Hub {
                     hardware: hardware.unwrap_or("no-preference"),
                     budget_ms: cfg.adaptive.max_processing_ms,
                     main_thread: false,
+                    codecs: module,
                 }));
                 // `auto`: MediaRecorder stands by in case the encoder fails.
                 match standby {

@@ -1,10 +1,12 @@
-// The WebCodecs engine's encoding loop: reads VideoFrames and AudioData from the
-// processors' streams, encodes them (VideoEncoder, AudioEncoder: Opus) and muxes them
-// into WebM with the library's own wasm, handing back one chunk per timeslice. It runs
-// in a dedicated Worker made from its own source (a Blob URL: no file for a bundler to
-// find; the compiled module comes in the init message, no second download) or, where
-// a Worker cannot be made or the streams cannot be transferred, on the main thread,
-// where it hands back the encoded frames and the main thread's instance muxes them.
+// The package's `codecs` module: the WebCodecs engine's encoding loop, loaded with
+// `import()` the first time a stream chooses that engine (src/web/features.rs). It
+// reads VideoFrames and AudioData from the processors' streams, encodes them
+// (VideoEncoder, AudioEncoder: Opus) and muxes them into WebM with the module's muxer
+// (codecs.wasm beside this file, built from src/mux_abi.rs: plain exports, no imports),
+// handing back one chunk (a Blob) per timeslice. It runs in a dedicated Worker made
+// from its own source (a Blob URL: no file for a bundler to find; the compiled muxer
+// comes in the init message, no second download) or, where a Worker cannot be made or
+// the streams cannot be transferred, on the main thread with an instance of its own.
 // `encoderLoop` uses nothing from outside its body, so its source runs on its own.
 function encoderLoop(scope) {
   const now = () => performance.timeOrigin + performance.now(); // ms, comparable across threads
@@ -18,7 +20,6 @@ function encoderLoop(scope) {
   let flushed = false;
   let failed = false;
   let timer = 0;
-  let items = []; // [track, tsUs, key, Uint8Array]
   let droppedBeforeEncoding = 0;
   let queueMax = 0;
   let encodedFrames = 0;
@@ -46,18 +47,18 @@ function encoderLoop(scope) {
     if (last !== pauseTotalUs) s.offsets.push([raw, pauseTotalUs]);
   };
 
-  // The muxer: the library's own wasm module, instantiated again here (its imports all
-  // throw: the muxer's exports use none), so this thread makes the WebM chunks and their
-  // Blobs. Without the module (the loop on the main thread), the frames go to the
-  // main thread's muxer instead.
+  // The muxer: an instance of the compiled module for this loop alone, so this thread
+  // makes the WebM chunks and their Blobs. Its imports all throw: the muxer's exports
+  // use none (the browser tests hand over their own build, which has imports).
   let mux = null;
   const muxStart = async (module) => {
-    const trap = () => { throw new Error('a wasm import was called in the encoder Worker'); };
+    const trap = () => { throw new Error('a wasm import was called by the muxer'); };
     const imports = new Proxy({}, { get: () => new Proxy({}, { get: () => trap }) });
     const x = (await WebAssembly.instantiate(module, imports)).exports;
     const v = cfg.video;
     const h = x.mrp_mux_new(v ? (v.codec === 'vp8' ? 1 : 2) : 0, v ? v.width : 0, v ? v.height : 0, cfg.audio ? 1 : 0);
-    if (h) mux = { x, h };
+    if (!h) throw new Error('the muxer could not be made');
+    mux = { x, h };
   };
   // One frame (or the OpusHead, with `call`) into the muxer's input buffer.
   const muxIn = (len, fill, call) => {
@@ -66,13 +67,7 @@ function encoderLoop(scope) {
     call();
   };
   const encoded = (track, ts, key, chunk) => {
-    if (mux) {
-      muxIn(chunk.byteLength, (d) => chunk.copyTo(d), () => mux.x.mrp_mux_push(mux.h, track, ts, key));
-    } else {
-      const d = new Uint8Array(chunk.byteLength);
-      chunk.copyTo(d);
-      items.push([track, ts, key, d]);
-    }
+    if (mux) muxIn(chunk.byteLength, (d) => chunk.copyTo(d), () => mux.x.mrp_mux_push(mux.h, track, ts, key));
   };
 
   let reported = 0;
@@ -92,25 +87,9 @@ function encoderLoop(scope) {
         return;
       }
     }
-    if (!items.length) {
-      // Nothing encoded: a message only if the drop count moved.
-      if (reported !== droppedBeforeEncoding) post({ type: 'stats', stats });
-      reported = droppedBeforeEncoding;
-      return;
-    }
+    // Nothing muxed: a message only if the drop count moved.
+    if (reported !== droppedBeforeEncoding) post({ type: 'stats', stats });
     reported = droppedBeforeEncoding;
-    let bytes = 0;
-    for (const it of items) bytes += it[3].byteLength;
-    const data = new Uint8Array(bytes);
-    const index = new Float64Array(items.length * 4);
-    let at = 0;
-    items.forEach((it, i) => {
-      data.set(it[3], at);
-      index.set([it[0], it[1], it[2], it[3].byteLength], i * 4);
-      at += it[3].byteLength;
-    });
-    items = [];
-    post({ type: 'chunks', index, data, stats }, [index.buffer, data.buffer]);
   };
 
   const videoConfig = (w, h, bitrate) => {
@@ -236,12 +215,7 @@ function encoderLoop(scope) {
             if (desc && !s.described) {
               s.described = true;
               const head = desc instanceof ArrayBuffer ? new Uint8Array(desc) : new Uint8Array(desc.buffer, desc.byteOffset, desc.byteLength);
-              if (mux) {
-                muxIn(head.byteLength, (d) => d.set(head), () => mux.x.mrp_mux_opus_head(mux.h));
-              } else {
-                const copy = head.slice().buffer;
-                post({ type: 'opusHead', data: copy }, [copy]);
-              }
+              if (mux) muxIn(head.byteLength, (d) => d.set(head), () => mux.x.mrp_mux_opus_head(mux.h));
             }
             encoded(1, mapTime(s, chunk.timestamp), 1, chunk);
           },
@@ -254,7 +228,6 @@ function encoderLoop(scope) {
           bitrate: a.bitrate,
         });
         if (mux) mux.x.mrp_mux_audio_format(mux.h, data.sampleRate, data.numberOfChannels);
-        else post({ type: 'audioFormat', sampleRate: data.sampleRate, channels: data.numberOfChannels });
       }
       anchor(s, data.timestamp);
       s.encoder.encode(data);
@@ -287,9 +260,11 @@ function encoderLoop(scope) {
       case 'init':
         cfg = m;
         (async () => {
-          if (m.module) {
-            // Where it cannot be instantiated here, the main thread muxes.
-            await muxStart(m.module).catch(() => {});
+          try {
+            await muxStart(m.module);
+          } catch (e) {
+            fail('muxer', e);
+            return;
           }
           if (stopping) return;
           try {
@@ -455,14 +430,14 @@ function inWorker(worker, url, init, video, audio, onMessage) {
   return handle;
 }
 
-// The loop on the main thread: the library's own instance muxes (no second one).
+// The loop on the main thread, with its own instance of the muxer.
 function onMainThread(init, video, audio, onMessage) {
   let closed = false;
   const scope = {
     postMessage: (m) => queueMicrotask(() => closed || onMessage(m)),
   };
   const handle = encoderLoop(scope);
-  handle(Object.assign({}, init, { module: null }), { video, audio });
+  handle(init, { video, audio });
   return {
     mode: 'main-thread',
     post: (m) => queueMicrotask(() => closed || handle(m, {})),
@@ -472,3 +447,29 @@ function onMainThread(init, video, audio, onMessage) {
     },
   };
 }
+
+// `muxModule()`: the compiled muxer (codecs.wasm, beside this file; a bundler emits it
+// from this `new URL`), fetched and compiled once, streaming where the server sends
+// `application/wasm`.
+let muxing = null;
+export function muxModule() {
+  if (!muxing) {
+    const url = new URL('./codecs.wasm', import.meta.url);
+    muxing = WebAssembly.compileStreaming(fetch(url))
+      .catch(() => fetch(url).then((r) => {
+        if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+        return r.arrayBuffer();
+      }).then((b) => WebAssembly.compile(b)));
+    muxing.catch(() => { muxing = null; });
+  }
+  return muxing;
+}
+
+// <test-hook> (the shipped package leaves this out: scripts/package.mjs)
+// The browser tests link this file and the muxer into their one wasm (the feature
+// `linked-codecs`): this namespace stands in for the loaded module, with their own
+// compiled module as the muxer.
+export function linked(module) {
+  return { startEncoder, probeEncoders, muxModule: () => Promise.resolve(module) };
+}
+// </test-hook>

@@ -1,12 +1,12 @@
-//! The WebM muxer as plain wasm exports (numbers in, numbers out), for the WebCodecs
-//! engine's Worker.
+//! The WebM muxer as plain wasm exports (numbers in, numbers out): the wasm of the
+//! package's `codecs` module, which the WebCodecs engine's loop (`js/codecs.js`)
+//! instantiates in its Worker, or on the main thread where it runs there.
 //!
-//! The Worker instantiates the same compiled module a second time (the main thread
-//! sends it `wasm_bindgen::module()`), with imports that all throw: these functions use
-//! none (no JS values, no panics, only memory), so the Worker can mux and make the
-//! chunk Blobs itself, and the main thread receives finished chunks. wasm-bindgen's
-//! glue is not loaded there, so nothing here goes through it: bytes travel through the
-//! instance's memory at the addresses these functions return.
+//! Built alone (`--no-default-features --features mux-abi`: no shell, no
+//! wasm-bindgen), the module has no imports; these functions use no JS values and do
+//! not panic, only memory: bytes travel through the instance's memory at the addresses
+//! they return. (The browser tests link them into their own build instead, feature
+//! `linked-codecs`, and hand the loop that module.)
 //!
 //! A muxer is a handle (a slot number + 1; 0 means "none"). Per frame: `mrp_mux_input`
 //! gives the address of a buffer of the frame's length, the Worker copies the frame

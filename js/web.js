@@ -1,0 +1,20 @@
+// "media-recorder-producer/web": the core module without the main entry's top-level
+// await. Call the default export (or initSync) yourself, e.g. with your own URL or bytes
+// of the wasm; it registers the feature modules' loaders as the main entry does.
+import init0, { initSync as initSync0, __setFeatureLoader } from './web/media_recorder_producer.js';
+
+const register = () => __setFeatureLoader('codecs', () => import('./codecs/codecs.js'));
+
+export default async function init(options) {
+  const exports = await init0(options);
+  register();
+  return exports;
+}
+
+export function initSync(options) {
+  const exports = initSync0(options);
+  register();
+  return exports;
+}
+
+export * from './web/media_recorder_producer.js';

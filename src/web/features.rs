@@ -1,0 +1,184 @@
+//! Feature modules, loaded on first use.
+//!
+//! The package's core module (this wasm) holds what every recording needs. A feature
+//! only some apps use lives in a module of its own, fetched with `import()` the first
+//! time a stream asks for it:
+//! - `codecs`: the WebCodecs engine's encoding loop (`js/codecs.js`: its Worker, the
+//!   encoders) and the WebM muxer it runs (`codecs.wasm`, built from `src/mux_abi.rs`).
+//!
+//! The package's entry registers each module's loader (`__setFeatureLoader(name, () =>
+//! import(...))`, in `js/index.js`), so a bundler sees a static `import()` and emits the
+//! module as a chunk of its own. Modules exchange plain values, Blobs and bytes with
+//! this one, never Rust objects. A loader's promise is kept: one fetch per page; a failed
+//! load is forgotten, so the next stream tries again.
+//!
+//! The browser tests build one wasm (`wasm-pack test`): there, the feature
+//! `linked-codecs` links the loop's source (a snippet) and the muxer's exports into it,
+//! and stands in for the loader.
+
+use std::cell::RefCell;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::MediaStreamTrack;
+
+use crate::core::error::{ErrorKind, ProducerError};
+use crate::web::interop;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The `codecs` module's namespace (`js/codecs.js`).
+    pub type CodecsModule;
+    /// `startEncoder(init, videoTrack, audioTrack, onMessage, mainThread)`.
+    #[wasm_bindgen(method, js_name = startEncoder, catch)]
+    pub fn start_encoder(
+        this: &CodecsModule,
+        init: &JsValue,
+        video: Option<MediaStreamTrack>,
+        audio: Option<MediaStreamTrack>,
+        on_message: &Function,
+        main_thread: bool,
+    ) -> Result<EncoderLoop, JsValue>;
+    /// `probeEncoders(videoConfig, audio, preferHardware)`.
+    #[wasm_bindgen(method, js_name = probeEncoders)]
+    pub fn probe_encoders(
+        this: &CodecsModule,
+        video: &JsValue,
+        audio: bool,
+        prefer_hardware: bool,
+    ) -> Promise;
+    /// `muxModule()`: the compiled muxer (`WebAssembly.Module`), fetched once.
+    #[wasm_bindgen(method, js_name = muxModule)]
+    fn mux_module(this: &CodecsModule) -> Promise;
+
+    /// A running encoding loop (`startEncoder`'s result).
+    pub type EncoderLoop;
+    /// `"worker"` or `"main-thread"`.
+    #[wasm_bindgen(method, getter)]
+    pub fn mode(this: &EncoderLoop) -> String;
+    /// A message to the loop.
+    #[wasm_bindgen(method)]
+    pub fn post(this: &EncoderLoop, message: &JsValue);
+    /// Ends the loop, its Worker and its processors.
+    #[wasm_bindgen(method)]
+    pub fn close(this: &EncoderLoop);
+}
+
+#[cfg(feature = "linked-codecs")]
+#[wasm_bindgen(module = "/js/codecs.js")]
+extern "C" {
+    /// The linked loop (`linked-codecs`): its namespace, with `muxModule` giving `module`.
+    #[wasm_bindgen(js_name = linked)]
+    fn linked_codecs(module: &JsValue) -> JsValue;
+}
+
+/// The `codecs` module, loaded: its namespace and the compiled muxer it runs.
+pub struct Codecs {
+    /// The namespace.
+    pub module: CodecsModule,
+    /// The muxer's `WebAssembly.Module`, for the loop's own instance.
+    pub mux: JsValue,
+}
+
+thread_local! {
+    /// Registered loaders, by module name.
+    static LOADERS: RefCell<Vec<(String, Function)>> = const { RefCell::new(Vec::new()) };
+    /// The codecs module: its load under way (a promise of `[namespace, muxer]`), then
+    /// kept.
+    static CODECS: RefCell<Option<Promise>> = const { RefCell::new(None) };
+    static CODECS_READY: RefCell<Option<std::rc::Rc<Codecs>>> = const { RefCell::new(None) };
+}
+
+/// Registers the loader of feature module `name` (the package's entry does this once,
+/// on import). Not part of the documented API.
+#[wasm_bindgen(js_name = __setFeatureLoader, skip_typescript)]
+pub fn set_feature_loader(name: String, loader: Function) {
+    LOADERS.with(|l| {
+        let mut l = l.borrow_mut();
+        l.retain(|(n, _)| *n != name);
+        l.push((name, loader));
+    });
+}
+
+fn loader(name: &str) -> Option<Function> {
+    LOADERS.with(|l| {
+        l.borrow()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, f)| f.clone())
+    })
+}
+
+#[cold]
+fn unavailable(why: &str) -> ProducerError {
+    ProducerError::new(
+        ErrorKind::NotSupported,
+        [
+            "the WebCodecs engine's module (codecs) could not be loaded: ",
+            why,
+        ]
+        .concat(),
+    )
+}
+
+/// The namespace `import()` gives, as a promise.
+fn import_codecs() -> Result<Promise, ProducerError> {
+    if let Some(f) = loader("codecs") {
+        let p = f
+            .call0(&JsValue::UNDEFINED)
+            .map_err(|e| unavailable(&interop::from_js(&e).message))?;
+        return p
+            .dyn_into::<Promise>()
+            .map_err(|_| unavailable("its loader did not return a promise"));
+    }
+    #[cfg(feature = "linked-codecs")]
+    {
+        Ok(Promise::resolve(&linked_codecs(&wasm_bindgen::module())))
+    }
+    #[cfg(not(feature = "linked-codecs"))]
+    Err(unavailable(
+        "no loader is registered (import the package's main entry, or \"media-recorder-producer/web\"'s default export)",
+    ))
+}
+
+/// The `codecs` module, loaded on the first call (one load per page; a failed load is
+/// tried again by the next call).
+pub async fn codecs() -> Result<std::rc::Rc<Codecs>, ProducerError> {
+    if let Some(c) = CODECS_READY.with(|c| c.borrow().clone()) {
+        return Ok(c);
+    }
+    let pending = CODECS.with(|c| c.borrow().clone());
+    let pending = match pending {
+        Some(p) => p,
+        None => {
+            let p = import_codecs()?;
+            CODECS.with(|c| *c.borrow_mut() = Some(p.clone()));
+            p
+        }
+    };
+    let loaded = async {
+        let ns = JsFuture::from(pending).await?;
+        let module: CodecsModule = ns.unchecked_into();
+        let mux = JsFuture::from(module.mux_module()).await?;
+        Ok::<_, JsValue>(Codecs { module, mux })
+    }
+    .await;
+    match loaded {
+        Ok(c) => {
+            let c = std::rc::Rc::new(c);
+            CODECS_READY.with(|r| *r.borrow_mut() = Some(c.clone()));
+            Ok(c)
+        }
+        Err(e) => {
+            CODECS.with(|c| *c.borrow_mut() = None);
+            Err(unavailable(&interop::from_js(&e).message))
+        }
+    }
+}
+
+/// The `codecs` module if [`codecs`] loaded it.
+pub fn codecs_loaded() -> Option<std::rc::Rc<Codecs>> {
+    CODECS_READY.with(|c| c.borrow().clone())
+}
