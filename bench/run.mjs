@@ -5,9 +5,9 @@
 // same page, writes raw results to bench/results/*.json and regenerates BENCHMARKS.md and
 // bench/plots/*.svg.
 //
-//   node bench/run.mjs            full run (≈ 120 min: 60 of them the real-time soak, 10 the seekable workload, 12 the upload workload, 11–12 the keep workload, 3–4 the codecs workload), rewrites BENCHMARKS.md
+//   node bench/run.mjs            full run (≈ 120 min: 60 of them the real-time soak, 10 the seekable workload, 12 the upload workload, 11–12 the keep workload, 3–4 the codecs workload, under 1 the load workload), rewrites BENCHMARKS.md
 //   node bench/run.mjs --quick    small N (≈ 4–5 min, 1 of them the real-time soak, under 1 the keep workload), writes only to bench/results/quick/
-//   --only size,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable,upload,keep,codecs   run only these workloads (others keep their files)
+//   --only size,load,soak,per-chunk,capture,pool,metrics,adaptive,realtime-soak,seekable,upload,keep,codecs   run only these workloads (others keep their files)
 //   --contestants a,b             seekable workload only: run just these contestants (a
 //                                 developer's check; nothing is written to results/)
 //   --minutes N                   length of the real-time soak (default 60; 1 with --quick)
@@ -31,6 +31,7 @@ import { FrameKeeper, slopePerHour, verifyLastMinute } from './lib/realtime-soak
 import { SEEKABLE_CONTESTANTS as SEEKABLE_ALL, bundleSeekable, ffmpegVersion, memOf, probeFile, rendererPids, resetPeak } from './lib/seekable.mjs';
 import { repeatClusters } from './lib/synth-webm.mjs';
 import { tusServer, bundleUpload } from './lib/upload.mjs';
+import { LOAD_HTML, fileSize, isFile, moduleFiles, shippedLayout, sizeOf } from './lib/load.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, '..');
@@ -39,7 +40,7 @@ const QUICK = argv.includes('--quick');
 const arg = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
 const ONLY = arg('--only')?.split(',');
 const REV = arg('--rev');
-const WORKLOADS = ['size', 'soak', 'per-chunk', 'capture', 'pool', 'metrics', 'adaptive', 'realtime-soak', 'seekable', 'upload', 'keep', 'codecs'];
+const WORKLOADS = ['size', 'load', 'soak', 'per-chunk', 'capture', 'pool', 'metrics', 'adaptive', 'realtime-soak', 'seekable', 'upload', 'keep', 'codecs'];
 const runs = (w) => !ONLY || ONLY.includes(w);
 for (const w of ONLY ?? []) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload "${w}" (known: ${WORKLOADS.join(', ')})`);
 const MINUTES = arg('--minutes') === undefined ? (QUICK ? 1 : 60) : Number(arg('--minutes'));
@@ -112,9 +113,27 @@ CONFIG.codecs = {
   goal: { mainThread: 1.0, stepMs: 1000 },
 };
 
+// What a page fetches (issue 26): a fresh browser context (cold cache; the server says
+// no-store) opens a minimal page that imports the package as shipped (bench/pkg-shipped:
+// index.js, web/, codecs/, laid out and minified as scripts/package.mjs does) and records
+// `recordSeconds` into an onFrame listener with MediaRecorder; then, in the same page, a
+// stream with `engine: 'webcodecs'` for `webcodecsSeconds`. The server logs every request.
+// Import → ready: a cold dynamic import of ours and of mediabunny's minimal recording
+// import (the size workload's esbuild bundle), a fresh context each, `trials` each,
+// alternating. Goals in gzip -9 bytes (issue 26's KB: 1 000 B).
+CONFIG.load = {
+  recordSeconds: 5,
+  webcodecsSeconds: QUICK ? 2 : 3,
+  trials: QUICK ? 3 : 15,
+  goal: { coreFetchedGzip9: 48_000, togetherGzip9: 120_000 },
+};
+
 const COMMAND = argv.length ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench';
 const RESULTS = QUICK ? join(BENCH, 'results', 'quick') : join(BENCH, 'results');
 const PKG = join(BENCH, 'pkg');
+// The package as shipped (the load workload serves it; the size workload reports it).
+const SHIPPED = join(BENCH, 'pkg-shipped');
+const MEDIABUNNY_FILE = 'mediabunny-recording.js';
 
 const CHROMIUM_ARGS = [
   '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--no-sandbox',
@@ -188,29 +207,55 @@ function build(rev, outDir) {
   return { crateDir, targetDir, env, buildMs, sha };
 }
 
-/** Shipped size beside RecordRTC, and where our wasm's bytes go. */
-function measureSize(b) {
-  const file = (p) => { const buf = readFileSync(p); return { bytes: buf.length, gzip9: gzipSync(buf, { level: 9 }).length }; };
-  const wasmPath = join(PKG, 'media_recorder_producer_bg.wasm');
-  const wasmBuf = readFileSync(wasmPath);
-  const ours = { wasm: file(wasmPath), js: file(join(PKG, 'media_recorder_producer.js')) };
-  ours.total = { bytes: ours.wasm.bytes + ours.js.bytes, gzip9: ours.wasm.gzip9 + ours.js.gzip9 };
-  const rtcPath = join(ROOT, 'node_modules', 'recordrtc', 'RecordRTC.min.js');
-  const rtcVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'recordrtc', 'package.json'), 'utf8')).version;
-  const recordrtc = { version: rtcVersion, ...file(rtcPath) };
-  // mediabunny's minimal recording import (what an app needs to record camera and
-  // microphone to WebM), bundled from npm with esbuild as an app's build would: minified,
-  // ESM, tree-shaken.
-  let mediabunny = null;
+// mediabunny's minimal recording import (what an app needs to record camera and microphone
+// to WebM), bundled from npm with esbuild as an app's build would: minified, ESM,
+// tree-shaken. Null (and logged) if it cannot be bundled.
+function bundleMediabunny() {
   try {
     const version = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'mediabunny', 'package.json'), 'utf8')).version;
     const entry = "export { Output, WebMOutputFormat, BufferTarget, MediaStreamVideoTrackSource, MediaStreamAudioTrackSource } from 'mediabunny';\n";
     const esbuild = join(ROOT, 'node_modules', '.bin', 'esbuild');
     const bundle = execFileSync(esbuild, ['--bundle', '--minify', '--format=esm', '--platform=browser', '--log-level=error'], { cwd: ROOT, input: entry, maxBuffer: 64 * 2 ** 20 });
-    mediabunny = { version, entry: entry.trim(), bytes: bundle.length, gzip9: gzipSync(bundle, { level: 9 }).length };
+    return { version, entry: entry.trim(), bundle };
   } catch (e) {
-    log(`size: mediabunny bundle failed: ${String(e.message || e).split('\n')[0]}`);
+    log(`mediabunny bundle failed: ${String(e.message || e).split('\n')[0]}`);
+    return null;
   }
+}
+
+/** Shipped size per module (issue 26: core, codecs) beside RecordRTC and mediabunny, and
+ * where the core wasm's bytes go. Each module from bench/pkg as built (raw and gzip -9),
+ * and as shipped (`shipped`: the same files with the JS minified as scripts/package.mjs
+ * does). `ours` is the core, in the shape of the results from before the split. */
+function measureSize(b, shippedLayoutInfo, mbBundle) {
+  const file = (p) => fileSize(p);
+  const wasmPath = join(PKG, 'media_recorder_producer_bg.wasm');
+  const wasmBuf = readFileSync(wasmPath);
+  const files = moduleFiles(PKG);
+  const modules = {};
+  for (const [name, list] of Object.entries(files)) {
+    if (!list) continue;
+    const built = sizeOf(PKG, list);
+    const sh = sizeOf(SHIPPED, shippedLayoutInfo.modules[name]);
+    modules[name] = {
+      files: built.files.map((f, i) => ({ ...f, shipped: { path: sh.files[i].path, bytes: sh.files[i].bytes, gzip9: sh.files[i].gzip9 } })),
+      bytes: built.bytes, gzip9: built.gzip9, shipped: { bytes: sh.bytes, gzip9: sh.gzip9 },
+    };
+  }
+  const sum = (f) => Object.values(modules).reduce((a, m) => a + f(m), 0);
+  const together = { bytes: sum((m) => m.bytes), gzip9: sum((m) => m.gzip9), shipped: { bytes: sum((m) => m.shipped.bytes), gzip9: sum((m) => m.shipped.gzip9) } };
+  const entry = { path: shippedLayoutInfo.entry, ...file(join(SHIPPED, shippedLayoutInfo.entry)) };
+  const snippets = modules.core.files.filter((f) => f.path.startsWith('snippets/'));
+  const ours = {
+    wasm: file(wasmPath),
+    js: file(join(PKG, 'media_recorder_producer.js')),
+    snippets: { count: snippets.length, bytes: snippets.reduce((a, f) => a + f.bytes, 0), gzip9: snippets.reduce((a, f) => a + f.gzip9, 0) },
+    total: { bytes: modules.core.bytes, gzip9: modules.core.gzip9 },
+  };
+  const rtcPath = join(ROOT, 'node_modules', 'recordrtc', 'RecordRTC.min.js');
+  const rtcVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'recordrtc', 'package.json'), 'utf8')).version;
+  const recordrtc = { version: rtcVersion, ...file(rtcPath) };
+  const mediabunny = mbBundle ? { version: mbBundle.version, entry: mbBundle.entry, bytes: mbBundle.bundle.length, gzip9: gzipSync(mbBundle.bundle, { level: 9 }).length } : null;
   const shipped = analyze(wasmBuf);
   // Names: the shipped file has none (wasm-opt drops them). Rebuild the same code with names
   // kept: wasm-bindgen on cargo's output, then wasm-opt with the flags wasm-pack uses (Cargo.toml), -g instead of --strip-debug.
@@ -235,7 +280,11 @@ function measureSize(b) {
   } catch (e) {
     contributors.why = String(e.message || e).split('\n')[0];
   }
-  return { ours, recordrtc, mediabunny, sections: shipped.sections, codeBytes: shipped.codeBytes, functionCount: shipped.functionCount, contributors };
+  return {
+    modules, together, entry, ours, recordrtc, mediabunny,
+    shippedMethod: 'bench/pkg laid out as scripts/package.mjs ships it (bench/lib/load.mjs): the .js under web/ and codecs/ minified with esbuild (transformSync, minify, es2022), test hooks left out; the .wasm files as built',
+    sections: shipped.sections, codeBytes: shipped.codeBytes, functionCount: shipped.functionCount, contributors,
+  };
 }
 
 // ------------------------------------------------------------------ browser
@@ -1156,6 +1205,122 @@ async function runCodecs(browser, url) {
   return out;
 }
 
+// ------------------------------------------------------------------ what a page fetches (issue 26)
+
+/** The server's log entries `entries` as files: one row per path (how many requests),
+ * whether it is the package's (under /pkg-shipped/) or the bench's, and the file's raw
+ * and gzip -9 size on disk (the server sends it uncompressed). */
+function fetched(entries, memory) {
+  const byPath = new Map();
+  for (const e of entries) {
+    const row = byPath.get(e.path) ?? { path: e.path, requests: 0, statuses: [] };
+    row.requests += 1;
+    if (!row.statuses.includes(e.status)) row.statuses.push(e.status);
+    byPath.set(e.path, row);
+  }
+  const rows = [...byPath.values()].map((r) => {
+    const rel = r.path.replace(/^\//, '');
+    let size = null;
+    if (memory.has(r.path)) { const buf = Buffer.from(memory.get(r.path)); size = { bytes: buf.length, gzip9: gzipSync(buf, { level: 9 }).length }; }
+    else if (isFile(BENCH, rel)) size = fileSize(join(BENCH, rel));
+    const what = r.path.startsWith('/pkg-shipped/') ? 'package' : r.path === `/pkg/${MEDIABUNNY_FILE}` ? 'mediabunny' : 'bench';
+    return { ...r, what, ...(size ?? { bytes: null, gzip9: null }) };
+  });
+  const pkg = rows.filter((r) => r.what === 'package');
+  return { files: rows, package: { count: pkg.length, bytes: pkg.reduce((a, r) => a + (r.bytes ?? 0), 0), gzip9: pkg.reduce((a, r) => a + (r.gzip9 ?? 0), 0) } };
+}
+
+async function runLoad(browser, server) {
+  const c = CONFIG.load;
+  const out = { config: c };
+  const entryUrl = `${server.url}pkg-shipped/index.js`;
+  const mbUrl = `${server.url}pkg/${MEDIABUNNY_FILE}`;
+  // A fresh context (nothing cached) with the minimal page open; every request the
+  // browser reports (Playwright, context-wide: workers too) and every console message.
+  const fresh = async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = [];
+    const consoleMessages = [];
+    const seen = [];
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => consoleMessages.push(`${m.type()}: ${m.text()}`));
+    context.on('request', (r) => seen.push(r.url()));
+    await page.goto(`${server.url}load.html`);
+    await page.waitForFunction(() => window.loadReady === true, null, { timeout: 30_000 });
+    return { context, page, problems, consoleMessages, seen };
+  };
+  const paths = (urls) => [...new Set(urls.filter((u) => u.startsWith(server.url)).map((u) => decodeURIComponent(new URL(u).pathname)))].sort();
+
+  // 1. Import and record with MediaRecorder; 2. then a WebCodecs stream, in the same page.
+  {
+    server.log = [];
+    const f = await fresh();
+    const imp = await f.page.evaluate((u) => window.load.importModule(u), entryUrl);
+    const afterImport = server.log.length;
+    const rec = await f.page.evaluate((o) => window.load.record(o), { seconds: c.recordSeconds });
+    const phase1 = server.log;
+    const seen1 = f.seen.slice(); // the page itself included, as in the server's log
+    server.log = [];
+    const seenBefore2 = f.seen.length;
+    let wc;
+    try {
+      wc = await f.page.evaluate((o) => window.load.record(o), { seconds: c.webcodecsSeconds, engine: 'webcodecs' });
+    } catch (e) {
+      wc = { error: String(e.message || e).split('\n')[0] };
+    }
+    const phase2 = server.log;
+    const seen2 = f.seen.slice(seenBefore2);
+    server.log = null;
+    await f.context.close();
+    const p1 = fetched(phase1, server.memory);
+    const p2 = fetched(phase2, server.memory);
+    out.mediarecorder = {
+      importMs: round(imp.ms, 2), recording: rec, ...p1,
+      requestsDuringRecording: phase1.length - afterImport,
+      browserSaw: paths(seen1), serverSaw: [...new Set(phase1.map((e) => e.path))].sort(),
+    };
+    out.mediarecorder.logsAgree = JSON.stringify(out.mediarecorder.browserSaw) === JSON.stringify(out.mediarecorder.serverSaw);
+    out.webcodecs = { recording: wc, ...p2, browserSaw: paths(seen2), serverSaw: [...new Set(phase2.map((e) => e.path))].sort() };
+    out.webcodecs.logsAgree = JSON.stringify(out.webcodecs.browserSaw) === JSON.stringify(out.webcodecs.serverSaw);
+    out.problems = f.problems;
+    out.console = f.consoleMessages;
+    log(`load: MediaRecorder page fetched ${p1.package.count} package files, ${p1.package.gzip9} B gzip -9 (${p1.package.bytes} B raw): ${p1.files.filter((x) => x.what === 'package').map((x) => x.path).join(', ')}; ${rec.frames} frames (${rec.engine ?? '?'})`);
+    log(`load: then engine 'webcodecs' fetched ${p2.package.count} more, ${p2.package.gzip9} B gzip -9: ${p2.files.map((x) => x.path).join(', ') || 'nothing'}; ${wc.error ? `error: ${wc.error}` : `${wc.frames} frames (${wc.engine}, ${wc.engineMode})`}`);
+  }
+
+  // 3. Import → ready, cold, ours vs mediabunny's minimal recording import.
+  out.importReady = { trials: [] };
+  const who = [['ours', entryUrl], ['mediabunny', mbUrl]];
+  for (let t = 0; t < c.trials; t++) {
+    for (let k = 0; k < who.length; k++) {
+      const [name, url] = who[(k + t) % who.length];
+      server.log = [];
+      const f = await fresh();
+      const before = server.log.length;
+      let r;
+      try {
+        r = await f.page.evaluate((u) => window.load.importModule(u), url);
+      } catch (e) {
+        r = { error: String(e.message || e).split('\n')[0] };
+      }
+      const requests = server.log.slice(before);
+      server.log = null;
+      await f.context.close();
+      const fl = fetched(requests, server.memory);
+      out.importReady.trials.push({ contestant: name, ms: r.ms == null ? null : round(r.ms, 2), error: r.error ?? null, files: fl.files.map((x) => x.path), gzip9: fl.files.reduce((a, x) => a + (x.gzip9 ?? 0), 0), problems: f.problems, console: f.consoleMessages });
+    }
+  }
+  for (const [name] of who) {
+    const ok = out.importReady.trials.filter((x) => x.contestant === name && x.ms != null);
+    out.importReady[name] = ok.length ? { median: round(med(ok.map((x) => x.ms)), 2), min: Math.min(...ok.map((x) => x.ms)), max: Math.max(...ok.map((x) => x.ms)), n: ok.length, gzip9: ok[0].gzip9, files: ok[0].files } : null;
+  }
+  out.importReady.ratio = out.importReady.ours && out.importReady.mediabunny ? round(out.importReady.ours.median / out.importReady.mediabunny.median, 3) : null;
+  log(`load: import → ready, cold, median of ${c.trials}: ours ${out.importReady.ours?.median} ms, mediabunny ${out.importReady.mediabunny?.median} ms (${out.importReady.ratio}×)`);
+  out.goals = { coreFetched: out.mediarecorder.package.gzip9 <= c.goal.coreFetchedGzip9 };
+  return out;
+}
+
 // ------------------------------------------------------------------ recordings you keep (issue 14)
 
 /** One OPFS recording of `seconds` in `page`, sampled every `sampleMs` (none if 0), stopped
@@ -1282,7 +1447,10 @@ async function main() {
     }
   }
   {
-    const size = runs('size') ? measureSize(b) : null;
+    const layout = runs('size') || runs('load') ? shippedLayout(PKG, b.crateDir, SHIPPED) : null;
+    const mbBundle = runs('size') || runs('load') ? bundleMediabunny() : null;
+    if (mbBundle) writeFileSync(join(PKG, MEDIABUNNY_FILE), mbBundle.bundle);
+    const size = runs('size') ? measureSize(b, layout, mbBundle) : null;
     const tus = tusServer();
     if (runs('upload')) await bundleUpload(ROOT, join(PKG, 'upload.js'));
     const server = await serve(BENCH, undefined, undefined, (req, res) => tus.handle(req, res));
@@ -1291,7 +1459,7 @@ async function main() {
       meta.chromium = browser.version();
       if (size) {
         save('size', size);
-        log(`size: ours ${size.ours.total.gzip9} B gzip -9 (wasm ${size.ours.wasm.gzip9} + js ${size.ours.js.gzip9}); RecordRTC.min.js ${size.recordrtc.gzip9} B; mediabunny (esbuild, minimal recording import) ${size.mediabunny?.gzip9 ?? '?'} B`);
+        log(`size: ${Object.entries(size.modules).map(([n, m]) => `${n} ${m.gzip9} B gzip -9 (${m.shipped.gzip9} B as shipped)`).join(', ')}; together ${size.together.gzip9} B (${size.together.shipped.gzip9} B as shipped); RecordRTC.min.js ${size.recordrtc.gzip9} B; mediabunny (esbuild, minimal recording import) ${size.mediabunny?.gzip9 ?? '?'} B`);
       }
       const { page } = await openPage(browser, server.url, { input: false });
       meta.page = await page.evaluate(() => window.bench.info());
@@ -1318,6 +1486,14 @@ async function main() {
         log(`input: ${input.chunks} chunks, ${input.bytes} bytes, mean chunk ${input.chunkBytes.mean.toFixed(0)} B, every ${interval.toFixed(1)} ms`);
       }
       await page.close();
+      // First: its import timings are the least disturbed by what ran before.
+      if (runs('load')) {
+        if (!mbBundle) throw new Error('load: the mediabunny bundle is needed (see above)');
+        const t = Date.now();
+        server.memory.set('/load.html', LOAD_HTML);
+        save('load', await runLoad(browser, server));
+        meta.workloads.load = Date.now() - t;
+      }
       if (runs('soak')) { const t = Date.now(); save('soak', await runSoak(browser, server.url)); meta.workloads.soak = Date.now() - t; }
       if (runs('per-chunk')) { const t = Date.now(); save('per-chunk', await runPerChunk(browser, server.url)); meta.workloads['per-chunk'] = Date.now() - t; }
       if (runs('capture')) { const t = Date.now(); save('capture', await runCapture(browser, server.url)); meta.workloads.capture = Date.now() - t; }

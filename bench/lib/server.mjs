@@ -1,7 +1,8 @@
 // A tiny static server for bench/: cross-origin isolated (COOP/COEP), so the page gets
 // 5 µs timers and performance.measureUserAgentSpecificMemory(); plus the input recording
 // served from memory at /input.json and /input.bin; and POSTs to /upload/<name> written to
-// files when asked for (the seekable workload sends its outputs back for ffprobe).
+// files when asked for (the seekable workload sends its outputs back for ffprobe). While
+// `log` is an array, every request is appended to it (the load workload's network log).
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -31,7 +32,13 @@ const ISOLATION = {
  * `uploads`, a Map of URL path → file path, says where a POST to that path is written.
  * `extra(req, res)` may answer a request first (returning true). */
 export async function serve(root, memory = new Map(), uploads = new Map(), extra = () => false) {
+  const api = { log: null };
   const server = createServer(async (req, res) => {
+    if (api.log) {
+      const entry = { t: Date.now(), method: req.method, path: decodeURIComponent(new URL(req.url, 'http://x').pathname), status: null };
+      api.log.push(entry);
+      res.on('finish', () => { entry.status = res.statusCode; });
+    }
     // Another handler first (the upload workload's tus server); it says if it answered.
     if (extra(req, res)) return;
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -58,5 +65,5 @@ export async function serve(root, memory = new Map(), uploads = new Map(), extra
     }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/`, memory, uploads, close: () => new Promise((r) => server.close(r)) };
+  return Object.assign(api, { url: `http://127.0.0.1:${server.address().port}/`, memory, uploads, close: () => new Promise((r) => server.close(r)) });
 }
