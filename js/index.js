@@ -2,12 +2,11 @@
 // initialised on import with a top-level await, so that importing the package is all an
 // app does. Bundlers (webpack 5, Vite) emit the .wasm from the glue's
 // `new URL('media_recorder_producer_bg.wasm', import.meta.url)`; a plain
-// <script type="module"> fetches it from beside the glue. The feature modules are
-// registered here and fetched with import() only when a stream first needs one (a
-// bundler makes each a chunk of its own).
-import init, { __setFeatureLoader } from './web/media_recorder_producer.js';
+// <script type="module"> fetches it from beside the glue. web.js's init registers the
+// feature modules, fetched with import() only when a stream first needs one (a bundler
+// makes each a chunk of its own).
+import init from './web.js';
 
 await init();
-__setFeatureLoader('codecs', () => import('./codecs/codecs.js'));
 
-export * from './web/media_recorder_producer.js';
+export * from './web.js';

@@ -7,6 +7,10 @@
 //                                   registers the feature modules' loaders
 //   media-recorder-producer/web   → web.js: the same without the top-level await (call
 //                                   init() yourself, e.g. with your own URL or bytes)
+//   keep/                         → the module for recordings users keep (replay
+//                                   indexes, seekable output, makeSeekable, OPFS): the
+//                                   crate with feature `keep`, a wasm-bindgen `web` build
+//                                   of its own, fetched when first needed
 //   codecs/                       → the WebCodecs engine's module: js/codecs.js and its
 //                                   muxer, codecs.wasm (the crate with feature `mux-abi`
 //                                   alone: plain exports, no wasm-bindgen), fetched with
@@ -36,6 +40,21 @@ for (const target of ['web']) {
   // (snippets/ holds the library's inline JS modules, imported by the glue.)
   for (const f of readdirSync(join(dist, target))) {
     if (f !== 'snippets' && !/\.(js|wasm|d\.ts)$/.test(f)) rmSync(join(dist, target, f), { recursive: true, force: true });
+  }
+}
+
+// The keep module: wasm-pack again, feature `keep` alone, in a target directory of its
+// own (the core's build is not redone). Only its JS, wasm and snippets ship (its .d.ts
+// describe internals).
+{
+  const out = join(dist, 'keep');
+  const features = ['--', '--no-default-features', '--features', profile === '--release' ? 'keep' : 'keep,console_error_panic_hook'];
+  execFileSync('wasm-pack', ['build', profile, '--target', 'web', '--out-dir', out, '--out-name', 'keep', ...features], {
+    cwd: root, stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, CARGO_TARGET_DIR: join(root, 'target', 'keep') },
+  });
+  for (const f of readdirSync(out)) {
+    if (f !== 'snippets' && !/\.(js|wasm)$/.test(f)) rmSync(join(out, f), { recursive: true, force: true });
   }
 }
 
@@ -72,7 +91,7 @@ if (profile === '--release') {
     // Test hooks (between `// <test-hook>` and `// </test-hook>` lines) are for the
     // browser tests, which run the sources: the package leaves them out.
     const hooks = /^[ \t]*\/\/ <test-hook>[^\n]*\n[\s\S]*?^[ \t]*\/\/ <\/test-hook>[^\n]*\n/gm;
-    for (const f of [...walk(join(dist, 'web')), ...walk(join(dist, 'codecs'))].filter((f) => f.endsWith('.js') && !f.endsWith('.d.js'))) {
+    for (const f of ['web', 'keep', 'codecs'].flatMap((d) => walk(join(dist, d))).filter((f) => f.endsWith('.js') && !f.endsWith('.d.js'))) {
       const source = readFileSync(f, 'utf8').replace(hooks, '');
       if (source.includes('test-hook')) throw new Error(`${f}: an unmatched test-hook marker`);
       const { code } = transformSync(source, { minify: true, format: 'esm', target: 'es2022' });
@@ -110,7 +129,7 @@ const pkg = {
   // need it installed.
   peerDependencies: { 'tus-js-client': '^4.3.1' },
   peerDependenciesMeta: { 'tus-js-client': { optional: true } },
-  files: ['index.js', 'index.d.ts', 'web.js', 'web.d.ts', 'tus.js', 'tus.d.ts', 'websocket.js', 'websocket.d.ts', 'web/*.js', 'web/*.wasm', 'web/*.d.ts', 'web/snippets/**/*.js', 'codecs/codecs.js', 'codecs/codecs.wasm'],
+  files: ['index.js', 'index.d.ts', 'web.js', 'web.d.ts', 'tus.js', 'tus.d.ts', 'websocket.js', 'websocket.d.ts', 'web/*.js', 'web/*.wasm', 'web/*.d.ts', 'web/snippets/**/*.js', 'keep/*.js', 'keep/*.wasm', 'keep/snippets/**/*.js', 'codecs/codecs.js', 'codecs/codecs.wasm'],
   // The main entry instantiates the wasm module on import.
   sideEffects: ['./index.js', './web.js'],
 };

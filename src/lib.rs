@@ -6,8 +6,9 @@
 //! - [`core`]: plain Rust, no browser types — the chunk ring, a streaming WebM reader
 //!   and header detection, config validation, constraints, the stream lifecycle and
 //!   bookkeeping, and metrics. Tested on the host.
-//! - `web` (wasm32, feature `shell`): the browser shell and the JS API
-//!   (`MediaRecorderProducer`): the package's core module.
+//! - `web` (wasm32): the browser shell and the JS API (`MediaRecorderProducer`), the
+//!   package's core module (feature `shell`), and `web::keep`, the `keep` module
+//!   (feature `keep`: indexes, seekable output, OPFS), loaded on first use.
 //! - `mux_abi` (wasm32, feature `mux-abi`): the WebM muxer as plain wasm exports, the
 //!   wasm of the package's `codecs` module (loaded on first use of the WebCodecs engine).
 #![cfg_attr(
@@ -23,7 +24,7 @@ pub mod core;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-#[cfg(all(target_arch = "wasm32", feature = "shell"))]
+#[cfg(all(target_arch = "wasm32", feature = "browser"))]
 pub mod web;
 
 #[cfg(all(target_arch = "wasm32", feature = "mux-abi"))]

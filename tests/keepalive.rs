@@ -15,7 +15,7 @@ mod common;
 
 use common::*;
 use js_sys::{Array, Function, Promise};
-use media_recorder_producer::web::opfs::list_recordings;
+use media_recorder_producer::web::kept::list_recordings;
 use media_recorder_producer::web::producer::Watch;
 use media_recorder_producer::web::{MediaRecorderProducer, StreamPool};
 use wasm_bindgen::{JsCast, JsValue};
@@ -278,7 +278,7 @@ async fn an_opfs_recording_from_a_pool_goes_on_after_both_are_collected() {
         sleep(250).await;
     }
     assert_eq!(finished, Some(true), "the recording is closed as finished");
-    let _ = settle(media_recorder_producer::web::opfs::delete_recording(
+    let _ = settle(media_recorder_producer::web::kept::delete_recording(
         name.into(),
     ))
     .await;

@@ -9,7 +9,7 @@ mod common;
 
 use common::*;
 use js_sys::Array;
-use media_recorder_producer::web::opfs::{delete_recording, list_recordings, recover_recording};
+use media_recorder_producer::web::kept::{delete_recording, list_recordings, recover_recording};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
@@ -178,8 +178,18 @@ async fn file_sink_names_and_missing_recordings_are_typed_errors() {
         (r#"{"sink":{}}"#, "TypeError", "videoConfig.sink.type"),
         (
             r#"{"sink":{"type":"opfs","name":"../x"}}"#,
-            "RangeError",
-            "videoConfig.sink.name",
+            "TypeError",
+            "videoConfig.sink.name must not contain / or \\",
+        ),
+        (
+            r#"{"sink":{"type":"opfs","name":"a\u0000b"}}"#,
+            "TypeError",
+            "videoConfig.sink.name must not contain NUL",
+        ),
+        (
+            r#"{"sink":{"type":"opfs","name":".."}}"#,
+            "TypeError",
+            "videoConfig.sink.name must not be only dots",
         ),
         (r#"{"sink":"opfs"}"#, "TypeError", "videoConfig.sink"),
     ] {
@@ -221,7 +231,18 @@ async fn file_sink_names_and_missing_recordings_are_typed_errors() {
         .unwrap_err();
     assert_eq!(err_name(&e), "TypeError");
     let e = settle(delete_recording("a/b".into())).await.unwrap_err();
-    assert_eq!(err_name(&e), "RangeError");
+    assert_eq!(err_name(&e), "TypeError");
+    assert!(err_message(&e).contains("deleteRecording: name must not contain /"));
+    // 256 bytes of UTF-8 (128 two-byte characters): over a directory name's limit.
+    let e = settle(recover_recording("é".repeat(128).as_str().into()))
+        .await
+        .unwrap_err();
+    assert_eq!(err_name(&e), "TypeError");
+    assert!(
+        err_message(&e).contains("at most 255 bytes"),
+        "{}",
+        err_message(&e)
+    );
     p.destroy();
 }
 
@@ -306,4 +327,88 @@ async fn an_mp4_recording_on_disk_comes_back_seekable() {
         .await
         .unwrap();
     p.destroy();
+}
+
+/// Runs `body` (JS, with `dir` the recording's OPFS directory and `arg`) in the page.
+async fn on_disk(name: &str, body: &str, arg: &str) -> JsValue {
+    let f = js_sys::Function::new_with_args(
+        "name, arg",
+        &[
+            "return (async () => { const root = await navigator.storage.getDirectory();
+               const dir = await (await root.getDirectoryHandle('media-recorder-producer')).getDirectoryHandle(name);
+               const readManifest = async () => JSON.parse(await (await (await dir.getFileHandle('manifest.json')).getFile()).text());
+               const writeManifest = async (m) => { const w = await (await dir.getFileHandle('manifest.json')).createWritable(); await w.write(JSON.stringify(m)); await w.close(); };
+               ",
+            body,
+            " })()",
+        ]
+        .concat(),
+    );
+    let p = f
+        .call2(&JsValue::UNDEFINED, &name.into(), &arg.into())
+        .unwrap();
+    settle(p.unchecked_into()).await.unwrap()
+}
+
+/// A manifest edited on disk to lie about the parts, about the type, or a part gone:
+/// recoverRecording gives a DataError saying what does not match, never a wrong file;
+/// with the manifest put back it recovers again.
+#[wasm_bindgen_test]
+async fn a_recording_whose_disk_lies_is_a_data_error_not_a_wrong_file() {
+    let name = unique("opfs-lie");
+    let p = producer("{}");
+    let id = connect_and_start(&p, &opfs_config(&name)).await;
+    sleep(3000).await;
+    settle(p.stop_stream((&id).into())).await.unwrap();
+    p.destroy();
+    let original = on_disk(&name, "return JSON.stringify(await readManifest());", "").await;
+    let m = js_sys::JSON::parse(&original.as_string().unwrap()).unwrap();
+    let parts = get_f64(&m, "parts");
+    assert!(parts >= 1.0, "{original:?}");
+    assert!(get_f64(&m, "bytes") > 0.0, "{original:?}");
+    let recover = || async { settle(recover_recording(name.as_str().into())).await };
+    recover().await.unwrap();
+    for (edit, says) in [
+        (
+            "const m = await readManifest(); m.parts += 1; await writeManifest(m);",
+            "says ",
+        ),
+        (
+            "const m = await readManifest(); m.bytes -= 1; await writeManifest(m);",
+            "says ",
+        ),
+        (
+            "const m = await readManifest(); m.mimeType = 'video/mp4'; await writeManifest(m);",
+            "it says video/mp4, and its first part does not start as one",
+        ),
+    ] {
+        on_disk(&name, edit, "").await;
+        let e = recover().await.unwrap_err();
+        assert_eq!(err_name(&e), "DataError", "{edit}");
+        assert!(err_message(&e).contains(&name), "{}", err_message(&e));
+        assert!(
+            err_message(&e).contains(says),
+            "{edit}: {}",
+            err_message(&e)
+        );
+        on_disk(
+            &name,
+            "await writeManifest(JSON.parse(arg));",
+            &original.as_string().unwrap(),
+        )
+        .await;
+        recover().await.unwrap();
+    }
+    // A part gone from the middle (or the start): a hole is never stitched over.
+    on_disk(&name, "await dir.removeEntry('000000.webm');", "").await;
+    let e = recover().await.unwrap_err();
+    assert_eq!(err_name(&e), "DataError");
+    assert!(
+        err_message(&e).contains("part 000000.webm is missing"),
+        "{}",
+        err_message(&e)
+    );
+    settle(delete_recording(name.as_str().into()))
+        .await
+        .unwrap();
 }

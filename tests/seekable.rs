@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use js_sys::{Function, Promise};
-use media_recorder_producer::web::recording::make_seekable;
+use media_recorder_producer::web::kept::make_seekable;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

@@ -4,7 +4,10 @@
 //! only some apps use lives in a module of its own, fetched with `import()` the first
 //! time a stream asks for it:
 //! - `codecs`: the WebCodecs engine's encoding loop (`js/codecs.js`: its Worker, the
-//!   encoders) and the WebM muxer it runs (`codecs.wasm`, built from `src/mux_abi.rs`).
+//!   encoders) and the WebM muxer it runs (`codecs.wasm`, built from `src/mux_abi.rs`);
+//! - `keep`: recordings users keep (`src/web/keep/`, a wasm-bindgen build of its own:
+//!   the indexes behind replay snapshots and seekable output, `makeSeekable`, OPFS),
+//!   reached through [`crate::web::kept`].
 //!
 //! The package's entry registers each module's loader (`__setFeatureLoader(name, () =>
 //! import(...))`, in `js/index.js`), so a bundler sees a static `import()` and emits the
@@ -12,9 +15,10 @@
 //! this one, never Rust objects. A loader's promise is kept: one fetch per page; a failed
 //! load is forgotten, so the next stream tries again.
 //!
-//! The browser tests build one wasm (`wasm-pack test`): there, the feature
-//! `linked-codecs` links the loop's source (a snippet) and the muxer's exports into it,
-//! and stands in for the loader.
+//! The browser tests build one wasm (`wasm-pack test`): there, the features
+//! `linked-codecs` (the loop's source as a snippet, the muxer's exports) and
+//! `linked-keep` (the `keep` module's code) link them into it and stand in for the
+//! loaders, so the calls still cross as JS values.
 
 use std::cell::RefCell;
 
@@ -26,6 +30,7 @@ use web_sys::MediaStreamTrack;
 
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::web::interop;
+use crate::web::kept::KeepModule;
 
 #[wasm_bindgen]
 extern "C" {
@@ -89,6 +94,9 @@ thread_local! {
     /// kept.
     static CODECS: RefCell<Option<Promise>> = const { RefCell::new(None) };
     static CODECS_READY: RefCell<Option<std::rc::Rc<Codecs>>> = const { RefCell::new(None) };
+    /// The keep module: its load under way (a promise of `keepApi()`'s object), then kept.
+    static KEEP: RefCell<Option<Promise>> = const { RefCell::new(None) };
+    static KEEP_READY: RefCell<Option<KeepModule>> = const { RefCell::new(None) };
 }
 
 /// Registers the loader of feature module `name` (the package's entry does this once,
@@ -121,6 +129,73 @@ fn unavailable(why: &str) -> ProducerError {
         ]
         .concat(),
     )
+}
+
+#[cold]
+fn keep_unavailable(why: &str) -> ProducerError {
+    ProducerError::new(
+        ErrorKind::NotSupported,
+        [
+            "the module for recordings users keep (keep: replay, seekable output, OPFS) could not be loaded: ",
+            why,
+        ]
+        .concat(),
+    )
+}
+
+/// The `keep` module's `keepApi()` object, as a promise.
+fn import_keep() -> Result<Promise, ProducerError> {
+    if let Some(f) = loader("keep") {
+        let p = f
+            .call0(&JsValue::UNDEFINED)
+            .map_err(|e| keep_unavailable(&interop::from_js(&e).message))?;
+        return p
+            .dyn_into::<Promise>()
+            .map_err(|_| keep_unavailable("its loader did not return a promise"));
+    }
+    #[cfg(feature = "linked-keep")]
+    {
+        Ok(Promise::resolve(&JsValue::from(
+            crate::web::keep::api::keep_api(),
+        )))
+    }
+    #[cfg(not(feature = "linked-keep"))]
+    Err(keep_unavailable(
+        "no loader is registered (import the package's main entry, or \"media-recorder-producer/web\"'s default export)",
+    ))
+}
+
+/// The `keep` module, loaded on the first call (one load per page; a failed load is
+/// tried again by the next call).
+pub async fn keep() -> Result<KeepModule, ProducerError> {
+    if let Some(k) = keep_loaded() {
+        return Ok(k);
+    }
+    let pending = KEEP.with(|c| c.borrow().clone());
+    let pending = match pending {
+        Some(p) => p,
+        None => {
+            let p = import_keep()?;
+            KEEP.with(|c| *c.borrow_mut() = Some(p.clone()));
+            p
+        }
+    };
+    match JsFuture::from(pending).await {
+        Ok(api) => {
+            let api = api.unchecked_into::<KeepModule>();
+            KEEP_READY.with(|r| *r.borrow_mut() = Some(api.clone()));
+            Ok(api)
+        }
+        Err(e) => {
+            KEEP.with(|c| *c.borrow_mut() = None);
+            Err(keep_unavailable(&interop::from_js(&e).message))
+        }
+    }
+}
+
+/// The `keep` module if [`keep`] loaded it.
+pub fn keep_loaded() -> Option<KeepModule> {
+    KEEP_READY.with(|c| c.borrow().clone())
 }
 
 /// The namespace `import()` gives, as a promise.

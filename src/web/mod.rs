@@ -9,22 +9,42 @@
 //! Beside the flow: [`adaptive`] and [`monitor`] read pipelines and decide, [`pool`]
 //! lends media, [`interop`] converts values, [`listeners`] and [`signal`] are the event
 //! plumbing. No module imports one above it.
+//!
+//! [`keep`] is the package's `keep` module (feature `keep`): recordings users keep.
+//! The core (feature `shell`) reaches it only through JS values ([`features`]), so
+//! each builds without the other; [`interop`] is shared.
 
+#[cfg(feature = "shell")]
 pub mod adaptive;
+#[cfg(feature = "shell")]
 pub mod engine;
+#[cfg(feature = "shell")]
 pub mod features;
+#[cfg(feature = "shell")]
 pub mod hub;
 pub mod interop;
+#[cfg(feature = "keep")]
+pub mod keep;
+#[cfg(feature = "shell")]
+pub mod kept;
+#[cfg(feature = "shell")]
 pub mod listeners;
+#[cfg(feature = "shell")]
 pub mod media;
+#[cfg(feature = "shell")]
 pub mod monitor;
-pub mod opfs;
+#[cfg(feature = "shell")]
 pub mod pipeline;
+#[cfg(feature = "shell")]
 pub mod pool;
+#[cfg(feature = "shell")]
 pub mod producer;
-pub mod recording;
+#[cfg(feature = "shell")]
 pub mod signal;
+#[cfg(feature = "shell")]
 mod types;
 
+#[cfg(feature = "shell")]
 pub use pool::StreamPool;
+#[cfg(feature = "shell")]
 pub use producer::MediaRecorderProducer;

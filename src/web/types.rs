@@ -141,7 +141,8 @@ export interface VideoStreamConfig {
    * file again). Find unfinished ones with listRecordings(). `name` defaults to the
    * stream id. NotSupportedError at startStream where OPFS is missing (e.g. Firefox
    * private windows). A full disk ends the stream with QuotaExceededError, keeping
-   * what was written (recoverRecording).
+   * what was written (recoverRecording). `name`: 1 to 255 bytes of UTF-8, no / \ or
+   * NUL, not only dots (a TypeError naming the rule otherwise).
    */
   sink?: { type: "opfs"; name?: string };
   /**

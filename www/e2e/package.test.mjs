@@ -14,16 +14,16 @@ import { root, tarball, scratch, tempDir, cleanupScratch } from './scratch.mjs';
 
 after(cleanupScratch);
 
-test('the tarball holds the core module (wasm, JS glue, inline-JS snippets), the codecs module, the entries, the upload sinks, the types and nothing else', () => {
+test('the tarball holds the core module (wasm, JS glue, inline-JS snippets), the keep and codecs modules, the entries, the upload sinks, the types and nothing else', () => {
   const list = execFileSync('tar', ['tzf', tarball()], { encoding: 'utf8' }).trim().split('\n');
   for (const f of list) {
-    assert.match(f, /^package\/(web\/([\w.]+\.(js|wasm|d\.ts)|snippets\/[\w.-]+\/inline\d+\.js)|codecs\/codecs\.(js|wasm)|(index|web|tus|websocket)\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/, f);
+    assert.match(f, /^package\/(web\/([\w.]+\.(js|wasm|d\.ts)|snippets\/[\w.-]+\/inline\d+\.js)|keep\/(keep\.js|keep_bg\.wasm|snippets\/[\w.-]+\/inline\d+\.js)|codecs\/codecs\.(js|wasm)|(index|web|tus|websocket)\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/, f);
   }
   for (const ext of ['.js', '_bg.wasm', '.d.ts']) {
     assert.ok(list.includes(`package/web/media_recorder_producer${ext}`), ext);
   }
-  for (const f of ['codecs/codecs.js', 'codecs/codecs.wasm']) assert.ok(list.includes(`package/${f}`), f);
-  assert.equal(list.filter((f) => f.endsWith('.wasm')).length, 2, 'two wasm modules: the core and codecs');
+  for (const f of ['keep/keep.js', 'keep/keep_bg.wasm', 'codecs/codecs.js', 'codecs/codecs.wasm']) assert.ok(list.includes(`package/${f}`), f);
+  assert.equal(list.filter((f) => f.endsWith('.wasm')).length, 3, 'three wasm modules: the core, keep and codecs');
 });
 
 describe('TypeScript', () => {
@@ -106,13 +106,13 @@ new MediaRecorderProducer({ recordingInterval: '100' });
 // Worker, from the codecs module loaded then, where the browser has
 // MediaStreamTrackProcessor).
 const RECORD = `
-  async function record(MediaRecorderProducer, engines) {
+  async function record(MediaRecorderProducer, engines, options = {}) {
     const producer = new MediaRecorderProducer({ recordingInterval: 100 });
     const frames = {};
     producer.onFrame((f) => (frames[f.metadata.streamId] ||= []).push({ seq: f.metadata.sequence, header: f.metadata.isHeader, size: f.size }));
     await producer.connect();
     const streams = [];
-    for (const engine of engines) streams.push(await producer.startStream({ width: 640, height: 360, engine }));
+    for (const engine of engines) streams.push(await producer.startStream({ width: 640, height: 360, engine, ...options }));
     await new Promise((r) => setTimeout(r, 2000));
     const out = [];
     for (const s of streams) {
@@ -226,7 +226,7 @@ describe('installed as a user', () => {
     mkdirSync(join(app, 'src'));
     writeFileSync(join(app, 'src', 'index.js'), `import { MediaRecorderProducer } from 'media-recorder-producer';
 ${RECORD}
-window.run = (engines) => record(MediaRecorderProducer, engines);
+window.run = (engines, options) => record(MediaRecorderProducer, engines, options);
 window.ready = true;
 `);
     writeFileSync(join(app, 'webpack.config.cjs'), `module.exports = {
@@ -247,7 +247,7 @@ window.ready = true;
   import init, { MediaRecorderProducer } from 'media-recorder-producer/web';
   ${RECORD}
   await init();
-  window.run = (engines) => record(MediaRecorderProducer, engines);
+  window.run = (engines, options) => record(MediaRecorderProducer, engines, options);
   window.ready = true;
 </script>`);
     sites.esm = await serve(plain);
@@ -259,7 +259,7 @@ window.ready = true;
 <script type="module">
   import { MediaRecorderProducer } from 'media-recorder-producer';
   ${RECORD}
-  window.run = (engines) => record(MediaRecorderProducer, engines);
+  window.run = (engines, options) => record(MediaRecorderProducer, engines, options);
   window.ready = true;
 </script>`);
     sites['esm-main'] = await serve(main);
@@ -293,7 +293,14 @@ window.ready = true;
           } else {
             assert.deepEqual(fetched, [], 'Firefox (no MediaStreamTrackProcessor) fetches no feature module');
           }
-          for (const r of [mr, mr2, auto]) {
+          // The first stream with replay fetches the keep module: one wasm, its JS.
+          const before = log().length;
+          const [kept] = await page.evaluate(() => window.run(['mediarecorder'], { replay: true }));
+          const keep = log().slice(before);
+          assert.equal(keep.filter((p) => p.endsWith('.wasm')).length, 1, keep.join(' '));
+          assert.ok(keep.some((p) => p.endsWith('.js')), keep.join(' '));
+          assert.ok(keep.every((p) => /\.(js|wasm)$/.test(p)), keep.join(' '));
+          for (const r of [mr, mr2, auto, kept]) {
             assert.ok(r.frames.length >= 10, `${r.engine}: ${r.frames.length} frames`);
             assert.deepEqual(r.frames.map((f) => f.seq), r.frames.map((_, i) => i));
             assert.equal(r.frames[0].header, true);

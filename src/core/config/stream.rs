@@ -129,8 +129,8 @@ pub struct StreamRequest {
 pub struct FileSink {
     /// `"opfs"`, the only type so far.
     pub kind: &'static str,
-    /// The recording's name in OPFS (default: the stream's id): 1 to 100 characters,
-    /// no `/`, `\\`, or a name of only dots.
+    /// The recording's name in OPFS (default: the stream's id): 1 to 255 bytes of
+    /// UTF-8, no `/`, `\\` or NUL, not only dots ([`check_recording_name`]).
     pub name: Option<String>,
 }
 
@@ -154,27 +154,38 @@ impl FileSink {
     }
 }
 
-/// A recording's name as OPFS takes it: 1 to 100 characters, no path separators, not
-/// only dots. `field` names the argument in the `RangeError`.
+/// A recording's name as OPFS takes it: one directory name, so 1 to 255 bytes of UTF-8,
+/// no `/`, `\` or NUL, and not only dots (`.` and `..` name other directories). A
+/// `TypeError` naming `field` and the rule broken.
 ///
 /// ```
 /// use media_recorder_producer::core::config::check_recording_name;
 /// assert!(check_recording_name("name", "interview-3").is_ok());
-/// assert!(check_recording_name("name", "../x").is_err());
+/// let e = check_recording_name("name", "../x").unwrap_err();
+/// assert_eq!(e.kind.js_name(), "TypeError");
+/// assert!(e.message.contains("/"));
 /// assert!(check_recording_name("name", "..").is_err());
+/// assert!(check_recording_name("name", &"é".repeat(128)).is_err()); // 256 bytes
+/// assert!(check_recording_name("name", &"a".repeat(255)).is_ok());
 /// ```
 pub fn check_recording_name(field: &str, name: &str) -> Result<(), ProducerError> {
-    if name.is_empty()
-        || name.chars().count() > 100
-        || name.contains(['/', '\\', '\0'])
-        || name.chars().all(|c| c == '.')
-    {
-        return Err(range(
-            field,
-            "must be 1 to 100 characters, without / or \\, and not only dots",
-        ));
-    }
-    Ok(())
+    let rule = if name.is_empty() {
+        "must not be empty"
+    } else if name.len() > 255 {
+        "must be at most 255 bytes long in UTF-8 (a directory name)"
+    } else if name.contains(['/', '\\']) {
+        "must not contain / or \\ (a recording is one directory, not a path)"
+    } else if name.contains('\0') {
+        "must not contain NUL (\\0)"
+    } else if name.chars().all(|c| c == '.') {
+        "must not be only dots (. and .. name other directories)"
+    } else {
+        return Ok(());
+    };
+    Err(ProducerError::new(
+        ErrorKind::InvalidType,
+        [field, " ", rule].concat(),
+    ))
 }
 
 /// `snapshot(streamId, options)`: the seconds of replay asked for (`options.seconds`,

@@ -25,8 +25,8 @@ use crate::web::engine::push::PushEngine;
 use crate::web::engine::recorder::RecorderEngine;
 use crate::web::engine::Engine;
 use crate::web::features;
+use crate::web::kept::KeptFile;
 use crate::web::media::{self, MediaLease};
-use crate::web::opfs::OpfsFile;
 use crate::web::pipeline::sink::{OpfsSink, Sink, WritableStreamSink};
 use crate::web::pipeline::{PipelineHost, PipelineSetup, StreamPipeline};
 
@@ -59,6 +59,12 @@ impl Hub {
             engine.as_ref().map(|e| &e.kind),
             web_sys::MediaRecorder::is_type_supported,
         )?;
+        // Replay, retain: "all" and OPFS files are the keep module's: fetched now if this
+        // stream is the first to need it, before any device opens.
+        if req.sink.is_some() || wants_index(&req, &self.config, &types.mime_type) {
+            features::keep().await?;
+            self.check_alive("startStream()")?;
+        }
         // Whatever fails from here on drops the lease: the tracks stop or go back.
         let lease = match captures {
             true => Some(self.acquire(&req).await?),
@@ -83,7 +89,8 @@ impl Hub {
         let file = match &req.sink {
             Some(s) => {
                 let name = s.name.clone().unwrap_or_else(|| id.clone());
-                let file = OpfsFile::create(&name, &types.mime_type, js_sys::Date::now()).await?;
+                let file =
+                    Rc::new(KeptFile::create(&name, &types.mime_type, js_sys::Date::now()).await?);
                 self.check_alive("startStream()")?;
                 sinks.push(Box::new(OpfsSink::new(file.clone())));
                 Some(file)

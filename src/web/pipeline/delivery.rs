@@ -23,7 +23,7 @@ use crate::core::lifecycle::Event;
 use crate::core::ring::Taken;
 use crate::core::stream::StreamInfo;
 use crate::web::interop::{self, from_js, set};
-use crate::web::recording;
+use crate::web::kept;
 
 /// The loop's state, owned by its pipeline.
 #[derive(Default)]
@@ -477,7 +477,7 @@ fn build_frame(
 /// segment unless the recorder was restarted for a bitrate change).
 ///
 /// Then the stream's `recording`: each segment's Blob made seekable (Duration, Cues;
-/// see [`recording::seekable_blob`]), or as recorded where it is not WebM or cannot be
+/// see [`kept::seekable_blob`]), or as recorded where it is not WebM or cannot be
 /// read as such.
 pub async fn emit_complete(p: &Rc<StreamPipeline>) {
     let Some(host) = p.host() else { return };
@@ -549,7 +549,7 @@ pub async fn emit_complete(p: &Rc<StreamPipeline>) {
     let mut kept = Vec::with_capacity(wholes.len());
     for whole in wholes {
         let made = if is_indexable(&mime) {
-            recording::seekable_blob(&whole, "recording").await.ok()
+            kept::seekable_blob(&whole, "recording").await.ok()
         } else {
             None
         };

@@ -1,6 +1,7 @@
 //! The index of a `replay: true` or `retain: "all"` stream: every chunk is read once, in
-//! arrival order, into the core's [`RecordingIndex`], which keeps the header's bytes and
-//! a compact entry per Cluster (offset, Timecode, first keyframe). With it,
+//! arrival order, into an index of the `keep` module ([`KeptIndex`]: the core's
+//! `ContainerIndex` there), which keeps the header's bytes and a compact entry per
+//! Cluster (offset, Timecode, first keyframe). With it,
 //! [`StreamPipeline::snapshot`] cuts the last seconds at a keyframe from the chunks the
 //! ring still holds, without reading them again.
 //!
@@ -25,9 +26,9 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 use super::{Chunk, StreamPipeline};
-use crate::core::container::{ContainerIndex, Part, SnapshotError};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::web::interop::{self, from_js};
+use crate::web::kept::{KeptIndex, Piece, SnapshotFailure};
 use crate::web::signal::Signal;
 
 /// The index's state (see the module docs).
@@ -42,7 +43,8 @@ pub struct Index {
 #[derive(Default)]
 struct IndexState {
     segment: u32,
-    index: ContainerIndex,
+    /// `None` only if the keep module was not loaded (the stream's start loads it).
+    index: Option<KeptIndex>,
     /// A chunk of the segment could not be read: its index is incomplete.
     unreadable: bool,
     /// Chunks not read yet: (segment, Blob).
@@ -68,7 +70,7 @@ impl Index {
     pub fn new(mime: &str) -> Self {
         Index {
             state: RefCell::new(IndexState {
-                index: ContainerIndex::for_mime(mime),
+                index: KeptIndex::new(mime),
                 ..IndexState::default()
             }),
             mime: mime.to_string(),
@@ -134,7 +136,10 @@ impl IndexState {
         if self.unreadable {
             return Some("a chunk could not be read".to_string());
         }
-        self.index.failure()
+        match &self.index {
+            Some(index) => index.failure(),
+            None => Some("the keep module is not loaded".to_string()),
+        }
     }
 }
 
@@ -153,7 +158,7 @@ pub async fn run(p: Rc<StreamPipeline>) {
             break;
         }
         let bytes = match bytes {
-            Ok(b) => Uint8Array::new(&b).to_vec(),
+            Ok(b) => Uint8Array::new(&b),
             Err(e) => {
                 // The chunk cannot be read: the index of this segment is over.
                 index.state.borrow_mut().unreadable = true;
@@ -167,13 +172,15 @@ pub async fn run(p: Rc<StreamPipeline>) {
                 segment,
                 queue: std::mem::take(&mut s.queue),
                 running: true,
-                index: ContainerIndex::for_mime(&index.mime),
+                index: KeptIndex::new(&index.mime),
                 ..IndexState::default()
             };
         }
         if !s.unreadable {
             // A failure stays in the index (see `IndexState::failure`).
-            s.index.feed(&bytes);
+            if let Some(i) = &s.index {
+                i.feed(&bytes);
+            }
         }
         drop(s);
         join_bodies(&p, index);
@@ -190,7 +197,9 @@ fn join_bodies(p: &StreamPipeline, index: &Index) {
         if s.failure().is_some() {
             return;
         }
-        let (ranges, next) = s.index.stable_ranges(s.joined);
+        let Some((ranges, next)) = s.index.as_ref().map(|i| i.stable_ranges(s.joined)) else {
+            return;
+        };
         s.joined = next;
         ranges
     };
@@ -305,28 +314,29 @@ impl StreamPipeline {
         };
         let range = first.0..last.0.saturating_add(last.1.size() as u64);
         let s = index.state.borrow();
-        let made = s
-            .index
-            .snapshot(range, seconds.map(|s| s * 1000.0))
-            .map_err(|e| match e {
-                SnapshotError::NotReady => not_ready(
-                    "holds nothing complete that starts with a keyframe yet (try again shortly)",
-                ),
-                SnapshotError::Data(why) => ProducerError::new(
-                    ErrorKind::Other("DataError".to_string()),
-                    ["snapshot(): ", &why].concat(),
-                ),
-            })?;
+        let made = match &s.index {
+            Some(i) => i.snapshot(range, seconds.map(|s| s * 1000.0)),
+            None => Err(SnapshotFailure::NotReady),
+        };
+        let (header, body) = made.map_err(|e| match e {
+            SnapshotFailure::NotReady => not_ready(
+                "holds nothing complete that starts with a keyframe yet (try again shortly)",
+            ),
+            SnapshotFailure::Data(why) => ProducerError::new(
+                ErrorKind::Other("DataError".to_string()),
+                ["snapshot(): ", &why].concat(),
+            ),
+        })?;
         // Each Cluster's body as joined while recording, else (the last one, still
         // growing) cut from the held chunks.
         let parts = Array::new();
-        parts.push(&Uint8Array::from(made.header.as_slice()));
-        for part in &made.parts {
+        parts.push(&header);
+        for part in &body {
             match part {
-                Part::Bytes(b) => {
-                    parts.push(&Uint8Array::from(b.as_slice()));
+                Piece::Bytes(b) => {
+                    parts.push(b);
                 }
-                Part::Range(r) => {
+                Piece::Range(r) => {
                     if let Some(body) = s.bodies.iter().find(|b| b.range == *r) {
                         parts.push(&body.blob);
                         continue;
@@ -361,15 +371,14 @@ impl StreamPipeline {
         if self.st.borrow().ring.segment() != 0 {
             return None;
         }
-        let made = s.index.seekable().ok()?;
+        let (header, body) = s.index.as_ref()?.seekable().ok()?;
         drop(s);
-        if made.body.end > whole.size() as u64 {
+        if body.end > whole.size() as u64 {
             return None;
         }
         let body = whole
-            .slice_with_f64_and_f64(made.body.start as f64, made.body.end as f64)
+            .slice_with_f64_and_f64(body.start as f64, body.end as f64)
             .ok()?;
-        let header = Uint8Array::from(made.header.as_slice());
         interop::blob(&Array::of2(&header, &body), &whole.type_()).ok()
     }
 

@@ -139,7 +139,7 @@ pub struct StreamPipeline {
     /// `readable: true`: the stream's `ReadableStream`, until `readable()` takes it.
     readable: RefCell<Option<JsValue>>,
     /// `sink: { type: "opfs" }`: the file on disk.
-    file: Option<Rc<crate::web::opfs::OpfsFile>>,
+    file: Option<Rc<crate::web::kept::KeptFile>>,
     /// `retain: "all"`: the whole recording at its end, one Blob per segment (seekable
     /// where it is WebM). Set before the stream ends.
     recording: RefCell<Vec<Blob>>,
@@ -177,7 +177,7 @@ pub struct PipelineSetup {
     pub readable: Option<JsValue>,
     /// The OPFS file the recording goes to (`sink: { type: "opfs" }`), already among
     /// `sinks`; at the end the stream's `recording` is made from it.
-    pub file: Option<Rc<crate::web::opfs::OpfsFile>>,
+    pub file: Option<Rc<crate::web::kept::KeptFile>>,
 }
 
 impl StreamPipeline {

@@ -24,7 +24,7 @@ use super::Chunk;
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::ring::Taken;
 use crate::web::interop::{self, from_js};
-use crate::web::opfs::OpfsFile;
+use crate::web::kept::KeptFile;
 
 /// A chunk as a sink sees it.
 pub struct SinkChunk<'a> {
@@ -399,35 +399,34 @@ impl Sink for ObjectSink {
 }
 
 /// The built-in OPFS file sink (`sink: { type: "opfs" }`): every chunk appended to the
-/// recording's current part on disk (see [`crate::web::opfs`]). Its operations run one
+/// recording's current part on disk (the `keep` module's, see [`crate::web::kept`]). Its operations run one
 /// after another: the close waits for a write still in progress.
 pub struct OpfsSink {
-    file: Rc<OpfsFile>,
+    file: Rc<KeptFile>,
     last: RefCell<Option<Promise>>,
 }
 
 impl OpfsSink {
     /// A sink writing to `file`.
-    pub fn new(file: Rc<OpfsFile>) -> Self {
+    pub fn new(file: Rc<KeptFile>) -> Self {
         OpfsSink {
             file,
             last: RefCell::new(None),
         }
     }
 
-    /// Runs `op` after the previous operation has settled.
+    /// Runs `op` (a call on the file) after the previous operation has settled.
     fn chain<F>(&self, op: F) -> Promise
     where
-        F: std::future::Future<Output = Result<(), ProducerError>> + 'static,
+        F: FnOnce(&KeptFile) -> Promise + 'static,
     {
         let previous = self.last.borrow_mut().take();
+        let file = self.file.clone();
         let p = wasm_bindgen_futures::future_to_promise(async move {
             if let Some(previous) = previous {
                 let _ = wasm_bindgen_futures::JsFuture::from(previous).await;
             }
-            op.await
-                .map(|()| JsValue::UNDEFINED)
-                .map_err(|e| interop::error::to_js(&e))
+            wasm_bindgen_futures::JsFuture::from(op(&file)).await
         });
         *self.last.borrow_mut() = Some(p.clone());
         p
@@ -438,13 +437,12 @@ impl Sink for OpfsSink {
     fn begin_segment(&self, _segment: u32, _mime_type: &str) {}
 
     fn write(&self, chunk: &SinkChunk) -> Result<Option<Promise>, ProducerError> {
-        Ok(Some(
-            self.chain(self.file.clone().write(chunk.blob.clone())),
-        ))
+        let blob = chunk.blob.clone();
+        Ok(Some(self.chain(move |f| f.write(&blob))))
     }
 
     fn close(&self, cut_short: bool) -> Option<Promise> {
-        Some(self.chain(self.file.clone().finish(!cut_short)))
+        Some(self.chain(move |f| f.finish(!cut_short)))
     }
 
     fn essential(&self) -> bool {

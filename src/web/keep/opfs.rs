@@ -3,12 +3,13 @@
 //!
 //! A recording is a directory `media-recorder-producer/<name>/` holding the chunks in
 //! parts (`000000.webm`, `000001.webm`, …; `.mp4` for an MP4 recording) and a `manifest.json` (`name`, `mimeType`,
-//! `startTime`, `finished`). A part is written through `createWritable()` and committed
+//! `startTime`, `finished`; once finished, `parts` and `bytes`, which recovering checks
+//! the directory against). A part is written through `createWritable()` and committed
 //! by closing it, which happens every [`PART_MS`] or [`PART_BYTES`]: OPFS writables
 //! write to a swap file until they close, so a tab that crashes or reloads loses at
 //! most the open part, never what was committed before it. The recording is the parts
 //! in order; [`recording_file`] reads it back as one seekable `File` (see
-//! [`crate::web::recording`]), without copying the parts.
+//! [`super::recording`]), without copying the parts.
 //!
 //! The shell's handles own what they open: an [`OpfsFile`] dropped with a part still
 //! open aborts that writable (its swap file is discarded, as in a crash).
@@ -25,10 +26,10 @@ use web_sys::{
     FileSystemGetFileOptions, FileSystemRemoveOptions, FileSystemWritableFileStream,
 };
 
-use crate::core::config::{check_recording_name, is_indexable, is_mp4, is_webm};
+use super::recording::seekable_blob;
+use crate::core::config::{is_indexable, is_mp4, is_webm};
 use crate::core::error::{ErrorKind, ProducerError};
-use crate::web::interop::{self, args, error::to_js, from_js, set};
-use crate::web::recording::seekable_blob;
+use crate::web::interop::{self, from_js, set};
 
 /// The library's directory in the origin's OPFS root.
 pub const ROOT: &str = "media-recorder-producer";
@@ -183,6 +184,18 @@ async fn parts(
     dir: &FileSystemDirectoryHandle,
     limit: Option<u32>,
 ) -> Result<Vec<File>, ProducerError> {
+    Ok(numbered_parts(dir, limit)
+        .await?
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect())
+}
+
+/// [`parts`] with each part's number.
+async fn numbered_parts(
+    dir: &FileSystemDirectoryHandle,
+    limit: Option<u32>,
+) -> Result<Vec<(u32, File)>, ProducerError> {
     let mut named: Vec<(u32, FileSystemFileHandle)> = entries(dir)
         .await?
         .into_iter()
@@ -199,10 +212,97 @@ async fn parts(
         }
     }
     let mut files = Vec::with_capacity(named.len());
-    for (_, h) in named {
-        files.push(wait(h.get_file()).await?.unchecked_into());
+    for (i, h) in named {
+        files.push((i, wait(h.get_file()).await?.unchecked_into()));
     }
     Ok(files)
+}
+
+#[cold]
+fn disk_error(name: &str, why: &str) -> ProducerError {
+    ProducerError::new(
+        ErrorKind::Other("DataError".to_string()),
+        [
+            "recoverRecording: recording \"",
+            name,
+            "\" on disk does not match its manifest.json: ",
+            why,
+        ]
+        .concat(),
+    )
+}
+
+/// Before recovering `name`: its parts are numbered from 0 without a hole; a finished
+/// recording's manifest says how many parts of how many bytes it wrote, and the
+/// directory holds exactly those; the first part starts as the manifest's type does
+/// (WebM: an EBML header; MP4: `ftyp`). A `DataError` saying what does not match:
+/// a directory edited or damaged on disk gives no file rather than a wrong one.
+async fn verify(
+    name: &str,
+    manifest: &JsValue,
+    mime: &str,
+    parts: &[(u32, File)],
+) -> Result<(), ProducerError> {
+    for (k, (i, _)) in parts.iter().enumerate() {
+        if *i as usize != k {
+            return Err(disk_error(
+                name,
+                &["part ", &part_name(k as u32, mime), " is missing"].concat(),
+            ));
+        }
+    }
+    let written: Vec<&File> = parts
+        .iter()
+        .map(|(_, f)| f)
+        .filter(|f| f.size() > 0.0)
+        .collect();
+    if interop::get(manifest, "finished").as_bool() == Some(true) {
+        let said = (
+            interop::get(manifest, "parts").as_f64(),
+            interop::get(manifest, "bytes").as_f64(),
+        );
+        let held = (
+            written.len() as f64,
+            written.iter().map(|f| f.size()).sum::<f64>(),
+        );
+        if let (Some(n), Some(b)) = said {
+            if (n, b) != held {
+                return Err(disk_error(
+                    name,
+                    &format!(
+                        "it says {n} parts of {b} bytes, the directory holds {} of {}",
+                        held.0, held.1
+                    ),
+                ));
+            }
+        }
+    }
+    let Some(first) = written.first() else {
+        return Ok(());
+    };
+    let head = first
+        .slice_with_f64_and_f64(0.0, 8.0)
+        .map_err(|e| from_js(&e))?;
+    let head = js_sys::Uint8Array::new(&wait(head.array_buffer()).await?).to_vec();
+    let starts_right = if is_webm(mime) {
+        head.starts_with(&[0x1a, 0x45, 0xdf, 0xa3])
+    } else if is_mp4(mime) {
+        head.get(4..8) == Some(b"ftyp".as_slice())
+    } else {
+        true
+    };
+    if !starts_right {
+        return Err(disk_error(
+            name,
+            &[
+                "it says ",
+                mime,
+                ", and its first part does not start as one",
+            ]
+            .concat(),
+        ));
+    }
+    Ok(())
 }
 
 /// The manifest of the recording in `dir`, as a JS object (`null` if unreadable).
@@ -361,6 +461,12 @@ impl OpfsFile {
         set(&m, "mimeType", &JsValue::from_str(&mime));
         set(&m, "startTime", &JsValue::from_f64(self.start_time));
         set(&m, "finished", &JsValue::from_bool(finished));
+        if finished {
+            // What recoverRecording checks the directory against.
+            let st = self.state.borrow();
+            set(&m, "parts", &JsValue::from(st.index));
+            set(&m, "bytes", &JsValue::from_f64(st.committed));
+        }
         self.mime_unsaved.set(false);
         write_manifest(&self.dir, &m).await
     }
@@ -493,7 +599,10 @@ impl OpfsFile {
         };
         {
             let mut st = self.state.borrow_mut();
-            st.index += committed.as_ref().map_or(0, |n| *n);
+            if committed == Ok(1) {
+                st.index += 1;
+                st.committed += st.bytes;
+            }
             st.closed = true;
             st.pending.clear();
         }
@@ -563,105 +672,80 @@ impl Drop for OpfsFile {
 
 /// The recordings in OPFS, finished or not: `{ name, mimeType, startTime, finished,
 /// bytes, parts }` each. An unfinished one was cut short (tab closed or crashed,
-/// `destroy()` without `stopStream`); [`recover_recording`] makes it playable.
-#[wasm_bindgen(js_name = listRecordings, unchecked_return_type = "Promise<RecordingInfo[]>")]
-pub fn list_recordings() -> Promise {
-    interop::install();
-    wasm_bindgen_futures::future_to_promise(async move {
-        let out = Array::new();
-        let Some(root) = root(false).await.map_err(|e| to_js(&e))? else {
-            return Ok(out.into());
-        };
-        for (name, handle) in entries(&root).await.map_err(|e| to_js(&e))? {
-            if interop::get(&handle, "kind").as_string().as_deref() != Some("directory") {
-                continue;
-            }
-            let dir: FileSystemDirectoryHandle = handle.unchecked_into();
-            let m = manifest(&dir).await;
-            let files = parts(&dir, committed_parts(&name))
-                .await
-                .map_err(|e| to_js(&e))?;
-            let bytes: f64 = files.iter().map(|f| f.size()).sum();
-            let info = interop::object();
-            set(&info, "name", &JsValue::from_str(&name));
-            set(&info, "mimeType", &interop::get(&m, "mimeType"));
-            let start = interop::get(&m, "startTime").as_f64();
-            set(
-                &info,
-                "startTime",
-                &start.map_or(JsValue::NULL, interop::date),
-            );
-            let finished = interop::get(&m, "finished").as_bool() == Some(true);
-            set(&info, "finished", &JsValue::from_bool(finished));
-            set(&info, "bytes", &JsValue::from_f64(bytes));
-            // (A part that was open at a crash is an empty file: not a part.)
-            let parts = files.iter().filter(|f| f.size() > 0.0).count();
-            set(&info, "parts", &JsValue::from_f64(parts as f64));
-            out.push(&info);
+/// `destroy()` without `stopStream`); [`recover`] makes it playable.
+pub async fn list() -> Result<Array, ProducerError> {
+    let out = Array::new();
+    let Some(root) = root(false).await? else {
+        return Ok(out);
+    };
+    for (name, handle) in entries(&root).await? {
+        if interop::get(&handle, "kind").as_string().as_deref() != Some("directory") {
+            continue;
         }
-        Ok(out.into())
-    })
+        let dir: FileSystemDirectoryHandle = handle.unchecked_into();
+        let m = manifest(&dir).await;
+        let files = parts(&dir, committed_parts(&name)).await?;
+        let bytes: f64 = files.iter().map(|f| f.size()).sum();
+        let info = interop::object();
+        set(&info, "name", &JsValue::from_str(&name));
+        set(&info, "mimeType", &interop::get(&m, "mimeType"));
+        let start = interop::get(&m, "startTime").as_f64();
+        set(
+            &info,
+            "startTime",
+            &start.map_or(JsValue::NULL, interop::date),
+        );
+        let finished = interop::get(&m, "finished").as_bool() == Some(true);
+        set(&info, "finished", &JsValue::from_bool(finished));
+        set(&info, "bytes", &JsValue::from_f64(bytes));
+        // (A part that was open at a crash is an empty file: not a part.)
+        let parts = files.iter().filter(|f| f.size() > 0.0).count();
+        set(&info, "parts", &JsValue::from_f64(parts as f64));
+        out.push(&info);
+    }
+    Ok(out)
 }
 
-fn name_arg(v: &JsValue, method: &str) -> Result<String, ProducerError> {
-    let name = args::string(v, method, "name")?;
-    check_recording_name(&[method, ": name"].concat(), &name)?;
-    Ok(name)
-}
-
-/// Recording `name` from OPFS as one seekable `File` (its committed parts; an
-/// unfinished recording loses at most its last, uncommitted part; one this page is
-/// still writing gives what is committed so far). `NotFoundError` if there is no such
-/// recording.
-#[wasm_bindgen(js_name = recoverRecording, unchecked_return_type = "Promise<File>")]
-pub fn recover_recording(
-    #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-) -> Promise {
-    interop::install();
-    let name = name_arg(&name, "recoverRecording");
-    wasm_bindgen_futures::future_to_promise(async move {
-        let run = async {
-            let name = name?;
-            let dir = recording_dir(&name, "recoverRecording").await?;
-            let m = manifest(&dir).await;
-            let mime = interop::get(&m, "mimeType")
-                .as_string()
-                .unwrap_or_else(|| "video/webm".to_string());
-            recording_file(&dir, &name, &mime, "recoverRecording").await
-        };
-        run.await.map(JsValue::from).map_err(|e| to_js(&e))
-    })
+/// Recording `name` (a valid name: the core checks it) from OPFS as one seekable
+/// `File` (its committed parts; an unfinished recording loses at most its last,
+/// uncommitted part; one this page is still writing gives what is committed so far).
+/// `NotFoundError` if there is no such recording.
+pub async fn recover(name: &str) -> Result<File, ProducerError> {
+    let dir = recording_dir(name, "recoverRecording").await?;
+    let m = manifest(&dir).await;
+    let mime = interop::get(&m, "mimeType")
+        .as_string()
+        .unwrap_or_else(|| "video/webm".to_string());
+    verify(
+        name,
+        &m,
+        &mime,
+        &numbered_parts(&dir, committed_parts(name)).await?,
+    )
+    .await?;
+    recording_file(&dir, name, &mime, "recoverRecording").await
 }
 
 /// Deletes recording `name` from OPFS. `NotFoundError` if there is no such recording,
 /// `InvalidStateError` while a stream of this page writes it.
-#[wasm_bindgen(js_name = deleteRecording, unchecked_return_type = "Promise<void>")]
-pub fn delete_recording(#[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) -> Promise {
-    interop::install();
-    let name = name_arg(&name, "deleteRecording");
-    wasm_bindgen_futures::future_to_promise(async move {
-        let run = async {
-            let name = name?;
-            if committed_parts(&name).is_some() {
-                return Err(ProducerError::new(
-                    ErrorKind::InvalidState,
-                    [
-                        "deleteRecording: recording \"",
-                        &name,
-                        "\" is being written by a stream of this page (stop it first)",
-                    ]
-                    .concat(),
-                ));
-            }
-            recording_dir(&name, "deleteRecording").await?;
-            let root = root(false)
-                .await?
-                .ok_or_else(|| not_supported("no directory"))?;
-            let options = FileSystemRemoveOptions::new();
-            options.set_recursive(true);
-            wait(root.remove_entry_with_options(&name, &options)).await?;
-            Ok::<_, ProducerError>(JsValue::UNDEFINED)
-        };
-        run.await.map_err(|e| to_js(&e))
-    })
+pub async fn delete(name: &str) -> Result<(), ProducerError> {
+    if committed_parts(name).is_some() {
+        return Err(ProducerError::new(
+            ErrorKind::InvalidState,
+            [
+                "deleteRecording: recording \"",
+                name,
+                "\" is being written by a stream of this page (stop it first)",
+            ]
+            .concat(),
+        ));
+    }
+    recording_dir(name, "deleteRecording").await?;
+    let root = root(false)
+        .await?
+        .ok_or_else(|| not_supported("no directory"))?;
+    let options = FileSystemRemoveOptions::new();
+    options.set_recursive(true);
+    wait(root.remove_entry_with_options(name, &options)).await?;
+    Ok(())
 }

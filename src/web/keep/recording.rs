@@ -9,9 +9,8 @@
 
 use crate::core::container::ContainerIndex;
 use crate::core::error::{ErrorKind, ProducerError};
-use crate::web::interop::{self, args, error::to_js, from_js};
-use js_sys::{Array, Promise, Uint8Array};
-use wasm_bindgen::prelude::*;
+use crate::web::interop::{self, from_js};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
@@ -110,29 +109,4 @@ fn byob_reader(blob: &Blob) -> Option<web_sys::ReadableStreamByobReader> {
         .call1(&stream, &options)
         .ok()?;
     reader.dyn_into().ok()
-}
-
-/// Makes a MediaRecorder WebM recording (ours or any other) seekable: the result has a
-/// Duration, a SeekHead and Cues before the first Cluster, so players show its length
-/// and seek without reading to the end. A fragmented MP4 (Chromium's, Safari's) gets
-/// its durations, a `mehd` and a `sidx` before the first `moof`. One streaming pass over `blob` in 4 MiB
-/// slices; the recording's bytes are not copied into the result, which references
-/// `blob` (`Blob.slice()`).
-///
-/// Rejects with a `TypeError` if `blob` is not a Blob, and a `DataError` naming the
-/// byte at fault if it is not a WebM recording with at least one complete block (or an
-/// MP4 with at least one complete fragment).
-#[wasm_bindgen(js_name = makeSeekable, unchecked_return_type = "Promise<Blob>")]
-pub fn make_seekable(#[wasm_bindgen(unchecked_param_type = "Blob")] blob: JsValue) -> Promise {
-    interop::install();
-    let blob = blob
-        .dyn_into::<Blob>()
-        .map_err(|v| args::wrong_type("makeSeekable", "blob", "a Blob", &v));
-    wasm_bindgen_futures::future_to_promise(async move {
-        let blob = blob.map_err(|e| to_js(&e))?;
-        seekable_blob(&blob, "makeSeekable")
-            .await
-            .map(JsValue::from)
-            .map_err(|e| to_js(&e))
-    })
 }
