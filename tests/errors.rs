@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use media_recorder_producer::web::pool::list_devices;
+use media_recorder_producer::web::devices::list_devices;
 use media_recorder_producer::web::{MediaRecorderProducer, StreamPool};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;

@@ -17,6 +17,8 @@
 #[cfg(feature = "shell")]
 pub mod adaptive;
 #[cfg(feature = "shell")]
+pub mod devices;
+#[cfg(feature = "shell")]
 pub mod engine;
 #[cfg(feature = "shell")]
 pub mod features;

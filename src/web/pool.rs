@@ -17,7 +17,7 @@ use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -25,66 +25,13 @@ use web_sys::{MediaStream, MediaStreamTrack};
 
 use crate::core::config::{PoolConfig, ProducerConfig, Source, StreamRequest};
 use crate::core::constraints::media_constraints;
-use crate::core::emit::{Emit, Out};
 use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::pool::{Acquire, PoolLimits, PoolPolicy, Release, StreamKey};
 use crate::core::value::Value;
-use crate::web::interop::{args, from_js, to_js};
+use crate::web::devices::{devices_js, enumerate, DeviceInfo};
+use crate::web::interop::{args, to_js};
 use crate::web::listeners::{report_uncaught, ListenerSet};
 use crate::web::media::{self, LeaseReturn};
-
-/// One device as `listDevices()` reports it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeviceInfo {
-    /// `"videoinput"`, `"audioinput"` or `"audiooutput"`.
-    pub kind: String,
-    /// Empty until the page has permission.
-    pub device_id: String,
-    /// Empty until the page has permission.
-    pub label: String,
-    /// Devices of one physical product share it.
-    pub group_id: String,
-}
-
-impl Emit for DeviceInfo {
-    fn fields(&self, o: &mut dyn Out) {
-        o.text("kind", &self.kind);
-        o.text("deviceId", &self.device_id);
-        o.text("label", &self.label);
-        o.text("groupId", &self.group_id);
-    }
-}
-
-/// A device list as JS: an array of `{ kind, deviceId, label, groupId }`.
-fn devices_js(list: &[DeviceInfo]) -> JsValue {
-    let out = js_sys::Array::new();
-    for d in list {
-        out.push(&crate::web::interop::emit(d));
-    }
-    out.into()
-}
-
-/// Reads the browser's device list.
-pub async fn enumerate() -> Result<Vec<DeviceInfo>, ProducerError> {
-    let devices = media::media_devices()?;
-    let promise = devices.enumerate_devices().map_err(|e| from_js(&e))?;
-    let list = JsFuture::from(promise).await.map_err(|e| from_js(&e))?;
-    let text = |v: &JsValue, k: &str| {
-        Reflect::get(v, &k.into())
-            .ok()
-            .and_then(|x| x.as_string())
-            .unwrap_or_default()
-    };
-    Ok(Array::from(&list)
-        .iter()
-        .map(|d| DeviceInfo {
-            kind: text(&d, "kind"),
-            device_id: text(&d, "deviceId"),
-            label: text(&d, "label"),
-            group_id: text(&d, "groupId"),
-        })
-        .collect())
-}
 
 /// The device ids a stream's tracks use.
 fn device_ids(stream: &MediaStream) -> Vec<String> {
@@ -588,14 +535,4 @@ impl StreamPool {
     pub fn lend(&self) {
         LENT.with(|l| *l.borrow_mut() = Some(self.shared.clone()));
     }
-}
-
-/// The browser's media devices: `{ kind, deviceId, label, groupId }` (ids and labels
-/// are empty until the page has permission).
-#[wasm_bindgen(js_name = listDevices, unchecked_return_type = "Promise<DeviceInfo[]>")]
-pub fn list_devices() -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move {
-        let list = enumerate().await.map_err(|e| to_js(&e))?;
-        Ok(devices_js(&list))
-    })
 }

@@ -1,7 +1,8 @@
 // The npm package as a user gets it: `npm run build` packs dist/*.tgz; these tests
 // install that tarball into scratch projects (never reading src/ or pkg/), type-check a
-// TypeScript consumer against its .d.ts, and record with it from a webpack 5 app and
-// from a plain <script type="module"> page, in Chromium and Firefox.
+// TypeScript consumer against its .d.ts, and record with it from a webpack 5 app, a Vite
+// app and plain <script type="module"> pages, in Chromium and Firefox, with a network
+// log of what each feature module costs a page.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -116,8 +117,11 @@ const RECORD = `
     await new Promise((r) => setTimeout(r, 2000));
     const out = [];
     for (const s of streams) {
+      // With replay: a snapshot; with an OPFS sink: the file it wrote, at stop.
+      const clip = options.replay ? await producer.snapshot(s.id) : null;
       const done = await producer.stopStream(s.id);
-      out.push({ frames: frames[s.id] || [], mimeType: done.mimeType, engine: done.engine, mode: done.engineMode });
+      out.push({ frames: frames[s.id] || [], mimeType: done.mimeType, engine: done.engine, mode: done.engineMode,
+        clip: clip && clip.size, file: done.recording ? done.recording.size : null });
     }
     producer.destroy();
     return out;
@@ -239,6 +243,21 @@ window.ready = true;
     writeFileSync(join(app, 'public', 'index.html'), '<!doctype html><script src="/app.js"></script>');
     sites.webpack = await serve(join(app, 'public'));
 
+    // A Vite app (Vite 8 from this workspace, its JS API; the library from the app's
+    // node_modules): production build, served as built.
+    const vapp = scratch('vite');
+    mkdirSync(join(vapp, 'src'));
+    writeFileSync(join(vapp, 'index.html'), '<!doctype html><script type="module" src="/src/main.js"></script>');
+    writeFileSync(join(vapp, 'src', 'main.js'), `import { MediaRecorderProducer } from 'media-recorder-producer';
+${RECORD}
+window.run = (engines, options) => record(MediaRecorderProducer, engines, options);
+window.ready = true;
+`);
+    const { build } = await import('vite');
+    // es2022: the main entry's top-level await.
+    await build({ root: vapp, logLevel: 'error', configFile: false, build: { outDir: join(vapp, 'dist'), target: 'es2022' } });
+    sites.vite = await serve(join(vapp, 'dist'));
+
     // A plain page: <script type="module"> and an import map, no bundler.
     const plain = scratch('esm');
     writeFileSync(join(plain, 'index.html'), `<!doctype html>
@@ -267,7 +286,7 @@ window.ready = true;
   after(async () => { for (const s of Object.values(sites)) await s.close(); });
 
   for (const engine of BROWSERS) {
-    for (const kind of ['webpack', 'esm', 'esm-main']) {
+    for (const kind of ['webpack', 'vite', 'esm', 'esm-main']) {
       test(`${engine.name}: the ${kind} app records 2 s with the installed package`, async () => {
         const browser = await engine.launch();
         try {
@@ -293,9 +312,12 @@ window.ready = true;
           } else {
             assert.deepEqual(fetched, [], 'Firefox (no MediaStreamTrackProcessor) fetches no feature module');
           }
-          // The first stream with replay fetches the keep module: one wasm, its JS.
+          // The first stream with replay (a snapshot) and an OPFS sink (its file) fetches
+          // the keep module: one wasm, its JS.
           const before = log().length;
-          const [kept] = await page.evaluate(() => window.run(['mediarecorder'], { replay: true }));
+          const [kept] = await page.evaluate((name) => window.run(['mediarecorder'], { replay: true, sink: { type: 'opfs', name } }), `pkg-${kind}-${Date.now()}`);
+          assert.ok(kept.clip > 1000, `snapshot: ${kept.clip} B`);
+          assert.ok(kept.file > kept.clip / 2, `OPFS file: ${kept.file} B`);
           const keep = log().slice(before);
           assert.equal(keep.filter((p) => p.endsWith('.wasm')).length, 1, keep.join(' '));
           assert.ok(keep.some((p) => p.endsWith('.js')), keep.join(' '));

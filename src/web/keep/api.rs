@@ -11,8 +11,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::{Blob, File};
 
-use super::opfs::{self, OpfsFile};
+use super::opfs::OpfsFile;
 use super::recording::seekable_blob;
+use super::recordings;
 use crate::core::container::{ContainerIndex, Part, SnapshotError};
 use crate::core::error::ProducerError;
 use crate::web::interop::{self, error::to_js};
@@ -50,19 +51,19 @@ impl KeepApi {
     /// `listRecordings()`.
     #[wasm_bindgen(js_name = listRecordings)]
     pub fn list_recordings(&self) -> Promise {
-        promise(opfs::list())
+        promise(recordings::list())
     }
 
     /// `recoverRecording(name)` (the core checked the name).
     #[wasm_bindgen(js_name = recoverRecording)]
     pub fn recover_recording(&self, name: String) -> Promise {
-        promise(async move { opfs::recover(&name).await })
+        promise(async move { recordings::recover(&name).await })
     }
 
     /// `deleteRecording(name)` (the core checked the name).
     #[wasm_bindgen(js_name = deleteRecording)]
     pub fn delete_recording(&self, name: String) -> Promise {
-        promise(async move { opfs::delete(&name).await.map(|()| JsValue::UNDEFINED) })
+        promise(async move { recordings::delete(&name).await.map(|()| JsValue::UNDEFINED) })
     }
 
     /// Makes recording `name`'s directory and manifest: a [`KeepFile`].

@@ -6,7 +6,8 @@
 //! - [`api`]: its one face to the core, `keepApi()`, and the handles it gives out (an
 //!   index, a file on disk), which the core reaches only through JS values;
 //! - [`recording`]: a seekable WebM or MP4 from any recording (`makeSeekable`);
-//! - [`opfs`]: recordings on disk (the file sink, listing, recovering, deleting).
+//! - [`opfs`]: recordings on disk, written (the file sink);
+//! - [`recordings`]: recordings on disk, read back (listing, recovering, deleting).
 //!
 //! The indexes and writers themselves are the core crate's pure code
 //! (`core::container`, `core::ebml`, `core::mp4`), linked here and not in the core
@@ -15,3 +16,4 @@
 pub mod api;
 pub mod opfs;
 pub mod recording;
+pub mod recordings;

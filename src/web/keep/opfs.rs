@@ -23,7 +23,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Blob, File, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetDirectoryOptions,
-    FileSystemGetFileOptions, FileSystemRemoveOptions, FileSystemWritableFileStream,
+    FileSystemGetFileOptions, FileSystemWritableFileStream,
 };
 
 use super::recording::seekable_blob;
@@ -42,7 +42,7 @@ pub const PART_MS: f64 = 2000.0;
 pub const PART_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
 const MANIFEST: &str = "manifest.json";
 
-fn not_supported(why: &str) -> ProducerError {
+pub(super) fn not_supported(why: &str) -> ProducerError {
     ProducerError::new(
         ErrorKind::NotSupported,
         [
@@ -54,12 +54,12 @@ fn not_supported(why: &str) -> ProducerError {
     )
 }
 
-async fn wait(p: Promise) -> Result<JsValue, ProducerError> {
+pub(super) async fn wait(p: Promise) -> Result<JsValue, ProducerError> {
     JsFuture::from(p).await.map_err(|e| from_js(&e))
 }
 
 /// The library's OPFS directory (made if `create`); `None` if it does not exist.
-async fn root(create: bool) -> Result<Option<FileSystemDirectoryHandle>, ProducerError> {
+pub(super) async fn root(create: bool) -> Result<Option<FileSystemDirectoryHandle>, ProducerError> {
     let window = web_sys::window().ok_or_else(|| not_supported("no window"))?;
     let navigator = window.navigator();
     let storage = interop::get(&navigator, "storage");
@@ -80,7 +80,10 @@ async fn root(create: bool) -> Result<Option<FileSystemDirectoryHandle>, Produce
 }
 
 /// Recording `name`'s directory, or a `NotFoundError` naming it.
-async fn recording_dir(name: &str, what: &str) -> Result<FileSystemDirectoryHandle, ProducerError> {
+pub(super) async fn recording_dir(
+    name: &str,
+    what: &str,
+) -> Result<FileSystemDirectoryHandle, ProducerError> {
     let missing = || {
         ProducerError::new(
             ErrorKind::NoDevice, // its browser name is NotFoundError
@@ -96,7 +99,7 @@ async fn recording_dir(name: &str, what: &str) -> Result<FileSystemDirectoryHand
 
 /// Part `n`'s file name: six digits, zero-padded, and the container's extension
 /// (`.webm`, `.mp4`; `.bin` for another type), so no tool takes an MP4 part for WebM.
-fn part_name(n: u32, mime: &str) -> String {
+pub(super) fn part_name(n: u32, mime: &str) -> String {
     let digits = n.to_string();
     let mut out = "0".repeat(6usize.saturating_sub(digits.len()));
     out.push_str(&digits);
@@ -145,7 +148,9 @@ async fn put(w: &FileSystemWritableFileStream, blob: &Blob) -> Result<(), Produc
 }
 
 /// The entries of `dir`: (name, handle), in no particular order.
-async fn entries(dir: &FileSystemDirectoryHandle) -> Result<Vec<(String, JsValue)>, ProducerError> {
+pub(super) async fn entries(
+    dir: &FileSystemDirectoryHandle,
+) -> Result<Vec<(String, JsValue)>, ProducerError> {
     let it = dir.entries();
     let mut out = Vec::new();
     loop {
@@ -167,7 +172,7 @@ thread_local! {
 
 /// How many parts of recording `name` are committed, if this page is writing it (a
 /// recording whose stream has ended and committed its last part is not).
-fn committed_parts(name: &str) -> Option<u32> {
+pub(super) fn committed_parts(name: &str) -> Option<u32> {
     WRITING.with(|w| {
         let mut w = w.borrow_mut();
         w.retain(|(_, f)| f.strong_count() > 0);
@@ -180,7 +185,7 @@ fn committed_parts(name: &str) -> Option<u32> {
 }
 
 /// The recording's parts, in order, as Files: all of them, or the first `limit`.
-async fn parts(
+pub(super) async fn parts(
     dir: &FileSystemDirectoryHandle,
     limit: Option<u32>,
 ) -> Result<Vec<File>, ProducerError> {
@@ -192,7 +197,7 @@ async fn parts(
 }
 
 /// [`parts`] with each part's number.
-async fn numbered_parts(
+pub(super) async fn numbered_parts(
     dir: &FileSystemDirectoryHandle,
     limit: Option<u32>,
 ) -> Result<Vec<(u32, File)>, ProducerError> {
@@ -218,95 +223,8 @@ async fn numbered_parts(
     Ok(files)
 }
 
-#[cold]
-fn disk_error(name: &str, why: &str) -> ProducerError {
-    ProducerError::new(
-        ErrorKind::Other("DataError".to_string()),
-        [
-            "recoverRecording: recording \"",
-            name,
-            "\" on disk does not match its manifest.json: ",
-            why,
-        ]
-        .concat(),
-    )
-}
-
-/// Before recovering `name`: its parts are numbered from 0 without a hole; a finished
-/// recording's manifest says how many parts of how many bytes it wrote, and the
-/// directory holds exactly those; the first part starts as the manifest's type does
-/// (WebM: an EBML header; MP4: `ftyp`). A `DataError` saying what does not match:
-/// a directory edited or damaged on disk gives no file rather than a wrong one.
-async fn verify(
-    name: &str,
-    manifest: &JsValue,
-    mime: &str,
-    parts: &[(u32, File)],
-) -> Result<(), ProducerError> {
-    for (k, (i, _)) in parts.iter().enumerate() {
-        if *i as usize != k {
-            return Err(disk_error(
-                name,
-                &["part ", &part_name(k as u32, mime), " is missing"].concat(),
-            ));
-        }
-    }
-    let written: Vec<&File> = parts
-        .iter()
-        .map(|(_, f)| f)
-        .filter(|f| f.size() > 0.0)
-        .collect();
-    if interop::get(manifest, "finished").as_bool() == Some(true) {
-        let said = (
-            interop::get(manifest, "parts").as_f64(),
-            interop::get(manifest, "bytes").as_f64(),
-        );
-        let held = (
-            written.len() as f64,
-            written.iter().map(|f| f.size()).sum::<f64>(),
-        );
-        if let (Some(n), Some(b)) = said {
-            if (n, b) != held {
-                return Err(disk_error(
-                    name,
-                    &format!(
-                        "it says {n} parts of {b} bytes, the directory holds {} of {}",
-                        held.0, held.1
-                    ),
-                ));
-            }
-        }
-    }
-    let Some(first) = written.first() else {
-        return Ok(());
-    };
-    let head = first
-        .slice_with_f64_and_f64(0.0, 8.0)
-        .map_err(|e| from_js(&e))?;
-    let head = js_sys::Uint8Array::new(&wait(head.array_buffer()).await?).to_vec();
-    let starts_right = if is_webm(mime) {
-        head.starts_with(&[0x1a, 0x45, 0xdf, 0xa3])
-    } else if is_mp4(mime) {
-        head.get(4..8) == Some(b"ftyp".as_slice())
-    } else {
-        true
-    };
-    if !starts_right {
-        return Err(disk_error(
-            name,
-            &[
-                "it says ",
-                mime,
-                ", and its first part does not start as one",
-            ]
-            .concat(),
-        ));
-    }
-    Ok(())
-}
-
 /// The manifest of the recording in `dir`, as a JS object (`null` if unreadable).
-async fn manifest(dir: &FileSystemDirectoryHandle) -> JsValue {
+pub(super) async fn manifest(dir: &FileSystemDirectoryHandle) -> JsValue {
     let read = async {
         let h: FileSystemFileHandle = wait(dir.get_file_handle(MANIFEST)).await?.unchecked_into();
         let file: File = wait(h.get_file()).await?.unchecked_into();
@@ -668,84 +586,4 @@ impl Drop for OpfsFile {
             let _ = w.abort();
         }
     }
-}
-
-/// The recordings in OPFS, finished or not: `{ name, mimeType, startTime, finished,
-/// bytes, parts }` each. An unfinished one was cut short (tab closed or crashed,
-/// `destroy()` without `stopStream`); [`recover`] makes it playable.
-pub async fn list() -> Result<Array, ProducerError> {
-    let out = Array::new();
-    let Some(root) = root(false).await? else {
-        return Ok(out);
-    };
-    for (name, handle) in entries(&root).await? {
-        if interop::get(&handle, "kind").as_string().as_deref() != Some("directory") {
-            continue;
-        }
-        let dir: FileSystemDirectoryHandle = handle.unchecked_into();
-        let m = manifest(&dir).await;
-        let files = parts(&dir, committed_parts(&name)).await?;
-        let bytes: f64 = files.iter().map(|f| f.size()).sum();
-        let info = interop::object();
-        set(&info, "name", &JsValue::from_str(&name));
-        set(&info, "mimeType", &interop::get(&m, "mimeType"));
-        let start = interop::get(&m, "startTime").as_f64();
-        set(
-            &info,
-            "startTime",
-            &start.map_or(JsValue::NULL, interop::date),
-        );
-        let finished = interop::get(&m, "finished").as_bool() == Some(true);
-        set(&info, "finished", &JsValue::from_bool(finished));
-        set(&info, "bytes", &JsValue::from_f64(bytes));
-        // (A part that was open at a crash is an empty file: not a part.)
-        let parts = files.iter().filter(|f| f.size() > 0.0).count();
-        set(&info, "parts", &JsValue::from_f64(parts as f64));
-        out.push(&info);
-    }
-    Ok(out)
-}
-
-/// Recording `name` (a valid name: the core checks it) from OPFS as one seekable
-/// `File` (its committed parts; an unfinished recording loses at most its last,
-/// uncommitted part; one this page is still writing gives what is committed so far).
-/// `NotFoundError` if there is no such recording.
-pub async fn recover(name: &str) -> Result<File, ProducerError> {
-    let dir = recording_dir(name, "recoverRecording").await?;
-    let m = manifest(&dir).await;
-    let mime = interop::get(&m, "mimeType")
-        .as_string()
-        .unwrap_or_else(|| "video/webm".to_string());
-    verify(
-        name,
-        &m,
-        &mime,
-        &numbered_parts(&dir, committed_parts(name)).await?,
-    )
-    .await?;
-    recording_file(&dir, name, &mime, "recoverRecording").await
-}
-
-/// Deletes recording `name` from OPFS. `NotFoundError` if there is no such recording,
-/// `InvalidStateError` while a stream of this page writes it.
-pub async fn delete(name: &str) -> Result<(), ProducerError> {
-    if committed_parts(name).is_some() {
-        return Err(ProducerError::new(
-            ErrorKind::InvalidState,
-            [
-                "deleteRecording: recording \"",
-                name,
-                "\" is being written by a stream of this page (stop it first)",
-            ]
-            .concat(),
-        ));
-    }
-    recording_dir(name, "deleteRecording").await?;
-    let root = root(false)
-        .await?
-        .ok_or_else(|| not_supported("no directory"))?;
-    let options = FileSystemRemoveOptions::new();
-    options.set_recursive(true);
-    wait(root.remove_entry_with_options(name, &options)).await?;
-    Ok(())
 }
