@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--no-sandbox',
   '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required',
@@ -14,7 +14,7 @@ const CHROMIUM_ARGS = [
   '--enable-blink-features=ForceEagerMeasureMemory',
 ];
 
-const FIREFOX_PREFS = {
+export const FIREFOX_PREFS = {
   'media.navigator.streams.fake': true,
   'media.navigator.permission.disabled': true,
   'media.autoplay.default': 0,
