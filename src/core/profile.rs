@@ -15,7 +15,7 @@
 //! touch 960x540@30 and quality steps down after fewer overloaded windows; a battery
 //! that is low (≤ 20 %) and discharging lowers the cap to 640x360@15 until it charges.
 
-use serde::Serialize;
+use crate::core::emit::{Emit, Out};
 
 /// What the browser told us about the device (`None`: not reported).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -44,8 +44,7 @@ pub const DEFAULT_CORES: u32 = 4;
 pub const LOW_BATTERY: f64 = 0.2;
 
 /// The device class and its capture caps (`deviceProfile()` in JS).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DeviceProfile {
     /// ≥ 8 GB and ≥ 8 cores.
     pub high_end: bool,
@@ -113,6 +112,18 @@ impl DeviceProfile {
 impl Default for DeviceProfile {
     fn default() -> Self {
         DeviceProfile::from_readings(DeviceReadings::default())
+    }
+}
+
+impl Emit for DeviceProfile {
+    fn fields(&self, o: &mut dyn Out) {
+        o.flag("highEnd", self.high_end);
+        o.flag("mobile", self.mobile);
+        o.flag("lowBattery", self.low_battery);
+        o.num("maxWidth", f64::from(self.max_width));
+        o.num("maxHeight", f64::from(self.max_height));
+        o.num("maxFrameRate", self.max_frame_rate);
+        o.num("stepDownAfter", f64::from(self.step_down_after));
     }
 }
 

@@ -12,11 +12,9 @@
 //! keep up.
 
 use crate::core::emit::{object, Emit, Out};
-use serde::Serialize;
 
 /// One rung of the ladder.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Level {
     /// Position from the top (0 is the best).
     pub index: u32,

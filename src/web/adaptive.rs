@@ -30,20 +30,19 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Array, Object, Reflect};
-use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use crate::core::config::ProducerConfig;
 
-use crate::core::error::ProducerError;
 use crate::core::profile::{DeviceProfile, DeviceReadings};
 use crate::core::quality::{
     producer_controller_config, producer_ladder, Level, LoadSample, QualityChange,
     QualityController,
 };
-use crate::web::interop::plain;
+use crate::core::emit::{object, Emit, Out};
+use crate::web::interop;
 use crate::web::media;
 use crate::web::pipeline::StreamPipeline;
 
@@ -212,8 +211,6 @@ pub struct AdaptiveHandles {
 }
 
 /// What `quality()` returns in JS.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct QualityState {
     enabled: bool,
     level: Level,
@@ -222,10 +219,24 @@ pub struct QualityState {
     profile: DeviceProfile,
 }
 
+impl Emit for QualityState {
+    fn fields(&self, o: &mut dyn Out) {
+        o.flag("enabled", self.enabled);
+        object(o, "level", &self.level);
+        object(o, "floor", &self.floor);
+        o.open("ladder", true);
+        for l in &self.ladder {
+            object(o, "", l);
+        }
+        o.close();
+        object(o, "profile", &self.profile);
+    }
+}
+
 impl QualityState {
     /// As a JS object.
-    pub fn to_js(&self) -> Result<JsValue, ProducerError> {
-        plain(self)
+    pub fn to_js(&self) -> JsValue {
+        interop::emit(self)
     }
 }
 

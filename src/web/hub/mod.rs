@@ -17,7 +17,7 @@ use crate::core::error::{ErrorKind, ProducerError};
 use crate::core::metrics::{LiveState, ProducerMetrics, StreamMetrics};
 use crate::core::stream::StreamInfo;
 use crate::web::adaptive::Adaptive;
-use crate::web::interop::{self, plain, set, to_js};
+use crate::web::interop::{self, set, to_js};
 use crate::web::listeners::ListenerSet;
 use crate::web::media::{self, MediaLease};
 use crate::web::monitor::{self, MemoryMonitor, MonitorHost};
@@ -447,13 +447,13 @@ impl Hub {
     /// `quality()`.
     pub fn quality_js(&self) -> Result<JsValue, ProducerError> {
         let state = self.adaptive.borrow().state(self.config.adaptive.enabled);
-        state.to_js()
+        Ok(state.to_js())
     }
 
     /// `deviceProfile()`.
     pub fn profile_js(&self) -> Result<JsValue, ProducerError> {
         let profile = self.adaptive.borrow().profile();
-        plain(&profile)
+        Ok(crate::web::interop::emit(&profile))
     }
 
     /// Calls `callback` with a metrics snapshot every `interval` ms until the returned

@@ -1,6 +1,6 @@
 //! Every conversion between Rust and JS values, in one place: plain objects (with the
 //! property names made once as JS strings), core values written out as JS objects
-//! ([`emit`], [`value`]; serde only for the two inspection calls, [`plain`]), Blobs,
+//! ([`emit`], [`value`]), Blobs,
 //! the arguments of exported methods ([`args`]) and the one error conversion
 //! ([`error`]). Nothing here knows about producers, streams or pools.
 
@@ -10,7 +10,6 @@ pub mod error;
 use std::cell::RefCell;
 
 use js_sys::{Array, Object, Reflect};
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 use web_sys::Blob;
 
@@ -137,15 +136,6 @@ impl Out for JsOut {
     }
 }
 
-/// A core struct as a plain JS object through serde-wasm-bindgen (objects, not
-/// `Map`s): `quality()` and `deviceProfile()`, which are called rarely. Everything
-/// handed out often goes through [`emit`], a third of the wasm per field. A failure is
-/// an error, never a silent `undefined`.
-pub fn plain<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, ProducerError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| ProducerError::new(ErrorKind::InvalidType, e.to_string()))
-}
 
 /// One Blob of `mime` from `parts` (Blobs, buffers or views), without copying Blob bytes.
 pub fn blob(parts: &Array, mime: &str) -> Result<Blob, ProducerError> {
