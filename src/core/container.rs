@@ -49,8 +49,8 @@ pub struct Snapshot {
     pub header: Vec<u8>,
     /// The body: the bytes written and the recording's bytes kept, in order.
     pub parts: Vec<Part>,
-    /// Where the clip starts in the recording (its first Cluster's or fragment's
-    /// time), in ms.
+    /// Where the clip starts in the recording (its first Cluster's time; MP4: the
+    /// earliest `tfdt` of its fragments, its time 0), in ms.
     pub start_ms: f64,
     /// The clip's duration, in milliseconds (its time starts at 0).
     pub duration_ms: f64,
@@ -115,9 +115,16 @@ impl ContainerIndex {
     }
 
     /// An empty index for a recording whose first bytes are `head`: MP4 if its first
-    /// box is `ftyp` (bytes 4 to 8), else WebM.
+    /// box is `ftyp` (bytes 4 to 8), else WebM. Fewer than 8 bytes (a stream may hand
+    /// over its first bytes in a short read) are MP4 if they start with 0, the high byte
+    /// of the `ftyp` box's size (WebM starts with 0x1A; the header scan's rule), and
+    /// what there is of bytes 4 to 8 spells the start of `ftyp`.
     pub fn for_bytes(head: &[u8]) -> Self {
-        if head.get(4..8) == Some(b"ftyp".as_slice()) {
+        let mp4 = match head.get(4..8) {
+            Some(kind) => kind == b"ftyp",
+            None => head.first() == Some(&0) && b"ftyp".starts_with(head.get(4..).unwrap_or(&[])),
+        };
+        if mp4 {
             ContainerIndex::Mp4(Mp4Index::new())
         } else {
             ContainerIndex::default()

@@ -7,7 +7,9 @@
 //! Top-level boxes are read by their headers (through the [`BoxCursor`]); `moov` and
 //! `moof` are kept whole while they are parsed (each at most [`MAX_BOX`]), `mdat` and
 //! others are skipped by size. Bytes it cannot walk give an [`Mp4Error`] naming the
-//! offset, and it stays failed.
+//! offset, and it stays failed; so does a `tfhd` with an absolute `base_data_offset`
+//! (ffmpeg's fragmented MP4 without `default_base_moof`), whose fragments cannot be
+//! moved behind a new init segment.
 #![deny(missing_docs)]
 // No arithmetic or indexing that could panic on hostile bytes (clippy enforces it).
 #![deny(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
@@ -92,11 +94,11 @@ pub struct Mp4Index {
     pub(super) init: Vec<u8>,
     init_done: bool,
     pub(super) movie_timescale: u32,
-    /// Where the `mvhd` duration, the `moov` and `mvex` boxes, and a `mehd` are in
-    /// the init segment.
+    /// Where the `mvhd` duration, the `moov` and `mvex` boxes (their first byte and
+    /// their body's), and a `mehd` are in the init segment.
     pub(super) mvhd_duration: Option<(usize, usize)>,
     pub(super) moov_at: Option<usize>,
-    pub(super) mvex_at: Option<usize>,
+    pub(super) mvex_at: Option<(usize, usize)>,
     pub(super) mehd_duration: Option<(usize, usize)>,
     pub(super) tracks: Vec<Track>,
     pub(super) fragments: Vec<Fragment>,
@@ -286,9 +288,9 @@ impl Mp4Index {
         let mut trex: Vec<(u32, u32, u32)> = Vec::new();
         for Child {
             kind,
+            start: cstart,
             body: cbody,
             end: cend,
-            ..
         } in children(&b, body, end)
         {
             match &kind {
@@ -354,7 +356,8 @@ impl Mp4Index {
                     self.tracks.push(t);
                 }
                 b"mvex" => {
-                    self.mvex_at = Some(at(cbody.saturating_sub(8)));
+                    // Its header may be 8 or 16 bytes (a 64-bit size).
+                    self.mvex_at = Some((at(cstart), at(cbody)));
                     for Child {
                         kind: k, body: xb, ..
                     } in children(&b, cbody, cend)
@@ -426,11 +429,17 @@ impl Mp4Index {
                 match &k {
                     b"tfhd" => {
                         let (_, flags, mut p) = full(&b, xb).ok_or(bad)?;
+                        if flags & 0x1 != 0 {
+                            // base_data_offset: where the samples are, counted from the
+                            // file's first byte. Behind a new init segment (a seekable
+                            // file, a snapshot) they would be read from the wrong bytes;
+                            // recorders count from the moof (default-base-is-moof).
+                            return Err(self.fail(
+                                "a tfhd with an absolute base_data_offset: its fragments cannot be moved",
+                            ));
+                        }
                         track = Some(u32_at(&b, p).ok_or(bad)?);
                         p = p.saturating_add(4);
-                        if flags & 0x1 != 0 {
-                            p = p.saturating_add(8);
-                        }
                         if flags & 0x2 != 0 {
                             p = p.saturating_add(4);
                         }

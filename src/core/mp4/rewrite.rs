@@ -14,7 +14,7 @@
 
 use std::ops::Range;
 
-use super::cursor::u32_at;
+use super::cursor::{children, u32_at, u64_at};
 use super::index::{Fragment, Mp4Error, Mp4Index, Track, Traf};
 use crate::core::container::{Part, Seekable, Snapshot};
 
@@ -55,7 +55,9 @@ impl Mp4Index {
             offset: self.fed,
         })?;
         let body = first.offset..frags.last().and_then(|f| f.end).unwrap_or(first.offset);
-        let (header, duration_ms, refs) = self.header(frags, &|_, t| t)?;
+        // The body keeps whatever lies between fragments (`free`, `skip`, a CMAF
+        // segment's `styp` and `sidx`), so each reference runs to the next `moof`.
+        let (header, duration_ms, refs) = self.header(frags, &|_, t| t, Gaps::Kept)?;
         Ok(Seekable {
             header,
             body,
@@ -109,12 +111,16 @@ impl Mp4Index {
                 .or_else(|| starts.clone().next()),
             None => starts.clone().next(),
         };
-        let (i, start) = chosen.ok_or(missing)?;
+        let (i, _) = chosen.ok_or(missing)?;
         let frags = frags.get(i..).unwrap_or(&[]);
-        // The clip's time 0: the earliest of the first fragment's runs, as (time, scale).
-        let zero = start
-            .trafs
+        // The clip's time 0, as (time, scale): the earliest run of any of its fragments.
+        // Not only the first's: a writer that gives each track fragments of its own,
+        // written as they fill, may put audio that starts before the keyframe in
+        // fragments after it; rebased on the keyframe's time, that audio piled up at 0
+        // (tests/core_mp4_writers.rs, `every-frame-audio-late`).
+        let zero = frags
             .iter()
+            .flat_map(|f| f.trafs.iter())
             .filter_map(|x| Some((x.time, self.timescale(x.track)?)))
             .min_by(|a, b| {
                 u128::from(a.0)
@@ -127,7 +133,8 @@ impl Mp4Index {
                 time.saturating_sub(scale(zero.0, u64::from(ts), u64::from(zero.1)))
             })
         };
-        let (header, duration_ms, refs) = self.header(frags, &rebase)?;
+        // Only the fragments are kept (not what lies between them).
+        let (header, duration_ms, refs) = self.header(frags, &rebase, Gaps::Dropped)?;
         let mut parts: Vec<Part> = Vec::new();
         for f in frags {
             let mut at = f.offset;
@@ -150,7 +157,11 @@ impl Mp4Index {
         Ok(Snapshot {
             header,
             parts,
-            start_ms: ms_of(start),
+            start_ms: if zero.1 == 0 {
+                0.0
+            } else {
+                zero.0 as f64 * 1000.0 / f64::from(zero.1)
+            },
             duration_ms,
             cues: refs,
         })
@@ -177,12 +188,15 @@ impl Mp4Index {
     }
 
     /// The init segment for `frags` with every `tfdt` mapped by `time`: durations set,
-    /// a `mehd`, and a `sidx` with one reference per fragment. Also the duration (ms)
-    /// and the number of references.
+    /// a `mehd`, and a `sidx` with one reference per fragment (any `sidx` of the
+    /// recording's own init segment left out: it indexed the old layout). `gaps` says
+    /// whether the file keeps the bytes between fragments. Also the duration (ms) and
+    /// the number of references.
     fn header(
         &self,
         frags: &[Fragment],
         time: &dyn Fn(&Traf, u64) -> u64,
+        gaps: Gaps,
     ) -> Result<(Vec<u8>, f64, usize), Mp4Error> {
         let bad = Mp4Error {
             what: "the init segment cannot be rewritten",
@@ -219,20 +233,30 @@ impl Mp4Index {
             Some(f) => write_uint(&mut init, f, movie),
             None => {
                 // A version 1 mehd at the start of mvex; mvex and moov grow by 20.
-                let (moov, mvex) = (self.moov_at.ok_or(bad)?, self.mvex_at.ok_or(bad)?);
+                let moov = self.moov_at.ok_or(bad)?;
+                let (mvex, mvex_body) = self.mvex_at.ok_or(bad)?;
                 for at in [moov, mvex] {
-                    let size = u32_at(&init, at).ok_or(bad)?;
-                    if size < 8 {
-                        return Err(bad); // a 64-bit size: not written by recorders
+                    match u32_at(&init, at).ok_or(bad)? {
+                        // A 64-bit size: the largesize after the type.
+                        1 => {
+                            let field = at.checked_add(8).ok_or(bad)?;
+                            let size = u64_at(&init, field).ok_or(bad)?;
+                            let size = size.checked_add(20).ok_or(bad)?;
+                            write_uint(&mut init, (field, 8), size);
+                        }
+                        // To the end of what holds it: it grows by itself (the moov's
+                        // cannot be: the index walks past it by its size).
+                        0 if at == mvex => {}
+                        size if size >= 8 => {
+                            let size = size.checked_add(20).ok_or(bad)?;
+                            write_uint(&mut init, (at, 4), u64::from(size));
+                        }
+                        _ => return Err(bad),
                     }
-                    write_uint(&mut init, (at, 4), u64::from(size.saturating_add(20)));
                 }
                 let mut mehd = vec![0, 0, 0, 20, b'm', b'e', b'h', b'd', 1, 0, 0, 0];
                 mehd.extend_from_slice(&movie.to_be_bytes());
-                let at = mvex
-                    .checked_add(8)
-                    .filter(|a| *a <= init.len())
-                    .ok_or(bad)?;
+                let at = Some(mvex_body).filter(|a| *a <= init.len()).ok_or(bad)?;
                 init.splice(at..at, mehd);
             }
         }
@@ -252,6 +276,7 @@ impl Mp4Index {
                     .map(|x| (time(x, x.time), x.duration))
             })
             .collect();
+        let mut init = without_sidx(init);
         let refs = frags.len();
         if let (Ok(count), false) = (u16::try_from(refs), frags.is_empty()) {
             let earliest = times.iter().flatten().next().map_or(0, |t| t.0);
@@ -268,7 +293,14 @@ impl Mp4Index {
             sidx.extend_from_slice(&[0, 0]);
             sidx.extend_from_slice(&count.to_be_bytes());
             for (k, f) in frags.iter().enumerate() {
-                let len = f.end.unwrap_or(f.offset).saturating_sub(f.offset);
+                // A reference's size runs to the next one's first byte (ISO/IEC
+                // 14496-12, 8.16.3): to the next moof where the bytes between are kept.
+                let next_at = frags.get(k.saturating_add(1)).map(|n| n.offset);
+                let to = match (gaps, next_at) {
+                    (Gaps::Kept, Some(next)) => next,
+                    _ => f.end.unwrap_or(f.offset),
+                };
+                let len = to.saturating_sub(f.offset);
                 let len = u32::try_from(len)
                     .ok()
                     .filter(|l| *l < 1 << 31)
@@ -296,6 +328,34 @@ impl Mp4Index {
         };
         Ok((init, duration_ms, refs))
     }
+}
+
+/// Whether a file made of fragments keeps the bytes between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gaps {
+    /// A seekable file: the recording's bytes from the first `moof` on, as they are.
+    Kept,
+    /// A snapshot: each fragment's `moof` and `mdat`, one after the other.
+    Dropped,
+}
+
+/// `init` without its top-level `sidx` boxes (a CMAF recording's first segment has one
+/// before its `moof`, so the init segment ends with it). It indexes the fragments from
+/// where it stood; in front of a new header it would point into that header.
+fn without_sidx(init: Vec<u8>) -> Vec<u8> {
+    if !children(&init, 0, init.len()).any(|c| &c.kind == b"sidx") {
+        return init;
+    }
+    let mut out = Vec::with_capacity(init.len());
+    let mut at = 0;
+    for c in children(&init, 0, init.len()) {
+        if &c.kind == b"sidx" {
+            out.extend_from_slice(init.get(at..c.start).unwrap_or(&[]));
+            at = c.end;
+        }
+    }
+    out.extend_from_slice(init.get(at..).unwrap_or(&[]));
+    out
 }
 
 /// Appends `r` to `parts` unless it is empty.
