@@ -36,12 +36,12 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use crate::core::config::ProducerConfig;
 
+use crate::core::emit::{object, Emit, Out};
 use crate::core::profile::{DeviceProfile, DeviceReadings};
 use crate::core::quality::{
     producer_controller_config, producer_ladder, Level, LoadSample, QualityChange,
     QualityController,
 };
-use crate::core::emit::{object, Emit, Out};
 use crate::web::interop;
 use crate::web::media;
 use crate::web::pipeline::StreamPipeline;

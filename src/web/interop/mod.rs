@@ -136,7 +136,6 @@ impl Out for JsOut {
     }
 }
 
-
 /// One Blob of `mime` from `parts` (Blobs, buffers or views), without copying Blob bytes.
 pub fn blob(parts: &Array, mime: &str) -> Result<Blob, ProducerError> {
     let options = web_sys::BlobPropertyBag::new();
