@@ -56,7 +56,8 @@ function encoderLoop(scope) {
     const imports = new Proxy({}, { get: () => new Proxy({}, { get: () => trap }) });
     const x = (await WebAssembly.instantiate(module, imports)).exports;
     const v = cfg.video;
-    const h = x.mrp_mux_new(v ? (v.codec === 'vp8' ? 1 : 2) : 0, v ? v.width : 0, v ? v.height : 0, cfg.audio ? 1 : 0);
+    const e = v && v.encoder;
+    const h = x.mrp_mux_new(e ? (e.codec === 'vp8' ? 1 : 2) : 0, e ? e.width : 0, e ? e.height : 0, cfg.audio ? 1 : 0);
     if (!h) throw new Error('the muxer could not be made');
     mux = { x, h };
   };
@@ -92,21 +93,11 @@ function encoderLoop(scope) {
     reported = droppedBeforeEncoding;
   };
 
+  // The VideoEncoderConfig the library built once (and probed), at the frames' size and
+  // the bitrate now.
   const videoConfig = (w, h, bitrate) => {
     const v = cfg.video;
-    const c = {
-      codec: v.codec,
-      width: w,
-      height: h,
-      bitrate: bitrate || v.bitrate,
-      // Constant: libvpx's CBR meets a target within about 2 s of a change, keyframes
-      // included; its VBR here stayed 20–40 % over a lowered target (measured).
-      bitrateMode: 'constant',
-      latencyMode: 'realtime',
-      hardwareAcceleration: v.hardwareAcceleration,
-    };
-    if (v.framerate) c.framerate = v.framerate;
-    return c;
+    return Object.assign({}, v.encoder, { width: w, height: h, bitrate: bitrate || v.bitrate, hardwareAcceleration: v.hardwareAcceleration });
   };
 
   async function pump(s, onFrame) {
@@ -132,7 +123,7 @@ function encoderLoop(scope) {
   function startVideo(readable) {
     const v = cfg.video;
     const s = side('video');
-    s.size = [v.width, v.height];
+    s.size = [v.encoder.width, v.encoder.height];
     s.lastKey = -Infinity;
     s.forceKey = true;
     // encode() → output time per frame (raw timestamp → when it was handed over).
@@ -153,7 +144,7 @@ function encoderLoop(scope) {
       },
       error: (e) => fail('VideoEncoder', e),
     });
-    s.encoder.configure(videoConfig(v.width, v.height));
+    s.encoder.configure(videoConfig(s.size[0], s.size[1]));
     s.reader = readable.getReader();
     pump(s, (frame) => {
       const q = s.encoder.encodeQueueSize;
@@ -259,6 +250,7 @@ function encoderLoop(scope) {
     switch (m.type) {
       case 'init':
         cfg = m;
+        if (cfg.video) cfg.video.bitrate = cfg.video.encoder.bitrate;
         (async () => {
           try {
             await muxStart(m.module);
