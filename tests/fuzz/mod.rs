@@ -153,7 +153,9 @@ pub fn splitmix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The recordings the inputs start from: Chromium and Firefox WebM, Chromium MP4.
+/// The recordings the inputs start from: Chromium and Firefox WebM; Chromium's MP4 and
+/// ffmpeg's fragmented MP4 layouts (H.264 + AAC, every frame a fragment, negative
+/// composition offsets, CMAF with styp/sidx, audio only: scripts/make-mp4-fixtures.sh).
 pub const WEBM: [&[u8]; 7] = [
     include_bytes!("../fixtures/chromium-vp9-opus.webm"),
     include_bytes!("../fixtures/chromium-vp9.webm"),
@@ -163,9 +165,15 @@ pub const WEBM: [&[u8]; 7] = [
     include_bytes!("../fixtures/chromium-av-head.webm"),
     include_bytes!("../fixtures/chromium-video-head.webm"),
 ];
-pub const MP4: [&[u8]; 2] = [
+pub const MP4: [&[u8]; 8] = [
     include_bytes!("../fixtures/chromium-avc1-opus.mp4"),
     include_bytes!("../fixtures/chromium-vp9-mp4.mp4"),
+    include_bytes!("../fixtures/ffmpeg-frag.mp4"),
+    include_bytes!("../fixtures/ffmpeg-every-frame.mp4"),
+    include_bytes!("../fixtures/ffmpeg-negcts.mp4"),
+    include_bytes!("../fixtures/ffmpeg-aac.mp4"),
+    include_bytes!("../fixtures/ffmpeg-cmaf-video.mp4"),
+    include_bytes!("../fixtures/ffmpeg-abs-offset.mp4"),
 ];
 
 /// The parsers fuzzed.
