@@ -12,9 +12,32 @@ if (!/^pkg[\w-]*$/.test(PKG)) throw new Error(`bad ?pkg=${PKG}`);
 const lib = await import(`./${PKG}/media_recorder_producer.js`);
 const { MediaRecorderProducer, StreamPool } = lib;
 const wasm = await lib.default();
-// The WebCodecs engine's module (issue 26), loaded on first use as the package's entry
-// registers it (builds from before the split link it in).
-if (lib.__setFeatureLoader) lib.__setFeatureLoader('codecs', () => import(`./${PKG}/codecs/codecs.js`));
+// The feature modules (issue 26), loaded on first use as the package's entry (js/web.js)
+// registers them; builds from before a module's split link it in. codecs: the WebCodecs
+// engine; keep: recordings users keep (replay snapshots, retain "all", OPFS,
+// makeSeekable), registered where this build has it (bench/run.mjs builds it into
+// ./<pkg>/keep/). The keep loader's promise is kept here, so that a workload can load the
+// module before it measures (`loadKeep`) and the core's own first call gets the same one;
+// `keepWasm` is the keep module's exports (its memory), once loaded.
+const hasKeep = !!lib.__setFeatureLoader && (await fetch(`./${PKG}/keep/keep.js`, { method: 'HEAD' })).ok;
+let keepWasm = null;
+let keepLoad = null;
+function loadKeep() {
+  if (keepLoad) return keepLoad;
+  const p = import(`./${PKG}/keep/keep.js`).then(async (m) => {
+    keepWasm = await m.default();
+    return m.keepApi();
+  });
+  p.catch(() => { if (keepLoad === p) keepLoad = null; }); // a failed load is tried again, as the core does
+  keepLoad = p;
+  return p;
+}
+if (lib.__setFeatureLoader) {
+  lib.__setFeatureLoader('codecs', () => import(`./${PKG}/codecs/codecs.js`));
+  if (hasKeep) lib.__setFeatureLoader('keep', loadKeep);
+}
+/** Bytes of wasm memory: the core's, plus the keep module's once it is loaded. */
+const wasmMemory = () => wasm.memory.buffer.byteLength + (keepWasm?.memory?.buffer.byteLength ?? 0);
 
 const MIME = 'video/webm;codecs=vp9,opus';
 const CLUSTER_ID = [0x1f, 0x43, 0xb6, 0x75];
@@ -969,15 +992,23 @@ async function seekableSource({ seconds, width, height, mimeType, videoBitsPerSe
 // One contestant in one fresh page: its function, the input Blob, its output.
 let sk = null;
 
-/** Loads the contestant (ours: the package this page imported; the others: their esbuild
- * bundles in ./build/) and fetches the input into a Blob (its bytes in the browser's blob
- * storage, not in this page's heap). */
+/** Loads the contestant (ours: the package this page imported, and since the keep split
+ * the keep module, which its makeSeekable fetches on the first call, loaded here through
+ * the registered loader, as the others' bundles are loaded before the call; the others:
+ * their esbuild bundles in ./build/) and fetches the input into a Blob (its bytes in the
+ * browser's blob storage, not in this page's heap). */
 async function seekableLoad({ contestant, url }) {
+  let keepLoadMs = null;
+  if (contestant === 'ours' && hasKeep) {
+    const t0 = now();
+    await loadKeep();
+    keepLoadMs = round3(now() - t0);
+  }
   const fn = contestant === 'ours' ? lib.makeSeekable : (await import(`./build/seekable-${contestant}.js`)).makeSeekable;
   if (typeof fn !== 'function') throw new Error(`seekable: ${contestant} has no makeSeekable`);
   const fetched = await (await fetch(url)).blob();
   sk = { contestant, fn, blob: new Blob([fetched], { type: 'video/webm' }), out: null };
-  return { bytes: sk.blob.size };
+  return { bytes: sk.blob.size, keepLoadMs };
 }
 
 /** Runs the contestant once on the input: wall time (performance.now() around the call), the
@@ -986,7 +1017,7 @@ async function seekableLoad({ contestant, url }) {
 async function seekableRun({ durationMs, sampleMs }) {
   const { fn, blob } = sk;
   const heapBefore = heap();
-  const wasmBefore = wasm.memory.buffer.byteLength;
+  const wasmBefore = wasmMemory();
   let heapPeak = heapBefore;
   let samples = 0;
   let last = now();
@@ -1015,7 +1046,7 @@ async function seekableRun({ durationMs, sampleMs }) {
   sk.out = out;
   return {
     ms: round3(ms), error, heapBefore, heapPeak, heapAfter, samples, maxGapMs: round3(maxGapMs),
-    wasmBefore, wasmAfter: wasm.memory.buffer.byteLength,
+    wasmBefore, wasmAfter: wasmMemory(),
     outBytes: out?.size ?? null, outType: out?.type ?? null,
     // fix-webm-duration hands back its input when it cannot parse it.
     unchanged: out === blob,
@@ -1090,6 +1121,7 @@ async function seekableStopLatency({ retain, seconds }) {
 function info() {
   return {
     crossOriginIsolated: globalThis.crossOriginIsolated,
+    hasKeep,
     userAgent: navigator.userAgent,
     hardwareConcurrency: navigator.hardwareConcurrency,
     deviceMemory: navigator.deviceMemory ?? null,
@@ -1253,7 +1285,7 @@ async function keepSnapshot({ recordSeconds, seconds, n, gapMs, bufferMaxBytes, 
   const m1 = producer.metrics();
   producer.destroy();
   return {
-    recordSeconds, seconds, times, sizes, check, held, errors, mimeType: s.mimeType ?? null,
+    recordSeconds, seconds, times, sizes, check, held, errors, mimeType: s.mimeType ?? null, keepModule: hasKeep,
     video: { width: video.width ?? null, height: video.height ?? null, frameRate: video.frameRate ?? null },
     framesDroppedAtEnd: m1.framesDropped,
   };
@@ -1282,7 +1314,7 @@ async function keepOpfsSample() {
   const st = m.streams.find((x) => x.streamId === s.id) ?? {};
   const sample = {
     t: round3(t - t0), bytesHeld: m.bytesHeld, chunksHeld: m.chunksHeld, budgetBytes: st.budgetBytes ?? null,
-    heap: heap(), wasm: wasm.memory.buffer.byteLength, bytesRecorded: m.bytesRecorded, framesDropped: m.framesDropped,
+    heap: heap(), wasm: wasmMemory(), wasmKeep: keepWasm?.memory?.buffer.byteLength ?? null, bytesRecorded: m.bytesRecorded, framesDropped: m.framesDropped,
     opfsBytes: null, opfsParts: null, listMs: null, listError: null,
   };
   try {
@@ -1398,5 +1430,5 @@ async function codecsStop() {
   return { t0: st.t0, t1: st.t1, chunks: st.chunks, stepped: st.stepped, info: st.info, bytes: u.length, file: b64.length ? btoa(b64) : '', longTasks: long.length, longTaskMs: long.reduce((a, e) => a + e.duration, 0) };
 }
 
-window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, perChunkBackToBack, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, seekableSource, seekableLoad, seekableRun, seekableCheck, seekableUpload, seekableStopLatency, uploadLoad, uploadThroughput, uploadRecord, uploadResumeStart, uploadResumeStop, keepSnapshot, keepOpfsStart, keepOpfsSample, keepOpfsStop, codecsStart, codecsStep, codecsStop, pkg: PKG, hasPool: typeof StreamPool === 'function' };
+window.bench = { info, record, loadInput, soak, soakEnd, perChunkPrepare, perChunkRun, perChunkBackToBack, warmCamera, firstFrame, capture, poolAcquire, poolFirstFrame, adaptiveCalibrate, adaptiveStart, adaptiveMark, adaptiveStop, realtimeSoakStart, realtimeSoakTake, realtimeSoakGcSample, realtimeSoakStop, seekableSource, seekableLoad, seekableRun, seekableCheck, seekableUpload, seekableStopLatency, uploadLoad, uploadThroughput, uploadRecord, uploadResumeStart, uploadResumeStop, keepSnapshot, keepOpfsStart, keepOpfsSample, keepOpfsStop, codecsStart, codecsStep, codecsStop, pkg: PKG, hasKeep, hasPool: typeof StreamPool === 'function' };
 window.benchReady = true;

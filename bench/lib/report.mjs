@@ -325,18 +325,26 @@ function sizeSection(size, load, ctx) {
   const mb = size.mediabunny;
   const rtc = size.recordrtc;
   out.push('', `_${stamp(size.run)}_`, '');
-  out.push(`Since the split (issue 26) the package is a **core** module, fetched, compiled and instantiated when the package is imported, and feature modules fetched with \`import()\` the first time a stream needs one: so far **codecs**, the WebCodecs engine (its encoding loop and the muxer it runs). Each module as built here (\`wasm-pack build --release --target web\` with feature \`shell\` for the core; \`cargo build --features mux-abi\` + \`wasm-opt -Oz\` for codecs.wasm) and as shipped (${size.shippedMethod}). gzip is node's zlib at level 9, file by file (what a server compressing each response would send).`, '');
+  const intro = M.keep
+    ? "**keep**, recordings users keep (the indexes behind replay's `snapshot()`, seekable output for `retain: \"all\"`, `makeSeekable`, the OPFS sink and `listRecordings`/`recoverRecording`/`deleteRecording`), a wasm-bindgen module of its own, and **codecs**, the WebCodecs engine (its encoding loop and the muxer it runs)"
+    : 'so far **codecs**, the WebCodecs engine (its encoding loop and the muxer it runs)';
+  const how = `\`wasm-pack build --release --target web\` with feature \`shell\` for the core${M.keep ? '; the same with feature `keep` (`--out-name keep`) for keep' : ''}; \`cargo build --features mux-abi\` + \`wasm-opt -Oz\` for codecs.wasm`;
+  out.push(`Since the split (issue 26) the package is a **core** module, fetched, compiled and instantiated when the package is imported, and feature modules fetched with \`import()\` the first time a stream or a call needs one: ${intro}. Each module as built here (${how}) and as shipped (${size.shippedMethod}). gzip is node's zlib at level 9, file by file (what a server compressing each response would send).`, '');
   const fileRow = (f, label) => [label, exactBytes(f.bytes), exactBytes(f.gzip9), exactBytes(f.shipped.bytes), exactBytes(f.shipped.gzip9)];
   const label = (p) => (p.startsWith('snippets/') ? `\`${p.replace(/^snippets\/[^/]+\//, 'snippets/…/')}\`` : `\`${p}\``);
   const rows = [];
-  const what = { core: 'core (loaded on import)', codecs: "codecs (fetched when a stream first uses `engine: 'webcodecs'`)" };
+  const what = {
+    core: 'core (loaded on import)',
+    keep: 'keep (fetched when a stream first uses `replay: true`, `retain: "all"` or an OPFS sink, or the app first calls `makeSeekable` or an OPFS function)',
+    codecs: "codecs (fetched when a stream first uses `engine: 'webcodecs'`)",
+  };
   for (const [name, m] of Object.entries(M)) {
     for (const f of m.files) rows.push(fileRow(f, `${name}: ${label(f.path)}`));
     rows.push([`**${what[name] ?? name}**`, `**${exactBytes(m.bytes)}**`, `**${exactBytes(m.gzip9)}**`, `**${exactBytes(m.shipped.bytes)}**`, `**${exactBytes(m.shipped.gzip9)}**`]);
   }
   const T = size.together;
   rows.push(['**every module together**', `**${exactBytes(T.bytes)}**`, `**${exactBytes(T.gzip9)}**`, `**${exactBytes(T.shipped.bytes)}**`, `**${exactBytes(T.shipped.gzip9)}**`]);
-  if (size.entry) rows.push([`the entry, \`${size.entry.path}\` (js/index.js: imports and initialises the core, registers the feature loaders)`, '–', '–', exactBytes(size.entry.bytes), exactBytes(size.entry.gzip9)]);
+  if (size.entry) rows.push([`the entry, ${size.entry.path.split(' + ').map((p) => `\`${p}\``).join(' + ')} (js/${size.entry.path.includes('web.js') ? 'index.js and js/web.js' : 'index.js'}: imports and initialises the core, registers the feature loaders)`, '–', '–', exactBytes(size.entry.bytes), exactBytes(size.entry.gzip9)]);
   out.push(table(['module / file', 'bytes, as built', 'gzip -9, as built', 'bytes, as shipped', 'gzip -9, as shipped'], rows));
   out.push('', `Beside RecordRTC ${rtc.version}'s \`RecordRTC.min.js\` from npm${mb ? ` and mediabunny ${mb.version}'s minimal recording import (\`${mb.entry}\`) bundled from npm with esbuild (\`--bundle --minify --format=esm\`)` : ''}, measured in the same run:`, '');
   const core = M.core.shipped.gzip9;
@@ -354,13 +362,19 @@ function sizeSection(size, load, ctx) {
   out.push('', '**Goals (issue 26)**, gzip -9 (KB = 1 000 B, as the issue counts):', '');
   out.push(table(['goal', 'measured', 'met'], [
     [`bytes a page fetches when it imports the package and records ${load?.config?.recordSeconds ?? 5} s into an \`onFrame\` listener with MediaRecorder (network log) ≤ ${kb(g.coreFetchedGzip9)}, below mediabunny's minimal recording import`, `${exactBytes(coreFigure)} (${kb(coreFigure)})${fetchedCore == null ? ', the core as shipped plus the entry: the load workload has not run' : ''}${mb ? `; ${rx(coreFigure / mb.gzip9)} mediabunny's ${exactBytes(mb.gzip9)}` : ''}`, yes(coreFigure <= g.coreFetchedGzip9)],
-    [`every module together ≤ ${kb(g.togetherGzip9)} (issue 26: 166.7 KB before the split)`, `${exactBytes(T.shipped.gzip9)} (${kb(T.shipped.gzip9)}) as shipped; ${exactBytes(T.gzip9)} as built`, yes(T.shipped.gzip9 <= g.togetherGzip9)],
+    [`every module together ≤ ${kb(g.togetherGzip9)} (issue 26: 166.7 KB before the split)`, `${exactBytes(T.shipped.gzip9)} (${kb(T.shipped.gzip9)}) as shipped (${Object.keys(M).join(' + ')}); ${exactBytes(T.gzip9)} as built`, yes(T.shipped.gzip9 <= g.togetherGzip9)],
+    ...increments(load, M).map(([what, v]) => [what, v, '– (no goal of its own)']),
   ]));
   out.push('', `Issue 13's goals (the whole package ≤ 32 KB gzip, longer-term ≤ 18 KB, RecordRTC's size) are superseded by issue 26's above: the core as shipped is ${kb(core)}, ${rx(core / (32 * 1024))} the old 32 KiB budget.`);
   if (load) out.push('', ...loadPart(load, size));
   out.push('', "Sections of the core's `.wasm`:", '');
   out.push(table(['section', 'bytes'], size.sections.map((s) => [s.name, exactBytes(s.size)])));
   contributorsPart(size.contributors, out, 'the core module');
+  if (size.keepWasm) {
+    out.push('', "Sections of the keep module's `.wasm`:", '');
+    out.push(table(['section', 'bytes'], size.keepWasm.sections.map((s) => [s.name, exactBytes(s.size)])));
+    contributorsPart(size.keepWasm.contributors, out, 'the keep module');
+  }
   const cats = [...Object.keys(M).map((n) => `${n} (shipped)`), 'together (shipped)', 'RecordRTC.min.js', ...(mb ? ['mediabunny (minimal)'] : [])];
   ctx.plots.push(['size.svg', barChart({
     title: 'Shipped size per module: ours vs RecordRTC.min.js and mediabunny',
@@ -377,13 +391,31 @@ function sizeSection(size, load, ctx) {
   return out.join('\n');
 }
 
+/** The feature modules' increments (what a page fetches when it first needs one): from
+ * the load workload's network log, else the module as shipped. Rows [what, measured]. */
+function increments(ld, M) {
+  const rows = [];
+  const inc = (phase, module, label) => {
+    const p = ld?.[phase]?.package;
+    if (p && !ld[phase].recording?.error && !p.count && !M?.[module]) rows.push([label, `nothing fetched: this build has no ${module} module (it is in the core)`]);
+    else if (p && !ld[phase].recording?.error) rows.push([label, `${exactBytes(p.gzip9)} (${kb(p.gzip9)}), ${p.count} file(s) (network log)`]);
+    else if (M?.[module]) rows.push([label, `${exactBytes(M[module].shipped.gzip9)} (${kb(M[module].shipped.gzip9)}), the module as shipped${p ? ': the load workload\'s stream failed' : ': the load workload has not run'}`]);
+  };
+  inc('webcodecs', 'codecs', "increment: what the first `engine: 'webcodecs'` stream adds (the codecs module)");
+  inc('keep', 'keep', 'increment: what the first `replay: true` stream adds (the keep module)');
+  if (ld?.fetchedInAll && ld.keep) rows.push(['a page that records with MediaRecorder, then WebCodecs, then replay: everything it fetched from the package (the entry included)', `${exactBytes(ld.fetchedInAll.gzip9)} (${kb(ld.fetchedInAll.gzip9)}), ${ld.fetchedInAll.count} files (network log)`]);
+  return rows;
+}
+
 /** The load workload (issue 26): what a page fetches, and import → ready. */
 function loadPart(ld, size) {
   const out = ['### What a page fetches, from a network log', '', `_${stamp(ld.run)}_`, ''];
   const c = ld.config;
   const mr = ld.mediarecorder;
   const wc = ld.webcodecs;
-  out.push(`A fresh browser context (cold cache; the bench server answers \`Cache-Control: no-store\`) opens a minimal page (\`/load.html\`, served by the harness, not counted) that imports the package as shipped (\`bench/pkg-shipped/index.js\`, with a dynamic \`import()\`, as a plain \`<script type="module">\` app would), then records ${c.recordSeconds} s with \`new MediaRecorderProducer({ recordingInterval: 100 })\`, an \`onFrame\` listener, \`connect()\` and \`startStream({ width: 640, height: 360 })\`, and stops. Then, in the same page, a stream with \`engine: 'webcodecs'\` for ${c.webcodecsSeconds} s. The server logs every request; each file's gzip -9 is computed on disk (the server sends it uncompressed). The browser's own request log (Playwright, context-wide) ${mr.logsAgree && wc.logsAgree ? 'lists the same paths' : '**does not list the same paths**'}.`, '');
+  const kp = ld.keep;
+  const agree = mr.logsAgree && wc.logsAgree && (!kp || kp.logsAgree);
+  out.push(`A fresh browser context (cold cache; the bench server answers \`Cache-Control: no-store\`) opens a minimal page (\`/load.html\`, served by the harness, not counted) that imports the package as shipped (\`bench/pkg-shipped/index.js\`, with a dynamic \`import()\`, as a plain \`<script type="module">\` app would), then records ${c.recordSeconds} s with \`new MediaRecorderProducer({ recordingInterval: 100 })\`, an \`onFrame\` listener, \`connect()\` and \`startStream({ width: 640, height: 360 })\`, and stops. Then, in the same page, a stream with \`engine: 'webcodecs'\` for ${c.webcodecsSeconds} s${kp ? `; then one with \`replay: true\` for ${c.keepSeconds} s, a \`snapshot(id, { seconds: ${c.snapshotSeconds} })\` before it stops` : ''}. The server logs every request; each file's gzip -9 is computed on disk (the server sends it uncompressed). The browser's own request log (Playwright, context-wide) ${agree ? 'lists the same paths' : '**does not list the same paths**'}.`, '');
   const fileRows = (files) => files.map((f) => [`\`${f.path.replace(/\/snippets\/[^/]+\//, '/snippets/…/')}\`${f.what === 'package' ? '' : ' (the harness\'s page, not counted)'}`, String(f.requests), exactBytes(f.bytes), exactBytes(f.gzip9)]);
   out.push(table(['fetched by the MediaRecorder page', 'requests', 'bytes', 'gzip -9'], [
     ...fileRows(mr.files),
@@ -397,9 +429,17 @@ function loadPart(ld, size) {
     [`**the increment: ${wc.package.count} files**`, '', `**${exactBytes(wc.package.bytes)}**`, `**${exactBytes(wc.package.gzip9)}**`],
   ]));
   out.push('', w.error ? `The WebCodecs stream failed: ${w.error}.` : `The WebCodecs stream: ${w.frames} frames (${bytes(w.bytes)}), engine \`${w.engine}\`, mode \`${w.engineMode}\`. Fetched in all by a page that records with both engines: ${exactBytes(mr.package.gzip9 + wc.package.gzip9)} gzip -9.`);
+  if (kp) {
+    const k = kp.recording ?? {};
+    out.push('', table(['what the first `replay: true` stream adds', 'requests', 'bytes', 'gzip -9'], [
+      ...fileRows(kp.files),
+      [`**the increment: ${kp.package.count} files**`, '', `**${exactBytes(kp.package.bytes)}**`, `**${exactBytes(kp.package.gzip9)}**`],
+    ]));
+    out.push('', k.error ? `The replay stream failed: ${k.error}.` : `The replay stream: ${k.frames} frames (${bytes(k.bytes)}); its snapshot of the last ${k.snapshot?.seconds} s: ${bytes(k.snapshot?.bytes)} (\`${k.snapshot?.type || '?'}\`). Fetched in all by a page that records with MediaRecorder, then WebCodecs, then replay: **${exactBytes(ld.fetchedInAll.gzip9)}** gzip -9 in ${ld.fetchedInAll.count} files (${exactBytes(ld.fetchedInAll.bytes)} raw), the entry included.`);
+  }
   const I = ld.importReady;
   if (I?.ours || I?.mediabunny) {
-    out.push('', `**Import → module ready**, cold: \`performance.now()\` around \`await import(url)\` in the same minimal page, a fresh context each trial, ${c.trials} trials each, alternating; ours is the entry above (its top-level await fetches, compiles and instantiates the core and registers the codecs loader), mediabunny's is its minimal recording import bundle (the size table's, one file). Served from 127.0.0.1, so this is mostly compile and evaluation, not transfer. This machine is shared and noisy (2 cores): medians and their ratio only, no threshold.`, '');
+    out.push('', `**Import → module ready**, cold: \`performance.now()\` around \`await import(url)\` in the same minimal page, a fresh context each trial, ${c.trials} trials each, alternating; ours is the entry above (its top-level await fetches, compiles and instantiates the core and registers the feature modules' loaders), mediabunny's is its minimal recording import bundle (the size table's, one file). Served from 127.0.0.1, so this is mostly compile and evaluation, not transfer. This machine is shared and noisy (2 cores): medians and their ratio only, no threshold.`, '');
     const row = (name, x) => [name, x ? `**${ms(x.median)}**` : '–', x ? ms(x.min) : '–', x ? ms(x.max) : '–', x ? String(x.n) : '–', x ? `${x.files.length} (${exactBytes(x.gzip9)} gzip -9)` : '–'];
     out.push(table(['import → ready', 'median', 'min', 'max', 'trials', 'files fetched'], [
       row('ours (core)', I.ours),
@@ -677,7 +717,7 @@ function seekableSection(sk) {
         fail ?? `**${ms(c.ms, 3)}**`,
         c.rssPeakRise == null ? '–' : `**${mib(c.rssPeakRise)}**`,
         c.heapPeakRise == null ? '–' : `${mib(c.heapPeakRise)} (${ms(c.maxSamplerGapMs, 3)})`,
-        c.wasmRise == null ? '–' : k === 'ours' ? `${mib(c.wasmRise)} (to ${mib(c.wasmAfter)})` : 'none (no wasm)',
+        c.wasmRise == null ? '–' : k === 'ours' ? `${mib(c.wasmRise)} (to ${mib(c.wasmAfter)}${c.size?.keep ? ', core + keep modules' : ''})` : 'none (no wasm)',
         c.outBytes == null ? '–' : `${num(c.outBytes / 1e6, 4)} MB${c.unchanged ? ' **(its input, unchanged)**' : ''}`,
         dur(c), seek, probe,
         c.size ? `${bytes(c.size.bytes)} / **${bytes(c.size.gzip9)}**` : '–',
@@ -691,6 +731,11 @@ function seekableSection(sk) {
   if (failed.length) out.push('', `Not right: ${failed.map((k) => `${k} (${[C[k].failure && C[k].failure.what, C[k].unchanged && 'returned its input', C[k].check && !C[k].durationOk && 'duration', C[k].check && !C[k].seekOk && 'seek', C[k].probe && !C[k].probeDurationOk && 'ffprobe duration'].filter(Boolean).join(', ')})`).join('; ')}.`);
   const b = sk.bundles;
   out.push('', `Bundle sizes: ${b.method}, esbuild ${b.esbuild}. ${order.map((k) => `${k}: ${C[k].size?.what ?? '–'}`).join('; ')}. Issue 13's other reference points, measured the same way: ${Object.values(b.others).map((x) => `${x.what} ${x.version}: ${bytes(x.bytes)} / **${bytes(x.gzip9)}** gzip -9`).join('; ')}.`);
+  const ok = C.ours?.size?.keep;
+  if (ok) {
+    const z = C.ours.size;
+    out.push('', `Ours since the keep split (issue 26): \`makeSeekable\` is in the core as a thin wrapper that fetches the keep module on its first call, so an app that uses it fetches both: the core ${bytes(z.core.bytes)} / **${bytes(z.core.gzip9)}** gzip -9 (glue ${bytes(z.js.gzip9)}, .wasm ${bytes(z.wasm.gzip9)}) and keep ${bytes(z.keep.bytes)} / **${bytes(z.keep.gzip9)}** gzip -9 (keep.js ${bytes(z.keep.js.gzip9)}, .wasm ${bytes(z.keep.wasm.gzip9)}), ${bytes(z.gzip9)} in all. The page loads the keep module before the call (through the loader it registers as the package's entry does), as the others' bundles are loaded before theirs: ${C.ours.keepLoadMs != null ? `median ${ms(C.ours.keepLoadMs, 3)}, ` : ''}not in the time above. Wasm memory for ours is the core's plus the keep module's (makeSeekable runs in the keep module's).`);
+  }
   const st = sk.stopLatency;
   if (st?.trials?.length) {
     out.push('', `### stopStream with retain "all"`, '');
@@ -774,7 +819,7 @@ function keepSection(kp) {
   const dur = (ch) => (ch?.duration == null ? (ch?.loaded === null ? 'timed out' : '–') : typeof ch.duration === 'number' ? `${num(ch.duration, 4)} s` : `**${ch.duration}**`);
   out.push('', `_${stamp(kp.run)}_`, '');
   if (kp.run?.quick) out.push(`**Quick run: ${S.recordSeconds} s of replay instead of 40, a ${len(O.long.seconds)} OPFS recording instead of 10 min; a smoke test of the harness.**`, '');
-  out.push(`Ours only, recording the fake camera and microphone (${S.video?.width ?? '?'}×${S.video?.height ?? '?'}, \`${S.mimeType ?? '?'}\`), the default config unless stated, one page per part.`, '');
+  out.push(`Ours only, recording the fake camera and microphone (${S.video?.width ?? '?'}×${S.video?.height ?? '?'}, \`${S.mimeType ?? '?'}\`), the default config unless stated, one page per part.${S.keepModule ? ' Since the keep split (issue 26) this is the keep module\'s work: each page fetches it through the loader it registers as the package\'s entry does, when its first stream starts (replay, or the OPFS sink), before anything here is timed.' : ''}`, '');
   out.push('### Instant replay: snapshot()', '');
   out.push(`A \`startStream({ replay: true, keyframeInterval: 1000 })\` stream with \`bufferMaxBytes\` ${mib(c.snapshot.bufferMaxBytes)} and \`bufferCapacity\` ${c.snapshot.bufferCapacity} (the default 64 chunks hold 6.4 s at the 100 ms timeslice), recorded for ${S.recordSeconds} s (the ring then held ${bytes(S.held.bytesHeld)} in ${S.held.chunksHeld} chunks of the ${bytes(S.held.bytesRecorded)} recorded; ${S.held.framesDropped} frames dropped), then \`snapshot(id, { seconds: ${S.seconds} })\` ${S.times.length} times, ${c.snapshot.gapMs} ms apart, each timed with \`performance.now()\` from the call until its Blob resolves. The first clip's duration is what a \`<video>\` reports after \`loadedmetadata\`.`, '');
   out.push(table(['snapshot of the last ' + S.seconds + ' s', 'p50', 'p95', 'max', 'min', 'clip size (median)', '`<video>` duration (first clip)'], [
@@ -789,7 +834,7 @@ function keepSection(kp) {
     ['bytes held', bytes(O.held.first), bytes(O.held.last), `**${bytes(O.held.max)}**`],
     ['ring budget', bytes(L.samples[0]?.budgetBytes), bytes(L.samples.at(-1)?.budgetBytes), '–'],
     ['JS heap', bytes(O.heap.first), bytes(O.heap.last), bytes(O.heap.max)],
-    ['wasm memory', bytes(L.samples[0]?.wasm), bytes(L.samples.at(-1)?.wasm), bytes(Math.max(...L.samples.map((x) => x.wasm)))],
+    [L.samples.some((x) => x.wasmKeep != null) ? 'wasm memory (core + keep modules)' : 'wasm memory', bytes(L.samples[0]?.wasm), bytes(L.samples.at(-1)?.wasm), bytes(Math.max(...L.samples.map((x) => x.wasm)))],
     ['file on disk (committed)', bytes(O.file.first), bytes(O.file.last), '–'],
   ]));
   out.push('', `Bytes held stay within the ring budget (max ${bytes(O.held.max)} of ${bytes(O.budget)}) while the file grows to ${bytes(L.listed?.bytes ?? O.file.last)}: ${yes(O.heldWithinBudget)}. Frames dropped: ${L.framesDropped}.${L.samples.some((x) => x.listError) ? ` \`listRecordings()\` failed while recording: ${L.samples.find((x) => x.listError).listError}.` : ''}`, '');
