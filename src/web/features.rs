@@ -143,15 +143,40 @@ fn keep_unavailable(why: &str) -> ProducerError {
     )
 }
 
+/// The promise of registered loader `name`, if one is registered; a loader that throws
+/// or returns no promise is `unavailable`'s error.
+fn call_loader(
+    name: &str,
+    unavailable: fn(&str) -> ProducerError,
+) -> Option<Result<Promise, ProducerError>> {
+    let f = loader(name)?;
+    Some(
+        f.call0(&JsValue::UNDEFINED)
+            .map_err(|e| unavailable(&interop::from_js(&e).message))
+            .and_then(|p| {
+                p.dyn_into::<Promise>()
+                    .map_err(|_| unavailable("its loader did not return a promise"))
+            }),
+    )
+}
+
+/// The load under way in `cell`, or a new one from `import` (kept in `cell`).
+fn pending(
+    cell: &'static std::thread::LocalKey<RefCell<Option<Promise>>>,
+    import: fn() -> Result<Promise, ProducerError>,
+) -> Result<Promise, ProducerError> {
+    if let Some(p) = cell.with(|c| c.borrow().clone()) {
+        return Ok(p);
+    }
+    let p = import()?;
+    cell.with(|c| *c.borrow_mut() = Some(p.clone()));
+    Ok(p)
+}
+
 /// The `keep` module's `keepApi()` object, as a promise.
 fn import_keep() -> Result<Promise, ProducerError> {
-    if let Some(f) = loader("keep") {
-        let p = f
-            .call0(&JsValue::UNDEFINED)
-            .map_err(|e| keep_unavailable(&interop::from_js(&e).message))?;
-        return p
-            .dyn_into::<Promise>()
-            .map_err(|_| keep_unavailable("its loader did not return a promise"));
+    if let Some(p) = call_loader("keep", keep_unavailable) {
+        return p;
     }
     #[cfg(feature = "linked-keep")]
     {
@@ -171,15 +196,7 @@ pub async fn keep() -> Result<KeepModule, ProducerError> {
     if let Some(k) = keep_loaded() {
         return Ok(k);
     }
-    let pending = KEEP.with(|c| c.borrow().clone());
-    let pending = match pending {
-        Some(p) => p,
-        None => {
-            let p = import_keep()?;
-            KEEP.with(|c| *c.borrow_mut() = Some(p.clone()));
-            p
-        }
-    };
+    let pending = pending(&KEEP, import_keep)?;
     match JsFuture::from(pending).await {
         Ok(api) => {
             let api = api.unchecked_into::<KeepModule>();
@@ -200,13 +217,8 @@ pub fn keep_loaded() -> Option<KeepModule> {
 
 /// The namespace `import()` gives, as a promise.
 fn import_codecs() -> Result<Promise, ProducerError> {
-    if let Some(f) = loader("codecs") {
-        let p = f
-            .call0(&JsValue::UNDEFINED)
-            .map_err(|e| unavailable(&interop::from_js(&e).message))?;
-        return p
-            .dyn_into::<Promise>()
-            .map_err(|_| unavailable("its loader did not return a promise"));
+    if let Some(p) = call_loader("codecs", unavailable) {
+        return p;
     }
     #[cfg(feature = "linked-codecs")]
     {
@@ -224,15 +236,7 @@ pub async fn codecs() -> Result<std::rc::Rc<Codecs>, ProducerError> {
     if let Some(c) = CODECS_READY.with(|c| c.borrow().clone()) {
         return Ok(c);
     }
-    let pending = CODECS.with(|c| c.borrow().clone());
-    let pending = match pending {
-        Some(p) => p,
-        None => {
-            let p = import_codecs()?;
-            CODECS.with(|c| *c.borrow_mut() = Some(p.clone()));
-            p
-        }
-    };
+    let pending = pending(&CODECS, import_codecs)?;
     let loaded = async {
         let ns = JsFuture::from(pending).await?;
         let module: CodecsModule = ns.unchecked_into();

@@ -81,16 +81,18 @@ pub async fn seekable_blob(blob: &Blob, what: &str) -> Result<Blob, ProducerErro
     Ok(wait(keep.seekable(blob, what)).await?.unchecked_into())
 }
 
-/// Runs `call` on the loaded `keep` module; the promise of an exported function.
-fn with_keep<F>(checked: Result<(), ProducerError>, call: F) -> Promise
+/// Runs `call` on the loaded `keep` module with the checked arguments; the promise of
+/// an exported function (it rejects with the arguments' error first).
+fn with_keep<T, F>(checked: Result<T, ProducerError>, call: F) -> Promise
 where
-    F: FnOnce(&KeepModule) -> Promise + 'static,
+    T: 'static,
+    F: FnOnce(&KeepModule, T) -> Promise + 'static,
 {
     future_to_promise(async move {
-        checked.map_err(|e| to_js(&e))?;
+        let args = checked.map_err(|e| to_js(&e))?;
         let keep = features::keep().await.map_err(|e| to_js(&e))?;
         // The module's own errors (DataError, NotFoundError, …) reach the app as made.
-        JsFuture::from(call(&keep)).await
+        JsFuture::from(call(&keep, args)).await
     })
 }
 
@@ -111,14 +113,7 @@ pub fn make_seekable(#[wasm_bindgen(unchecked_param_type = "Blob")] blob: JsValu
     let blob = blob
         .dyn_into::<Blob>()
         .map_err(|v| args::wrong_type("makeSeekable", "blob", "a Blob", &v));
-    let (checked, blob) = match blob {
-        Ok(b) => (Ok(()), Some(b)),
-        Err(e) => (Err(e), None),
-    };
-    with_keep(checked, move |k| match &blob {
-        Some(b) => k.seekable(b, "makeSeekable"),
-        None => Promise::resolve(&JsValue::UNDEFINED),
-    })
+    with_keep(blob, |k, b| k.seekable(&b, "makeSeekable"))
 }
 
 /// The recordings in OPFS, finished or not: `{ name, mimeType, startTime, finished,
@@ -127,7 +122,7 @@ pub fn make_seekable(#[wasm_bindgen(unchecked_param_type = "Blob")] blob: JsValu
 #[wasm_bindgen(js_name = listRecordings, unchecked_return_type = "Promise<RecordingInfo[]>")]
 pub fn list_recordings() -> Promise {
     interop::install();
-    with_keep(Ok(()), |k| k.list_recordings())
+    with_keep(Ok(()), |k, ()| k.list_recordings())
 }
 
 fn name_arg(v: &JsValue, method: &str) -> Result<String, ProducerError> {
@@ -145,12 +140,9 @@ pub fn recover_recording(
     #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
 ) -> Promise {
     interop::install();
-    let name = name_arg(&name, "recoverRecording");
-    let (checked, name) = match name {
-        Ok(n) => (Ok(()), n),
-        Err(e) => (Err(e), String::new()),
-    };
-    with_keep(checked, move |k| k.recover_recording(&name))
+    with_keep(name_arg(&name, "recoverRecording"), |k, n| {
+        k.recover_recording(&n)
+    })
 }
 
 /// Deletes recording `name` from OPFS. `NotFoundError` if there is no such recording,
@@ -158,12 +150,9 @@ pub fn recover_recording(
 #[wasm_bindgen(js_name = deleteRecording, unchecked_return_type = "Promise<void>")]
 pub fn delete_recording(#[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) -> Promise {
     interop::install();
-    let name = name_arg(&name, "deleteRecording");
-    let (checked, name) = match name {
-        Ok(n) => (Ok(()), n),
-        Err(e) => (Err(e), String::new()),
-    };
-    with_keep(checked, move |k| k.delete_recording(&name))
+    with_keep(name_arg(&name, "deleteRecording"), |k, n| {
+        k.delete_recording(&n)
+    })
 }
 
 /// A recording being written to OPFS by the `keep` module; freed on `Drop` (a part
